@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+
+export interface CommandGroups {
+  program: Command;
+  models: Command;
+  envs: Command;
+}
+
+export type RegisterCommand = (groups: CommandGroups, ctx: CliContext) => void;
+
+/** Every command module, in the order `--help` lists them. */
+export const commandModules: RegisterCommand[] = [];
