@@ -1,0 +1,54 @@
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, cpSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const fixturesDir = path.join(repoRoot, 'fixtures');
+export const mlfBin = path.join(repoRoot, 'bin', 'mlf.js');
+
+/** The Python with real MLflow that e2e tests compare against (.ci/run creates it). */
+export function e2ePython(): string | undefined {
+  const candidate = process.env.MLF_E2E_PYTHON ?? path.join(repoRoot, '.e2e', 'venv', 'bin', 'python');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+/** Why e2e tests cannot run here, or undefined when they can. Shown in the skip reason. */
+export function e2eUnavailableReason(): string | undefined {
+  if (!existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'))) return 'the CLI is not built (run `npm run build`)';
+  if (!e2ePython()) return 'no MLflow test environment (set MLF_E2E_PYTHON or run .ci/run)';
+  return undefined;
+}
+
+export interface MlfResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a user would, in an isolated MLF_HOME unless one is given. */
+export async function runMlf(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; input?: string; mlfHome?: string } = {},
+): Promise<MlfResult> {
+  const result = await execa(process.execPath, [mlfBin, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { NO_COLOR: '1', MLF_HOME: options.mlfHome ?? tempDir('mlf-home-'), ...options.env },
+    input: options.input,
+    reject: false,
+    stripFinalNewline: false,
+  });
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+export function tempDir(prefix = 'mlf-test-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A private copy of a fixture model directory, safe to modify. */
+export function copyFixtureModel(name: string): string {
+  const target = path.join(tempDir(`mlf-${name}-`), name);
+  cpSync(path.join(fixturesDir, 'models', name), target, { recursive: true });
+  return target;
+}
