@@ -1,0 +1,115 @@
+import { formatDuration, type CachedEnvironment } from '../../env/index.js';
+import { addCommonOptions } from '../options.js';
+import { printJson, say } from '../render.js';
+import { addEnvironmentOptions, environmentRequest } from './prepare-env.js';
+import type { RegisterCommand } from './index.js';
+
+interface CommonFlags {
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+/** `mlf envs list`, `mlf envs prune [--older-than DURATION]`, `mlf envs path -m MODEL`. */
+export const registerEnvs: RegisterCommand = ({ envs }, ctx) => {
+  addCommonOptions(envs.command('list').description('List the cached environments, most recently used first.')).action(
+    async (flags: CommonFlags) => {
+      const { listEnvs } = await import('../../ops/envs.js');
+      const { bucket, environments } = await listEnvs({ env: ctx.env, cwd: ctx.cwd });
+      if (flags.json) {
+        printJson(ctx, { ok: true, bucket, environments: environments.map(entryJson) });
+        return;
+      }
+      if (environments.length === 0) {
+        if (!flags.quiet) say(ctx, `no environments in ${bucket}`);
+        return;
+      }
+      const now = Date.now();
+      const rows = environments.map((e) => [
+        e.name,
+        e.status,
+        e.marker?.pythonVersion ?? '-',
+        formatSize(e.sizeBytes ?? 0),
+        e.marker ? `${formatDuration(now - Date.parse(e.marker.lastUsed))} ago` : '-',
+        e.marker?.modelDir ?? '-',
+      ]);
+      ctx.stdout.write(table([['NAME', 'STATUS', 'PYTHON', 'SIZE', 'LAST USED', 'MODEL'], ...rows]));
+    },
+  );
+
+  addCommonOptions(
+    envs
+      .command('prune')
+      .description('Remove cached environments: all of them, or those not used for --older-than; always unfinished ones.')
+      .option('--older-than <DURATION>', 'only environments not used for this long, e.g. 7d, 12h, 30m'),
+  ).action(async (flags: CommonFlags & { olderThan?: string }) => {
+    const { pruneEnvs } = await import('../../ops/envs.js');
+    const result = await pruneEnvs({ env: ctx.env, cwd: ctx.cwd, ...(flags.olderThan !== undefined ? { olderThan: flags.olderThan } : {}) });
+    if (flags.json) {
+      printJson(ctx, {
+        ok: true,
+        bucket: result.bucket,
+        removed: result.removed.map(entryJson),
+        skipped: result.skipped.map(entryJson),
+        freedBytes: result.freedBytes,
+      });
+      return;
+    }
+    for (const e of result.removed) ctx.stdout.write(`removed ${e.envDir} (${e.status}, ${formatSize(e.sizeBytes ?? 0)})\n`);
+    if (!flags.quiet) {
+      for (const e of result.skipped) say(ctx, `skipped ${e.envDir}: another mlf process is using it`);
+      say(ctx, `removed ${result.removed.length} environment${result.removed.length === 1 ? '' : 's'}, freed ${formatSize(result.freedBytes)}`);
+    }
+  });
+
+  addCommonOptions(
+    addEnvironmentOptions(envs.command('path').description("Print the directory of a model's environment (built or not) without building it.")),
+  ).action(async (flags: Parameters<typeof environmentRequest>[0] & CommonFlags) => {
+    const { envPath } = await import('../../ops/envs.js');
+    const found = await envPath(environmentRequest(flags, ctx));
+    if (flags.json) {
+      printJson(ctx, { ok: true, ...found });
+      return;
+    }
+    ctx.stdout.write(`${found.envDir}\n`);
+    if (!found.exists && !flags.quiet) say(ctx, `not built yet; \`mlf models prepare-env -m ${flags.modelUri}\` builds it`);
+  });
+};
+
+function entryJson(e: CachedEnvironment) {
+  return {
+    name: e.name,
+    envDir: e.envDir,
+    status: e.status,
+    manager: e.manager,
+    sizeBytes: e.sizeBytes,
+    ...(e.marker
+      ? {
+          key: e.marker.key,
+          pythonVersion: e.marker.pythonVersion,
+          pythonPath: e.marker.pythonPath,
+          created: e.marker.created,
+          lastUsed: e.marker.lastUsed,
+          modelDir: e.marker.modelDir,
+          requirements: e.marker.requirements,
+        }
+      : {}),
+  };
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+}

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { parseEnvManagerName, parsePythonVersionStrategy, splitOverride, type EnvRequest } from '../../env/index.js';
+import type { CliContext } from '../context.js';
+import { addCommonOptions, collect } from '../options.js';
+import { createProgressRenderer } from '../progress.js';
+import { printJson, say } from '../render.js';
+import type { RegisterCommand } from './index.js';
+
+interface PrepareEnvFlags {
+  modelUri: string;
+  envManager?: string;
+  installMlflow?: boolean;
+  pipRequirementsOverride: string[];
+  pythonVersionStrategy?: string;
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+/** The options shared by the commands that build an environment (prepare-env, envs path). */
+export function addEnvironmentOptions(command: Command): Command {
+  return command
+    .requiredOption('-m, --model-uri <MODEL>', 'the model directory (a path or a file:// URI)')
+    .option('--env-manager <MANAGER>', 'uv, virtualenv, conda or local (default: uv when found, else virtualenv)')
+    .option('--install-mlflow', 'also install mlflow (the version the model was saved with) into the environment')
+    .option(
+      '-r, --pip-requirements-override <REQS>',
+      'requirements installed on top of the model\'s, replacing same-name ones: comma-separated like x==y,z==a (repeatable)',
+      collect,
+      [],
+    )
+    .option('--python-version-strategy <STRATEGY>', 'exact (default), or minor/major to accept a compatible Python when the exact one is missing');
+}
+
+/** Turns the shared flags into the engine's request. */
+export function environmentRequest(flags: Omit<PrepareEnvFlags, 'json' | 'quiet'>, ctx: CliContext): Omit<EnvRequest, 'onProgress'> {
+  return {
+    modelDir: flags.modelUri,
+    ...(flags.envManager !== undefined ? { manager: parseEnvManagerName(flags.envManager) } : {}),
+    pipRequirementsOverride: splitOverride(flags.pipRequirementsOverride ?? []),
+    installMlflow: Boolean(flags.installMlflow),
+    ...(flags.pythonVersionStrategy !== undefined ? { pythonVersionStrategy: parsePythonVersionStrategy(flags.pythonVersionStrategy) } : {}),
+    env: ctx.env,
+    cwd: ctx.cwd,
+    verbose: Boolean(flags.verbose),
+  };
+}
+
+export const registerPrepareEnv: RegisterCommand = ({ models }, ctx) => {
+  const command = models
+    .command('prepare-env')
+    .description('Build (or find already built) the Python environment a model runs in, and nothing else.');
+  addCommonOptions(addEnvironmentOptions(command)).action(async (flags: PrepareEnvFlags) => {
+    const { prepareEnv } = await import('../../ops/prepare-env.js');
+    const progress = createProgressRenderer(ctx, flags);
+    let prepared;
+    try {
+      prepared = await prepareEnv({ ...environmentRequest(flags, ctx), onProgress: progress.onProgress });
+    } finally {
+      progress.stop();
+    }
+    if (flags.json) {
+      printJson(ctx, { ok: true, ...prepared });
+      return;
+    }
+    // Warnings were shown as they happened; the path is the data a script wants.
+    if (!flags.quiet) say(ctx, prepared.built ? `environment ready: ${prepared.envDir}` : `environment already built: ${prepared.envDir}`);
+    ctx.stdout.write(`${prepared.envDir}\n`);
+  });
+};

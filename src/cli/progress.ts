@@ -1,0 +1,149 @@
+import type { ProgressEvent } from '../env/index.js';
+import type { CliContext } from './context.js';
+import { dim, green, yellow } from './render.js';
+
+/**
+ * Draws environment progress on stderr: an updating spinner line on a terminal, one plain
+ * line per phase otherwise (logs, CI), nothing under --json or -q. With --verbose the
+ * installer's own output is streamed above the spinner (or as plain lines).
+ */
+export interface ProgressRenderer {
+  onProgress: (event: ProgressEvent) => void;
+  /** Clears the spinner line and stops its timer; call when the work ends, success or not. */
+  stop: () => void;
+}
+
+export interface ProgressRenderOptions {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const REDRAW_MS = 100;
+
+export function createProgressRenderer(ctx: CliContext, options: ProgressRenderOptions): ProgressRenderer {
+  if (options.json || options.quiet) return { onProgress: () => undefined, stop: () => undefined };
+  return ctx.stderrIsTTY ? spinnerRenderer(ctx, options) : plainRenderer(ctx, options);
+}
+
+/** The sentence for a phase event, or undefined for events that are not phases. */
+export function describeEvent(event: ProgressEvent, verbose = false): string | undefined {
+  switch (event.kind) {
+    case 'resolving-python':
+      return verbose ? `resolving Python ${event.requested}` : undefined;
+    case 'python-found':
+      return verbose ? `using Python ${event.version} at ${event.path}` : undefined;
+    case 'cache-hit':
+      return verbose ? `using the cached environment ${event.envDir}` : undefined;
+    case 'waiting-for-lock':
+      return `waiting for another mlf process that is building ${event.envDir}`;
+    case 'creating':
+      return `creating a ${event.manager} environment at ${event.envDir}`;
+    case 'installing':
+      return `installing ${describeStep(event.step, event.count)}`;
+    case 'built':
+      return `built the environment in ${formatElapsed(event.elapsedMs)}`;
+    default:
+      return undefined;
+  }
+}
+
+function describeStep(step: string, count: number): string {
+  const n = (singular: string, plural: string) => `${count} ${count === 1 ? singular : plural}`;
+  switch (step) {
+    case 'build dependencies':
+      return n('build dependency', 'build dependencies');
+    case 'requirements':
+      return n('requirement', 'requirements');
+    case 'override':
+      return `${n('override requirement', 'override requirements')} (--pip-requirements-override)`;
+    default:
+      return 'mlflow (--install-mlflow)';
+  }
+}
+
+export function formatElapsed(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
+}
+
+function plainRenderer(ctx: CliContext, options: ProgressRenderOptions): ProgressRenderer {
+  return {
+    onProgress(event) {
+      if (event.kind === 'warning') ctx.stderr.write(`${yellow(ctx, 'warning')}: ${event.message}\n`);
+      else if (event.kind === 'output') {
+        if (options.verbose) ctx.stderr.write(`${event.line}\n`);
+      } else {
+        const text = describeEvent(event, options.verbose);
+        if (text) ctx.stderr.write(`${text}\n`);
+      }
+    },
+    stop: () => undefined,
+  };
+}
+
+function spinnerRenderer(ctx: CliContext, options: ProgressRenderOptions): ProgressRenderer {
+  let status: string | undefined;
+  let since = Date.now();
+  let frame = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let drawn = false;
+  const clear = () => {
+    if (drawn) ctx.stderr.write('\r\u001b[2K');
+    drawn = false;
+  };
+  const draw = () => {
+    if (!status) return;
+    frame = (frame + 1) % FRAMES.length;
+    // One terminal line only: a wrapped line could not be cleared with \r.
+    const elapsed = `(${formatElapsed(Date.now() - since)})`;
+    const columns = (ctx.stderr as { columns?: number }).columns ?? 80;
+    const room = Math.max(10, columns - elapsed.length - 4);
+    const text = status.length > room ? `${status.slice(0, room - 1)}…` : status;
+    ctx.stderr.write(`\r\u001b[2K${FRAMES[frame]} ${text} ${dim(ctx, elapsed)}`);
+    drawn = true;
+  };
+  const above = (line: string) => {
+    clear();
+    ctx.stderr.write(`${line}\n`);
+    draw();
+  };
+  const ensureTimer = () => {
+    if (timer) return;
+    timer = setInterval(draw, REDRAW_MS);
+    timer.unref();
+  };
+  return {
+    onProgress(event) {
+      if (event.kind === 'warning') return above(`${yellow(ctx, 'warning')}: ${event.message}`);
+      if (event.kind === 'output') {
+        if (options.verbose) above(dim(ctx, event.line));
+        return;
+      }
+      if (event.kind === 'built') {
+        status = undefined;
+        if (timer) clearInterval(timer);
+        timer = undefined;
+        clear();
+        ctx.stderr.write(`${green(ctx, '✓')} ${describeEvent(event)}\n`);
+        return;
+      }
+      const text = describeEvent(event, options.verbose);
+      if (!text) return;
+      if (event.kind === 'cache-hit' || event.kind === 'python-found' || event.kind === 'resolving-python') return above(text);
+      // A new phase: the spinner shows it, timed from the start of the phase.
+      status = text;
+      since = Date.now();
+      ensureTimer();
+      draw();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      status = undefined;
+      clear();
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import { lstat, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { envBucketDir, resolveMlfHome } from './home.js';
+import { acquireEntryLock, isEntryLocked } from './lock.js';
+import { readMarker, type EnvMarker } from './marker.js';
+import { removeTree } from './remove-tree.js';
+import type { EnvManagerName } from './types.js';
+
+/**
+ * Seeing and cleaning the environment cache (`mlf envs list|prune`). An entry is a
+ * `<manager>-<key16>` directory in the bucket; with a marker it is `complete`, without one
+ * it is `building` while its lock is held and `incomplete` (a build that died) otherwise.
+ */
+export type EntryStatus = 'complete' | 'building' | 'incomplete';
+
+export interface CachedEnvironment {
+  name: string;
+  envDir: string;
+  status: EntryStatus;
+  manager?: EnvManagerName;
+  marker?: EnvMarker;
+  sizeBytes?: number;
+}
+
+export interface CacheLocation {
+  mlfHome?: string;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+const ENTRY_NAME = /^(uv|virtualenv|conda)-[0-9a-f]{16}$/;
+
+export async function listEnvironments(
+  options: CacheLocation & { withSize?: boolean },
+): Promise<{ bucket: string; environments: CachedEnvironment[] }> {
+  const bucket = envBucketDir(resolveMlfHome(options));
+  let names: string[];
+  try {
+    names = await readdir(bucket);
+  } catch {
+    return { bucket, environments: [] };
+  }
+  const environments: CachedEnvironment[] = [];
+  for (const name of names.filter((n) => ENTRY_NAME.test(n)).sort()) {
+    const envDir = path.join(bucket, name);
+    const marker = await readMarker(envDir);
+    const status: EntryStatus = marker ? 'complete' : (await isEntryLocked(envDir)) ? 'building' : 'incomplete';
+    const entry: CachedEnvironment = { name, envDir, status, manager: name.split('-')[0] as EnvManagerName };
+    if (marker) entry.marker = marker;
+    if (options.withSize) entry.sizeBytes = await directorySize(envDir);
+    environments.push(entry);
+  }
+  // Most recently used first.
+  environments.sort((a, b) => (b.marker?.lastUsed ?? '').localeCompare(a.marker?.lastUsed ?? ''));
+  return { bucket, environments };
+}
+
+export interface PruneOptions extends CacheLocation {
+  /** Remove complete entries not used for this long; absent: remove every entry. */
+  olderThanMs?: number;
+  now?: Date;
+}
+
+export interface PruneResult {
+  bucket: string;
+  removed: CachedEnvironment[];
+  /** Entries left alone because another process holds their lock. */
+  skipped: CachedEnvironment[];
+  freedBytes: number;
+}
+
+/**
+ * Removes entries not used within `olderThanMs` (all when absent), and always incomplete
+ * ones and leftover scratch directories. Each entry is removed under its lock; an entry
+ * being built by another process is skipped and reported.
+ */
+export async function pruneEnvironments(options: PruneOptions): Promise<PruneResult> {
+  const now = (options.now ?? new Date()).getTime();
+  const { bucket, environments } = await listEnvironments({ ...options, withSize: true });
+  const result: PruneResult = { bucket, removed: [], skipped: [], freedBytes: 0 };
+  for (const entry of environments) {
+    if (entry.status === 'complete' && options.olderThanMs !== undefined) {
+      const lastUsed = Date.parse(entry.marker?.lastUsed ?? '');
+      if (Number.isFinite(lastUsed) && now - lastUsed < options.olderThanMs) continue;
+    }
+    if (entry.status === 'building') {
+      result.skipped.push(entry);
+      continue;
+    }
+    let release: (() => Promise<void>) | undefined;
+    try {
+      release = await acquireEntryLock(entry.envDir, { timeoutMs: 0 });
+    } catch {
+      result.skipped.push(entry);
+      continue;
+    }
+    try {
+      await removeTree(entry.envDir);
+      result.removed.push(entry);
+      result.freedBytes += entry.sizeBytes ?? 0;
+    } finally {
+      await release();
+    }
+  }
+  await removeScratch(bucket);
+  return result;
+}
+
+/** `.trash-*` left by an interrupted removal and `*.inputs` left by an interrupted build. */
+async function removeScratch(bucket: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(bucket);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const scratch = name.startsWith('.trash-') || (name.endsWith('.inputs') && ENTRY_NAME.test(name.slice(0, -'.inputs'.length)));
+    if (!scratch) continue;
+    if (name.endsWith('.inputs') && (await isEntryLocked(path.join(bucket, name.slice(0, -'.inputs'.length))))) continue;
+    await rm(path.join(bucket, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** Bytes on disk under `dir` (symlinks counted as links, not followed). */
+export async function directorySize(dir: string): Promise<number> {
+  let total = 0;
+  const stack = [dir];
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    let entries;
+    try {
+      entries = await readdir(current, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) stack.push(full);
+      else {
+        try {
+          total += (await lstat(full)).size;
+        } catch {
+          // removed meanwhile
+        }
+      }
+    }
+  }
+  return total;
+}

@@ -1,0 +1,136 @@
+import { PassThrough, Writable } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CliContext } from '../../src/cli/context.js';
+import { createProgressRenderer, describeEvent, formatElapsed } from '../../src/cli/progress.js';
+import type { ProgressEvent } from '../../src/env/index.js';
+
+function context(isTTY: boolean): { ctx: CliContext; text: () => string } {
+  let written = '';
+  const stderr = new Writable({
+    write(chunk, _enc, cb) {
+      written += chunk.toString();
+      cb();
+    },
+  });
+  const ctx: CliContext = {
+    stdout: new PassThrough(),
+    stderr,
+    stdin: new PassThrough(),
+    cwd: '/',
+    env: { NO_COLOR: '1' },
+    stderrIsTTY: isTTY,
+    exitCode: 0,
+  };
+  return { ctx, text: () => written };
+}
+
+const build: ProgressEvent[] = [
+  { kind: 'resolving-python', requested: '3.11.7', elapsedMs: 0 },
+  { kind: 'python-found', version: '3.11.7', path: '/py/python3', elapsedMs: 5 },
+  { kind: 'creating', manager: 'uv', envDir: '/c/uv-1', elapsedMs: 10 },
+  { kind: 'installing', step: 'build dependencies', count: 3, packages: ['pip', 'setuptools', 'wheel'], elapsedMs: 100 },
+  { kind: 'output', line: 'Resolved 3 packages in 5ms', elapsedMs: 120 },
+  { kind: 'installing', step: 'requirements', count: 1, packages: ['six'], elapsedMs: 200 },
+  { kind: 'warning', message: 'something to know', elapsedMs: 250 },
+  { kind: 'built', envDir: '/c/uv-1', elapsedMs: 3456 },
+];
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('progress rendering', () => {
+  it('writes one plain line per phase when stderr is not a terminal', () => {
+    const { ctx, text } = context(false);
+    const renderer = createProgressRenderer(ctx, {});
+    build.forEach(renderer.onProgress);
+    renderer.stop();
+    expect(text()).toBe(
+      [
+        'creating a uv environment at /c/uv-1',
+        'installing 3 build dependencies',
+        'installing 1 requirement',
+        'warning: something to know',
+        'built the environment in 3.5s',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('streams the installer output and more detail with --verbose', () => {
+    const { ctx, text } = context(false);
+    const renderer = createProgressRenderer(ctx, { verbose: true });
+    build.forEach(renderer.onProgress);
+    expect(text().split('\n').slice(0, 6)).toEqual([
+      'resolving Python 3.11.7',
+      'using Python 3.11.7 at /py/python3',
+      'creating a uv environment at /c/uv-1',
+      'installing 3 build dependencies',
+      'Resolved 3 packages in 5ms',
+      'installing 1 requirement',
+    ]);
+  });
+
+  it.each([{ json: true }, { quiet: true }, { json: true, verbose: true }])('writes nothing with %j', (options) => {
+    for (const tty of [true, false]) {
+      const { ctx, text } = context(tty);
+      const renderer = createProgressRenderer(ctx, options);
+      build.forEach(renderer.onProgress);
+      renderer.stop();
+      expect(text()).toBe('');
+    }
+  });
+
+  it('draws an updating spinner line on a terminal, and clears it', () => {
+    vi.useFakeTimers();
+    const { ctx, text } = context(true);
+    const renderer = createProgressRenderer(ctx, {});
+    renderer.onProgress({ kind: 'installing', step: 'requirements', count: 12, packages: [], elapsedMs: 0 });
+    vi.advanceTimersByTime(1250);
+    const out = text();
+    expect(out).toContain('\r\u001b[2K');
+    expect(out).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] installing 12 requirements \(1\.2s\)$/);
+    renderer.onProgress({ kind: 'warning', message: 'heads up', elapsedMs: 0 });
+    expect(text()).toContain('\r\u001b[2Kwarning: heads up\n');
+    renderer.onProgress({ kind: 'built', envDir: '/c', elapsedMs: 1250 });
+    expect(text().endsWith('\r\u001b[2K✓ built the environment in 1.3s\n')).toBe(true);
+    const length = text().length;
+    vi.advanceTimersByTime(1000);
+    expect(text().length).toBe(length); // the timer stopped
+    renderer.stop();
+  });
+});
+
+describe('spinner line width', () => {
+  it('truncates the status to the terminal width, so that the line can be redrawn', () => {
+    vi.useFakeTimers();
+    const { ctx, text } = context(true);
+    (ctx.stderr as unknown as { columns: number }).columns = 40;
+    const renderer = createProgressRenderer(ctx, {});
+    renderer.onProgress({ kind: 'creating', manager: 'uv', envDir: '/a/very/long/cache/path/envs-v1/uv-0123456789abcdef', elapsedMs: 0 });
+    const line = text().split('\r\u001b[2K').pop()!;
+    expect(line).toBe('⠙ creating a uv environment at … (0.0s)');
+    expect(line.length).toBeLessThanOrEqual(40);
+    renderer.stop();
+  });
+});
+
+describe('describeEvent', () => {
+  it.each<[ProgressEvent, string | undefined]>([
+    [{ kind: 'waiting-for-lock', envDir: '/c/uv-1', elapsedMs: 0 }, 'waiting for another mlf process that is building /c/uv-1'],
+    [{ kind: 'installing', step: 'override', count: 2, packages: [], elapsedMs: 0 }, 'installing 2 override requirements (--pip-requirements-override)'],
+    [{ kind: 'installing', step: 'mlflow', count: 1, packages: [], elapsedMs: 0 }, 'installing mlflow (--install-mlflow)'],
+    [{ kind: 'installing', step: 'build dependencies', count: 1, packages: [], elapsedMs: 0 }, 'installing 1 build dependency'],
+    [{ kind: 'cache-hit', envDir: '/c', elapsedMs: 0 }, undefined],
+  ])('%j', (event, text) => {
+    expect(describeEvent(event)).toBe(text);
+  });
+
+  it.each([
+    [400, '0.4s'],
+    [59_900, '59.9s'],
+    [61_000, '1m01s'],
+  ])('formatElapsed(%d) = %s', (ms, text) => {
+    expect(formatElapsed(ms)).toBe(text);
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, computeEnvKey, normalizeRequirementLine, shortKey, type EnvKeyInputs } from '../../src/env/cache-key.js';
+
+const base: EnvKeyInputs = {
+  manager: 'uv',
+  python: { version: '3.11.7', path: '/root/.pyenv/versions/3.11.7/bin/python3' },
+  buildDependencies: ['pip==24.0'],
+  requirements: ['six==1.17.0', 'numpy>=1.0'],
+  constraints: ['six<2'],
+  override: [],
+  installMlflow: false,
+  platform: 'linux',
+  arch: 'x64',
+  workerVersion: '0.1.0',
+};
+const baseKey = computeEnvKey(base);
+
+describe('computeEnvKey', () => {
+  it('is a sha256 hex digest, and the short form is its first 16 digits', () => {
+    expect(baseKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(shortKey(baseKey)).toBe(baseKey.slice(0, 16));
+  });
+
+  it.each<[string, Partial<EnvKeyInputs>]>([
+    ['requirements reordered', { requirements: ['numpy>=1.0', 'six==1.17.0'] }],
+    ['spaces around operators', { requirements: ['six == 1.17.0', 'numpy >= 1.0'] }],
+    ['a duplicated line', { requirements: ['six==1.17.0', 'numpy>=1.0', 'six==1.17.0'] }],
+    ['constraints with trailing spaces', { constraints: ['six<2  '] }],
+    ['mlflowRequirement without installMlflow', { mlflowRequirement: 'mlflow==3.6.0' }],
+  ])('does not change for %s', (_label, change) => {
+    expect(computeEnvKey({ ...base, ...change })).toBe(baseKey);
+  });
+
+  it.each<[string, Partial<EnvKeyInputs>]>([
+    ['another manager', { manager: 'virtualenv' }],
+    ['another Python version', { python: { version: '3.11.6', path: base.python.path } }],
+    ['another interpreter path', { python: { version: '3.11.7', path: '/usr/bin/python3.11' } }],
+    ['another build dependency', { buildDependencies: ['pip==23.0'] }],
+    ['another requirement pin', { requirements: ['six==1.16.0', 'numpy>=1.0'] }],
+    ['an added constraint', { constraints: ['six<2', 'numpy<3'] }],
+    ['an override', { override: ['six==1.16.0'] }],
+    ['install-mlflow', { installMlflow: true, mlflowRequirement: 'mlflow==3.6.0' }],
+    ['another platform', { platform: 'darwin' }],
+    ['another arch', { arch: 'arm64' }],
+    ['another worker version', { workerVersion: '0.2.0' }],
+    ['conda dependencies', { condaDependencies: ['python=3.11.7'] }],
+  ])('changes for %s', (_label, change) => {
+    expect(computeEnvKey({ ...base, ...change })).not.toBe(baseKey);
+  });
+
+  it('keeps the override order (a later entry wins)', () => {
+    const a = computeEnvKey({ ...base, override: ['six==1.16.0', 'six==1.15.0'] });
+    const b = computeEnvKey({ ...base, override: ['six==1.15.0', 'six==1.16.0'] });
+    expect(a).not.toBe(b);
+  });
+
+  it('tells install-mlflow versions apart', () => {
+    const a = computeEnvKey({ ...base, installMlflow: true, mlflowRequirement: 'mlflow==3.6.0' });
+    const b = computeEnvKey({ ...base, installMlflow: true, mlflowRequirement: 'mlflow==3.5.0' });
+    expect(a).not.toBe(b);
+  });
+});
+
+describe('normalizeRequirementLine', () => {
+  it.each([
+    ['six == 1.17.0', 'six==1.17.0'],
+    ['  numpy >=1.0 , <2 ', 'numpy>=1.0,<2'],
+    ['pkg [extra] ~= 1.2', 'pkg[extra]~=1.2'],
+    ['foo ; python_version < "3.8"', 'foo;python_version<"3.8"'],
+    ['--index-url   https://host/simple', '--index-url https://host/simple'],
+  ])('%s -> %s', (input, expected) => {
+    expect(normalizeRequirementLine(input)).toBe(expected);
+  });
+});
+
+describe('canonicalJson', () => {
+  it('sorts keys at every level and drops undefined', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[2,{"y":2,"z":1}]},"b":1}');
+  });
+});

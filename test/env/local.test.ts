@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { prepareEnvironment } from '../../src/env/prepare.js';
+import type { EnvRequest } from '../../src/env/types.js';
+import { MlfError } from '../../src/errors.js';
+import { cleanupTempDirs, tempDir, writeModel } from './helpers.js';
+
+/** The local manager against the machine's real python3 (its installed packages are known: pip is). */
+afterAll(cleanupTempDirs);
+
+function request(modelDir: string, extra: Partial<EnvRequest> = {}): EnvRequest {
+  return { modelDir, manager: 'local', env: { ...process.env, MLF_HOME: tempDir() }, cwd: tempDir(), ...extra };
+}
+
+describe('local manager', () => {
+  it('uses python3 from PATH as it is, and warns about requirements it does not satisfy', async () => {
+    const modelDir = writeModel(path.join(tempDir(), 'model'), {
+      requirements: 'pip>=1\npip==0.0.1\nmlf-surely-not-installed-pkg==1.0\nnot-relevant-here==1 ; sys_platform == "nonexistent"\n',
+    });
+    const prepared = await prepareEnvironment(request(modelDir));
+    expect(prepared).toMatchObject({ manager: 'local', key: 'local', built: false });
+    expect(prepared.pythonPath).toMatch(/python3?(\.\d+)?$/);
+    expect(prepared.warnings).toHaveLength(1);
+    expect(prepared.warnings[0]).toMatch(
+      new RegExp(
+        '^the local Python `.+` does not satisfy the model\'s requirements: `pip==0\\.0\\.1` \\(installed: `[\\d.]+`\\), `mlf-surely-not-installed-pkg==1\\.0` \\(not installed\\)$',
+      ),
+    );
+  });
+
+  it('says nothing when the requirements are satisfied', async () => {
+    const modelDir = writeModel(path.join(tempDir(), 'model'), { requirements: 'pip\n' });
+    expect((await prepareEnvironment(request(modelDir))).warnings).toEqual([]);
+  });
+
+  it('rejects --pip-requirements-override, as MLflow does (exit 2)', async () => {
+    const modelDir = writeModel(path.join(tempDir(), 'model'));
+    const error = (await prepareEnvironment(request(modelDir, { pipRequirementsOverride: ['six==1.17.0'] })).catch((e: unknown) => e)) as MlfError;
+    expect(error).toBeInstanceOf(MlfError);
+    expect(error.message).toBe('--pip-requirements-override cannot be used with `--env-manager local`: nothing is installed into the local Python');
+    expect(error.exitCode).toBe(2);
+  });
+});
