@@ -1,4 +1,5 @@
-import { formatDuration, type CachedEnvironment } from '../../env/index.js';
+import { formatDuration } from '../../env/duration.js';
+import type { CachedEnvironment } from '../../env/index.js';
 import { addCommonOptions } from '../options.js';
 import { printJson, say } from '../render.js';
 import { addEnvironmentOptions, environmentRequest } from './prepare-env.js';

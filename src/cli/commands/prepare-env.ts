@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { parseEnvManagerName, parsePythonVersionStrategy, splitOverride, type EnvRequest } from '../../env/index.js';
+// Light modules only: importing env/index.js here would load the whole engine at start-up.
+import { parseEnvManagerName, parsePythonVersionStrategy, type EnvRequest } from '../../env/types.js';
+import { splitOverride } from '../../env/install-plan.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, collect } from '../options.js';
 import { createProgressRenderer } from '../progress.js';
