@@ -3,6 +3,7 @@ import type { CliContext } from '../context.js';
 import { registerPrepareEnv } from './prepare-env.js';
 import { registerEnvs } from './envs.js';
 import { registerUpdatePipRequirements } from './update-pip-requirements.js';
+import { registerPackage } from './package.js';
 
 export interface CommandGroups {
   program: Command;
@@ -13,4 +14,4 @@ export interface CommandGroups {
 export type RegisterCommand = (groups: CommandGroups, ctx: CliContext) => void;
 
 /** Every command module, in the order `--help` lists them. */
-export const commandModules: RegisterCommand[] = [registerUpdatePipRequirements, registerPrepareEnv, registerEnvs];
+export const commandModules: RegisterCommand[] = [registerUpdatePipRequirements, registerPrepareEnv, registerPackage, registerEnvs];

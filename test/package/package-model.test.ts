@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { utcTimeCreated } from '../../src/package/package-model.js';
+import { modelSourceFromFlags, parseMetadata, formatExplain } from '../../src/cli/commands/package.js';
+import { MlfError } from '../../src/errors.js';
+
+describe('utcTimeCreated', () => {
+  it.each([
+    ['2025-01-02T03:04:05.123Z', '2025-01-02 03:04:05.123000'],
+    // Python's str(datetime) drops the fraction when microsecond == 0.
+    ['2025-11-21T09:19:40.000Z', '2025-11-21 09:19:40'],
+  ])('%s -> %s', (iso, expected) => {
+    expect(utcTimeCreated(new Date(iso))).toBe(expected);
+  });
+});
+
+describe('the command flags', () => {
+  const base = { outputPath: 'out', serializationFormat: 'cloudpickle', codePath: [], metadata: [] };
+
+  it.each([
+    [{ flavor: 'sklearn', modelFile: 'm.pkl' }, { kind: 'sklearn', modelFile: 'm.pkl', serializationFormat: 'cloudpickle' }],
+    [{ pythonModel: 'model.py' }, { kind: 'python-model', modelFile: 'model.py' }],
+    [{ loaderModule: 'custom_loader', data: 'weights.json' }, { kind: 'loader-module', loaderModule: 'custom_loader', dataPath: 'weights.json' }],
+  ])('%j is %j', (flags, expected) => {
+    expect(modelSourceFromFlags({ ...base, ...flags })).toEqual(expected);
+  });
+
+  it.each([
+    [{ flavor: 'sklearn', modelFile: 'm.pkl', pythonModel: 'model.py' }, 'give exactly one model: `--flavor sklearn --model-file FILE`, `--python-model FILE.py` or `--loader-module MODULE --data PATH`'],
+    [{ flavor: 'xgboost', modelFile: 'm.json' }, 'flavor `xgboost` is not supported; `--flavor sklearn` is'],
+    [{ loaderModule: 'custom_loader' }, '`--loader-module MODULE` and `--data PATH` go together'],
+  ])('%j is refused', (flags, message) => {
+    expect(() => modelSourceFromFlags({ ...base, ...flags })).toThrow(message);
+  });
+
+  it('parses --metadata KEY=VALUE, keeping `=` in values', () => {
+    expect(parseMetadata(['owner=team-a', 'query=a=b'])).toEqual({ owner: 'team-a', query: 'a=b' });
+    expect(() => parseMetadata(['novalue'])).toThrow(MlfError);
+  });
+});
+
+describe('formatExplain', () => {
+  it('lists requirements with reasons, then what was left out', () => {
+    const text = formatExplain({
+      outDir: '/m',
+      files: [],
+      mlflowVersion: '3.17.2',
+      pythonVersion: '3.11.7',
+      python: 'python3',
+      requirements: [
+        { requirement: 'mlflow==3.17.2', reasons: ['the mlflow pin: MLflow 3.17.2 is installed in `python3`'] },
+        { requirement: 'torch==2.1.0', reasons: ['`model.py:1` imports `torch`'] },
+      ],
+      constraints: [],
+      dropped: [
+        { module: 'os', why: 'standard library', detail: '' },
+        { module: 'json', why: 'standard library', detail: '' },
+        { module: 'joblib', why: 'pruned', detail: '`joblib` is required by `scikit-learn`' },
+      ],
+      strippedLocalLabels: [{ name: 'torch', installed: '2.1.0+cu118', requirement: 'torch==2.1.0' }],
+      codeFiles: ['code/core/preprocessing.py'],
+      inference: 'inferred',
+      warnings: [],
+      notes: [],
+    });
+    expect(text).toBe(
+      [
+        'requirements.txt (inferred, MLflow 3.17.2, Python 3.11.7 at python3):',
+        '  mlflow==3.17.2',
+        '      - the mlflow pin: MLflow 3.17.2 is installed in `python3`',
+        '  torch==2.1.0',
+        '      - `model.py:1` imports `torch`',
+        'local version labels stripped:',
+        '  torch: installed 2.1.0+cu118, required as torch==2.1.0',
+        'left out:',
+        '  joblib: `joblib` is required by `scikit-learn`',
+        '  standard library: json, os',
+        'code:',
+        '  code/core/preprocessing.py',
+        '',
+      ].join('\n'),
+    );
+  });
+});
