@@ -1,0 +1,237 @@
+// Benchmark of `mlf models predict` against `mlflow models predict` (issue 3). After `npm run build`:
+//
+//   node bench/predict.mjs [--runs 3] [--rows 1000000] [--skip-cold] [--skip-big] [--managers uv,virtualenv]
+//
+// On the sklearn fixture, in one run on one machine:
+//   cold  — empty environment caches (a fresh MLF_HOME / MLFLOW_ENV_ROOT), warm package caches
+//           (uv's and pip's own caches are the user's);
+//   warm  — the environment already built: the whole command, end to end, median of --runs;
+//   big   — a CSV of --rows rows through the warm uv environment: wall time, CPU, and the peak RSS
+//           of mlf's Node process and of its worker, next to `mlflow models predict` and to
+//           predicting in-process in the same environment (load, read_csv, predict, json.dump).
+// Prints a markdown report with the ratios. Needs the MLflow test Python (MLF_E2E_PYTHON or
+// .e2e/venv/bin/python) for `python -m mlflow models predict`, and uv + virtualenv on PATH.
+//
+// Internal: `node bench/predict.mjs --child-mlf ARGS...` runs the CLI in this process and
+// reports Node's own peak RSS (getrusage RUSAGE_SELF) on stderr, so that the worker's memory is
+// not counted as Node's.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+
+if (argv[0] === '--child-mlf') {
+  const { main } = await import(path.join(repo, 'dist', 'cli', 'main.js'));
+  const code = await main(['node', 'mlf', ...argv.slice(1)]);
+  process.stderr.write(`\nMLF_NODE_MAX_RSS_KB=${process.resourceUsage().maxRSS}\n`);
+  process.exitCode = code;
+} else {
+  await benchmark();
+}
+
+async function benchmark() {
+  const option = (name, fallback) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : fallback;
+  };
+  const runs = Number(option('--runs', '3'));
+  const rows = Number(option('--rows', '1000000'));
+  const managers = option('--managers', 'uv,virtualenv').split(',');
+  const python = process.env.MLF_E2E_PYTHON ?? path.join(repo, '.e2e', 'venv', 'bin', 'python');
+  if (!existsSync(python)) throw new Error(`no MLflow Python at ${python} (set MLF_E2E_PYTHON)`);
+  if (!existsSync(path.join(repo, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
+  const model = path.join(repo, 'fixtures', 'models', 'sklearn-iris');
+  const input = path.join(model, 'serving_input_example.json');
+  const work = mkdtempSync(path.join(os.tmpdir(), 'mlf-bench-predict-'));
+  const homes = { mlf: path.join(work, 'mlf-home'), mlflow: path.join(work, 'mlflow-envs') };
+  const baseEnv = { ...process.env, NO_COLOR: '1', MLF_HOME: homes.mlf, MLFLOW_ENV_ROOT: homes.mlflow };
+  const report = [];
+  const say = (line = '') => {
+    report.push(line);
+    process.stderr.write(`${line}\n`);
+  };
+
+  const mlfArgs = (manager, extra = []) => ['models', 'predict', '-m', model, '-i', input, '--env-manager', manager, ...extra];
+  const mlflowArgs = (manager, extra = []) => ['-m', 'mlflow', 'models', 'predict', '-m', model, '-i', input, '--env-manager', manager, ...extra];
+  const runMlf = (args) => measure(process.execPath, [fileURLToPath(import.meta.url), '--child-mlf', ...args], baseEnv);
+  const runMlflow = (args) => measure(python, args, baseEnv);
+
+  say('# `mlf models predict` benchmark');
+  say();
+  say(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  say(`model: fixtures/models/sklearn-iris; runs per warm figure: ${runs}`);
+  say();
+
+  const results = {};
+  if (!argv.includes('--skip-cold')) {
+    say('## Cold (empty environment cache, warm package cache)');
+    say();
+    say('| command | wall | CPU (user+sys) | exit |');
+    say('| --- | --- | --- | --- |');
+    for (const manager of managers) {
+      rmSync(homes.mlf, { recursive: true, force: true });
+      const r = await runMlf(mlfArgs(manager));
+      results[`cold mlf ${manager}`] = r;
+      say(`| \`mlf models predict --env-manager ${manager}\` | ${sec(r.ms)} | ${sec(r.cpuMs)} | ${r.code} |`);
+    }
+    for (const manager of managers) {
+      rmSync(homes.mlflow, { recursive: true, force: true });
+      const r = await runMlflow(mlflowArgs(manager));
+      results[`cold mlflow ${manager}`] = r;
+      say(`| \`mlflow models predict --env-manager ${manager}\` | ${sec(r.ms)} | ${sec(r.cpuMs)} | ${r.code} |`);
+    }
+    say();
+    ratio(say, 'cold: mlflow (virtualenv) / mlf (uv)', results['cold mlflow virtualenv'], results['cold mlf uv'], 3);
+    for (const manager of managers) ratio(say, `cold, same manager (${manager}): mlflow / mlf`, results[`cold mlflow ${manager}`], results[`cold mlf ${manager}`]);
+    say();
+  }
+
+  say('## Warm (environment built), end to end');
+  say();
+  say('| command | median wall | min wall | median CPU | exit |');
+  say('| --- | --- | --- | --- | --- |');
+  for (const manager of managers) {
+    for (const [label, run] of [
+      ['mlf', () => runMlf(mlfArgs(manager))],
+      ['mlflow', () => runMlflow(mlflowArgs(manager))],
+    ]) {
+      await run(); // builds the environment when the cold section was skipped
+      const samples = [];
+      for (let i = 0; i < runs; i += 1) samples.push(await run());
+      const r = summarize(samples);
+      results[`warm ${label} ${manager}`] = r;
+      say(`| \`${label} models predict --env-manager ${manager}\` | ${sec(r.ms)} | ${sec(r.minMs)} | ${sec(r.cpuMs)} | ${r.code} |`);
+    }
+  }
+  say();
+  for (const manager of managers) ratio(say, `warm (${manager}): mlflow / mlf`, results[`warm mlflow ${manager}`], results[`warm mlf ${manager}`], 10);
+  say();
+
+  if (!argv.includes('--skip-big')) {
+    const csv = path.join(work, 'big.csv');
+    writeBigCsv(csv, rows);
+    say(`## ${rows.toLocaleString('en')} rows of CSV (${(statSync(csv).size / 1e6).toFixed(0)} MB), warm uv environment`);
+    say();
+    const out = (name) => path.join(work, `${name}.json`);
+    const mlf = await runMlf(['models', 'predict', '-m', model, '-i', csv, '-t', 'csv', '-o', out('mlf'), '--env-manager', 'uv', '--json']);
+    const report = mlf.code === 0 ? JSON.parse(mlf.stdout) : {};
+    const envPython = report.environment?.pythonPath;
+    const mlflow = await runMlflow(['-m', 'mlflow', 'models', 'predict', '-m', model, '-i', csv, '-t', 'csv', '-o', out('mlflow'), '--env-manager', 'uv']);
+    const script = [
+      'import json, sys, time, pandas as pd, mlflow.pyfunc',
+      'from mlflow.utils.proto_json_utils import NumpyEncoder',
+      'from mlflow.pyfunc.scoring_server import predictions_to_json',
+      `m = mlflow.pyfunc.load_model(${JSON.stringify(model)})`,
+      `df = pd.read_csv(${JSON.stringify(csv)})`,
+      'p = m.predict(df)',
+      `predictions_to_json(p, open(${JSON.stringify(out('inprocess'))}, "w"))`,
+    ].join('\n');
+    const inProcess = envPython ? await measure(envPython, ['-c', script], baseEnv) : { code: 'n/a', ms: NaN, cpuMs: NaN, maxRssKb: NaN };
+    say('| run | wall | CPU | peak RSS | exit |');
+    say('| --- | --- | --- | --- | --- |');
+    say(`| mlf (whole tree) | ${sec(mlf.ms)} | ${sec(mlf.cpuMs)} | Node ${mb(mlf.nodeMaxRssKb)}, worker ${mb(report.workerMaxRssKb)} | ${mlf.code} |`);
+    say(`| \`mlflow models predict\` (whole tree) | ${sec(mlflow.ms)} | ${sec(mlflow.cpuMs)} | largest process ${mb(mlflow.maxRssKb)} | ${mlflow.code} |`);
+    say(`| in-process in the same environment (load, read_csv, predict, json.dump) | ${sec(inProcess.ms)} | ${sec(inProcess.cpuMs)} | ${mb(inProcess.maxRssKb)} | ${inProcess.code} |`);
+    say();
+    if (mlf.code === 0 && inProcess.code === 0) {
+      const same = readFileSync(out('mlf'), 'utf8') === readFileSync(out('inprocess'), 'utf8');
+      say(`- outputs identical to the in-process run: ${same ? 'yes' : 'NO'}`);
+    }
+    ratio(say, 'mlf / in-process', mlf, inProcess, 1.3, true);
+    ratio(say, 'mlflow / mlf', mlflow, mlf);
+    say(`- mlf's Node process peak RSS: ${mb(mlf.nodeMaxRssKb)} (target < 200 MB)`);
+    if (report.timings) say(`- mlf timings (ms): ${JSON.stringify(report.timings)}`);
+    say();
+  }
+  process.stdout.write(`${report.join('\n')}\n`);
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Runs a command under GNU time (when present) for CPU time and the peak RSS of the largest process. */
+function measure(command, args, env) {
+  const gnuTime = existsSync('/usr/bin/time');
+  const file = gnuTime ? '/usr/bin/time' : command;
+  const fullArgs = gnuTime ? ['-f', 'BENCH_TIME %U %S %M', command, ...args] : args;
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(file, fullArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const time = /BENCH_TIME ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
+      const node = /MLF_NODE_MAX_RSS_KB=(\d+)/.exec(stderr);
+      if (code !== 0) process.stderr.write(`  (exit ${code}) ${command} ${args.join(' ')}\n${stderr.split('\n').slice(-8).join('\n')}\n`);
+      resolve({
+        code,
+        ms,
+        stdout,
+        cpuMs: time ? (Number(time[1]) + Number(time[2])) * 1000 : NaN,
+        maxRssKb: time ? Number(time[3]) : NaN,
+        nodeMaxRssKb: node ? Number(node[1]) : NaN,
+      });
+    });
+  });
+}
+
+function summarize(samples) {
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  return {
+    code: samples.every((s) => s.code === 0) ? 0 : samples.find((s) => s.code !== 0).code,
+    ms: median(samples.map((s) => s.ms)),
+    minMs: Math.min(...samples.map((s) => s.ms)),
+    cpuMs: median(samples.map((s) => s.cpuMs)),
+  };
+}
+
+/** `a / b` of wall times; the target is a floor (a speed-up), or a ceiling when `atMost`. */
+function ratio(say, label, a, b, target, atMost = false) {
+  if (!a || !b || a.code !== 0 || b.code !== 0) {
+    say(`- ${label}: n/a (a run failed)`);
+    return;
+  }
+  const value = a.ms / b.ms;
+  const met = atMost ? value <= target : value >= target;
+  const verdict = target === undefined ? '' : ` (target ${atMost ? '≤' : '≥'} ${target}: ${met ? 'met' : 'NOT met'})`;
+  say(`- ${label}: ${value.toFixed(2)}x${verdict}`);
+}
+
+/** Iris-like rows, deterministic, written in chunks so that the generator stays small. */
+function writeBigCsv(file, rows) {
+  const header = 'sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)\n';
+  const base = [
+    [5.1, 3.5, 1.4, 0.2],
+    [7.0, 3.2, 4.7, 1.4],
+    [6.3, 3.3, 6.0, 2.5],
+    [5.9, 3.0, 5.1, 1.8],
+  ];
+  writeFileSync(file, header);
+  const chunk = 100_000;
+  for (let start = 0; start < rows; start += chunk) {
+    const lines = [];
+    for (let i = start; i < Math.min(rows, start + chunk); i += 1) {
+      const row = base[i % base.length];
+      const jitter = ((i * 7919) % 100) / 1000;
+      lines.push(row.map((v) => (v + jitter).toFixed(3)).join(','));
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`, { flag: 'a' });
+  }
+}
+
+function sec(ms) {
+  return Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : 'n/a';
+}
+
+function mb(kb) {
+  return Number.isFinite(kb) ? `${(kb / 1024).toFixed(0)} MB` : 'n/a';
+}

@@ -1,0 +1,125 @@
+import { usageError } from '../../errors.js';
+import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } from '../../runtime/protocol.js';
+import { shellQuote } from '../../runtime/missing-module.js';
+import { addCommonOptions, collect } from '../options.js';
+import { createProgressRenderer } from '../progress.js';
+import { dim, printJson, say, warn } from '../render.js';
+import { addEnvironmentOptions, environmentRequest } from './prepare-env.js';
+import type { RegisterCommand } from './index.js';
+
+interface PredictFlags {
+  modelUri: string;
+  inputPath?: string;
+  outputPath?: string;
+  contentType: string;
+  envManager?: string;
+  installMlflow?: boolean;
+  pipRequirementsOverride: string[];
+  pythonVersionStrategy?: string;
+  env: string[];
+  runtime: string;
+  strictJson?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+export const registerPredict: RegisterCommand = ({ models }, ctx) => {
+  const command = models
+    .command('predict')
+    .description('Predict with a model in its own Python environment; prints what `mlflow models predict` prints.');
+  addEnvironmentOptions(command)
+    .option('-i, --input-path <INPUT>', 'the input file, or `-` for stdin (the default)')
+    .option('-o, --output-path <OUTPUT>', 'write the predictions here instead of stdout')
+    .option('-t, --content-type <TYPE>', 'json or csv', 'json')
+    .option('--env <KEY=VALUE>', 'an environment variable for the model process (repeatable)', collect, [])
+    .option('--strict-json', 'write NaN and infinities as null (valid JSON); MLflow writes a bare NaN')
+    .option('--runtime <RUNTIME>', 'auto (load sklearn and models-from-code models without importing mlflow) or mlflow', 'auto');
+  addCommonOptions(command).action(async (flags: PredictFlags) => {
+    const { predict } = await import('../../ops/predict.js');
+    const contentType = parseChoice<ContentType>(flags.contentType, CONTENT_TYPES, '--content-type');
+    const runtime = parseChoice<RuntimeChoice>(flags.runtime, RUNTIME_CHOICES, '--runtime');
+    const extraEnv = parseEnvPairs(flags.env);
+    const fromStdin = flags.inputPath === undefined || flags.inputPath === '-';
+    let inputData: string | undefined;
+    if (fromStdin) {
+      if ((ctx.stdin as { isTTY?: boolean }).isTTY) {
+        throw usageError('NO_INPUT', 'no input: give a file with `-i INPUT`, or pipe the input into `-i -`');
+      }
+      inputData = await readAll(ctx.stdin);
+    }
+    const { modelDir: _modelDir, ...envRequest } = environmentRequest(flags, ctx);
+    const progress = createProgressRenderer(ctx, flags);
+    const silent = Boolean(flags.json) || Boolean(flags.quiet);
+    // With -v everything the worker says is shown; otherwise only its warnings (the ones MLflow
+    // would print too: extra columns dropped, params ignored).
+    const onWorkerLog = (line: string) => {
+      if (silent) return;
+      if (flags.verbose) say(ctx, dim(ctx, line));
+      else if (line.startsWith(WORKER_WARNING)) warn(ctx, line.slice(WORKER_WARNING.length));
+    };
+    let result;
+    try {
+      result = await predict({
+        ...envRequest,
+        modelUri: flags.modelUri,
+        ...(fromStdin ? { inputData: inputData! } : { inputPath: flags.inputPath! }),
+        ...(flags.outputPath !== undefined ? { outputPath: flags.outputPath } : {}),
+        contentType,
+        runtime,
+        ...(flags.strictJson ? { strictJson: true } : {}),
+        extraEnv,
+        onProgress: progress.onProgress,
+        onWorkerLog,
+        fixArgs: fixArgsOf(flags, contentType),
+      });
+    } finally {
+      progress.stop();
+    }
+    if (flags.json) {
+      printJson(ctx, { ok: true, ...result });
+      return;
+    }
+    if (flags.verbose) {
+      const how = result.runtime === 'mlflow' ? `mlflow.pyfunc${result.fallbackReason ? ` (${result.fallbackReason})` : ''}` : `the ${result.runtime} fast path`;
+      say(ctx, `loaded the model with ${how} in ${(result.timings.loadMs / 1000).toFixed(2)}s; total ${(result.timings.totalMs / 1000).toFixed(2)}s`);
+    }
+    if (result.output !== undefined) ctx.stdout.write(result.output);
+  });
+};
+
+/** How worker.py prefixes a warning on stderr. */
+const WORKER_WARNING = '[mlf-worker] WARNING ';
+
+function parseChoice<T extends string>(value: string, choices: readonly T[], flag: string): T {
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw usageError('INVALID_OPTION_VALUE', `invalid value \`${value}\` for ${flag}: choose one of ${choices.map((c) => `\`${c}\``).join(', ')}`);
+}
+
+/** `--env KEY=VALUE` pairs; a value without `=` is an error, as in MLflow's click option. */
+export function parseEnvPairs(values: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.indexOf('=');
+    if (at <= 0) {
+      throw usageError('INVALID_ENV_PAIR', `invalid --env value \`${value}\`: expected KEY=VALUE`);
+    }
+    env[value.slice(0, at)] = value.slice(at + 1);
+  }
+  return env;
+}
+
+/** The flags of this run that a suggested fix command should repeat. */
+function fixArgsOf(flags: PredictFlags, contentType: ContentType): string[] {
+  const args: string[] = [];
+  if (contentType !== 'json') args.push('-t', contentType);
+  if (flags.envManager) args.push('--env-manager', shellQuote(flags.envManager));
+  for (const override of flags.pipRequirementsOverride ?? []) args.push('--pip-requirements-override', shellQuote(override));
+  return args;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}

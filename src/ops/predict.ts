@@ -1,0 +1,134 @@
+/**
+ * `mlf models predict`: find the model, build (or reuse) its environment, start the worker in
+ * it, predict once, and hand back the output exactly as `mlflow models predict` writes it.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { inputError } from '../errors.js';
+import { prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
+import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
+import type { ContentType, LoadedRuntime, RuntimeChoice } from '../runtime/protocol.js';
+import { WorkerClient } from '../runtime/worker-client.js';
+
+/** Where the worker writes bytecode (see worker.py --pycache-prefix), under `$MLF_HOME`. */
+export const PYCACHE_BUCKET = 'pycache-v1';
+
+export interface PredictOptions extends Omit<EnvRequest, 'modelDir'> {
+  /** The model as the user typed it: a path or a `file://` URI. */
+  modelUri: string;
+  /** The input file (resolved against `cwd`); the worker reads it itself. */
+  inputPath?: string;
+  /** The input text, for `-i -` (stdin). Exactly one of inputPath and inputData. */
+  inputData?: string;
+  /** The worker writes the output here itself; without it, `output` holds the text. */
+  outputPath?: string;
+  contentType: ContentType;
+  runtime?: RuntimeChoice;
+  /** Write NaN and infinities as null (valid JSON); MLflow writes a bare `NaN`. */
+  strictJson?: boolean;
+  /** Each stderr line of the worker (its logs, MLflow's warnings, the model's prints). */
+  onWorkerLog?: (line: string) => void;
+  /** Flags of this run to repeat in the commands a missing-module error suggests. */
+  fixArgs?: string[];
+}
+
+export interface PredictResult {
+  /** The output text (no trailing newline, bare `NaN` possible), when no outputPath was given. */
+  output?: string;
+  outputPath?: string;
+  /** Which loader the worker used (`sklearn` / `code-model` skip importing mlflow). */
+  runtime: LoadedRuntime;
+  /** Why `--runtime auto` used mlflow's loader, when it did. */
+  fallbackReason?: string;
+  environment: Pick<PreparedEnvironment, 'manager' | 'envDir' | 'pythonPath' | 'key' | 'built' | 'pythonVersion'>;
+  warnings: string[];
+  timings: { environmentMs: number; startMs: number; loadMs: number; parseMs: number; predictMs: number; encodeMs: number; totalMs: number };
+  /** The worker's peak resident memory in KiB, when the platform reports it. */
+  workerMaxRssKb?: number;
+}
+
+export async function predict(options: PredictOptions): Promise<PredictResult> {
+  const started = Date.now();
+  const modelDir = resolveModelUri(options.modelUri, options.cwd);
+  // Read (and so validate) the directory before anything slow: a missing MLmodel is exit 2 at once.
+  await readModelDirectory(modelDir, { displayPath: options.modelUri });
+
+  if ((options.inputPath === undefined) === (options.inputData === undefined)) {
+    throw inputError('NO_INPUT', 'give the input as a file (`-i input.json`) or on stdin (`-i -`)');
+  }
+  const inputPath = options.inputPath === undefined ? undefined : path.resolve(options.cwd, options.inputPath);
+  if (inputPath !== undefined) await requireFile(inputPath, options.inputPath!);
+  const outputPath = options.outputPath === undefined ? undefined : path.resolve(options.cwd, options.outputPath);
+  if (outputPath !== undefined) await requireDirectory(path.dirname(outputPath), options.outputPath!);
+
+  const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerLog, fixArgs, ...envOptions } = options;
+  const environment = await prepareEnvironment({ ...envOptions, modelDir });
+  const environmentReady = Date.now();
+
+  const client = await WorkerClient.start({
+    pythonPath: environment.pythonPath,
+    modelDir,
+    runtime: runtime ?? 'auto',
+    env: options.env,
+    ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
+    cwd: options.cwd,
+    pycachePrefix: path.join(resolveMlfHome({ mlfHome: options.mlfHome, env: options.env, cwd: options.cwd }), PYCACHE_BUCKET),
+    ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
+    fixContext: {
+      modelArg: modelUri,
+      inputArg: options.inputPath ?? '-',
+      ...(fixArgs ? { extraArgs: fixArgs } : {}),
+      ...(environment.manager === 'local' ? { localPython: environment.pythonPath } : {}),
+    },
+  });
+  const workerReady = Date.now();
+  try {
+    const reply = await client.predict({
+      contentType,
+      ...(inputPath !== undefined ? { inputPath } : { data: inputData! }),
+      ...(outputPath !== undefined ? { outputPath } : {}),
+      ...(strictJson ? { strictJson } : {}),
+    });
+    const { runtime: loaded } = client;
+    return {
+      ...(reply.output !== undefined ? { output: reply.output } : {}),
+      ...(outputPath !== undefined ? { outputPath } : {}),
+      runtime: loaded.name,
+      ...(loaded.fallbackReason ? { fallbackReason: loaded.fallbackReason } : {}),
+      environment: {
+        manager: environment.manager,
+        envDir: environment.envDir,
+        pythonPath: environment.pythonPath,
+        key: environment.key,
+        built: environment.built,
+        ...(environment.pythonVersion ? { pythonVersion: environment.pythonVersion } : {}),
+      },
+      warnings: environment.warnings,
+      ...(reply.max_rss_kb !== undefined ? { workerMaxRssKb: reply.max_rss_kb } : {}),
+      timings: {
+        environmentMs: environmentReady - started,
+        startMs: workerReady - environmentReady,
+        loadMs: loaded.loadMs,
+        parseMs: reply.timings.parse_ms,
+        predictMs: reply.timings.predict_ms,
+        encodeMs: reply.timings.encode_ms,
+        totalMs: Date.now() - started,
+      },
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+async function requireFile(absolute: string, shown: string): Promise<void> {
+  const stats = await stat(absolute).catch(() => undefined);
+  if (stats === undefined) throw inputError('INPUT_NOT_FOUND', `the input file \`${shown}\` does not exist`);
+  if (!stats.isFile()) throw inputError('INPUT_NOT_A_FILE', `the input \`${shown}\` is not a file`);
+}
+
+async function requireDirectory(absolute: string, shownFile: string): Promise<void> {
+  const stats = await stat(absolute).catch(() => undefined);
+  if (stats === undefined || !stats.isDirectory()) {
+    throw inputError('OUTPUT_DIR_NOT_FOUND', `cannot write \`${shownFile}\`: the directory \`${absolute}\` does not exist`);
+  }
+}

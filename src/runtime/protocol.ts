@@ -1,0 +1,162 @@
+/**
+ * The worker protocol (src/runtime/worker.py), as zod schemas: every line the worker writes is
+ * validated against `WorkerMessage` before anything reads it (style.md, practice 8).
+ *
+ * Framing: newline-delimited JSON on the worker's stdin/stdout, one object per line. The worker
+ * writes `hello` at once, then `ready` (or an error) when the model is loaded; after that each
+ * request line gets exactly one reply line carrying the request's `id`.
+ */
+import { z } from 'zod';
+
+/** Bumped whenever a message changes shape; the client refuses any other version. */
+export const PROTOCOL_VERSION = 1;
+
+export const RUNTIME_CHOICES = ['auto', 'mlflow'] as const;
+export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
+
+export const CONTENT_TYPES = ['json', 'csv'] as const;
+export type ContentType = (typeof CONTENT_TYPES)[number];
+
+// ---- requests (client -> worker) ------------------------------------------------------------
+
+const PredictFromFile = z.object({
+  id: z.number().int(),
+  type: z.literal('predict'),
+  content_type: z.enum(CONTENT_TYPES),
+  /** The worker opens this file itself, so a large input never passes through Node. */
+  input_path: z.string().min(1),
+  /** Written by the worker itself; without it the reply carries the output text. */
+  output_path: z.string().min(1).optional(),
+  /** NaN and infinities as null (valid JSON) instead of MLflow's bare NaN. */
+  strict_json: z.boolean().optional(),
+});
+
+const PredictInline = z.object({
+  id: z.number().int(),
+  type: z.literal('predict'),
+  content_type: z.enum(CONTENT_TYPES),
+  /** The input text itself (stdin input). */
+  data: z.string(),
+  output_path: z.string().min(1).optional(),
+  strict_json: z.boolean().optional(),
+});
+
+export const PredictRequest = z.union([PredictFromFile, PredictInline]);
+export type PredictRequest = z.infer<typeof PredictRequest>;
+
+export const PingRequest = z.object({ id: z.number().int(), type: z.literal('ping') });
+export const ShutdownRequest = z.object({ id: z.number().int(), type: z.literal('shutdown') });
+
+export const WorkerRequest = z.union([PredictRequest, PingRequest, ShutdownRequest]);
+export type WorkerRequest = z.infer<typeof WorkerRequest>;
+
+// ---- messages (worker -> client) ------------------------------------------------------------
+
+export const HelloMessage = z.object({
+  ok: z.literal(true),
+  type: z.literal('hello'),
+  protocol: z.number().int(),
+  worker_version: z.string(),
+  /** X.Y.Z of the interpreter running the worker. */
+  python: z.string(),
+  executable: z.string(),
+  pid: z.number().int(),
+});
+export type HelloMessage = z.infer<typeof HelloMessage>;
+
+/** Which loader the worker used: a fast path that skips mlflow, or mlflow.pyfunc. */
+export const LoadedRuntime = z.enum(['sklearn', 'code-model', 'mlflow']);
+export type LoadedRuntime = z.infer<typeof LoadedRuntime>;
+
+export const ReadyMessage = z.object({
+  ok: z.literal(true),
+  type: z.literal('ready'),
+  runtime: LoadedRuntime,
+  load_ms: z.number().nonnegative(),
+  /** Why `--runtime auto` used mlflow (absent when a fast path was taken). */
+  fallback_reason: z.string().optional(),
+});
+export type ReadyMessage = z.infer<typeof ReadyMessage>;
+
+export const PredictTimings = z.object({
+  parse_ms: z.number().nonnegative(),
+  predict_ms: z.number().nonnegative(),
+  encode_ms: z.number().nonnegative(),
+});
+export type PredictTimings = z.infer<typeof PredictTimings>;
+
+export const PredictionReply = z.object({
+  ok: z.literal(true),
+  id: z.number().int(),
+  type: z.literal('prediction'),
+  timings: PredictTimings,
+  /** The exact bytes `mlflow models predict` would write (may contain bare NaN: not JSON). */
+  output: z.string().optional(),
+  output_path: z.string().optional(),
+  bytes: z.number().int().nonnegative().optional(),
+  /** The worker's peak resident memory so far, in KiB (absent where the platform cannot tell). */
+  max_rss_kb: z.number().int().nonnegative().optional(),
+});
+export type PredictionReply = z.infer<typeof PredictionReply>;
+
+export const PongReply = z.object({ ok: z.literal(true), id: z.number().int(), type: z.literal('pong') });
+export const ByeReply = z.object({ ok: z.literal(true), id: z.number().int(), type: z.literal('bye') });
+
+/**
+ * What went wrong, as the worker classifies it:
+ * - `missing_module`: ModuleNotFoundError/ImportError at load or predict (`module` names it);
+ * - `bad_input`: the input is malformed (bad JSON, two input keys, a CSV that does not parse);
+ * - `schema`: the input does not satisfy the model's signature (a missing column, an unsafe type);
+ * - `model_error` / `load_error`: the model's own code (or MLflow's loader) raised;
+ * - `bad_request`: the client sent something the worker does not understand (a bug in mlf);
+ * - `internal`: anything else inside the worker.
+ */
+export const ErrorKind = z.enum(['missing_module', 'bad_input', 'schema', 'model_error', 'load_error', 'bad_request', 'internal']);
+export type ErrorKind = z.infer<typeof ErrorKind>;
+
+export const ErrorReply = z.object({
+  ok: z.literal(false),
+  /** Absent for errors during start-up (before any request). */
+  id: z.number().int().nullable().optional(),
+  kind: ErrorKind,
+  message: z.string(),
+  module: z.string().nullable().optional(),
+  traceback: z.string().optional(),
+});
+export type ErrorReply = z.infer<typeof ErrorReply>;
+
+/** Anything the worker may write on its protocol channel. */
+export const WorkerMessage = z.union([HelloMessage, ReadyMessage, PredictionReply, PongReply, ByeReply, ErrorReply]);
+export type WorkerMessage = z.infer<typeof WorkerMessage>;
+
+const MESSAGE_BY_TYPE: Record<string, z.ZodType> = {
+  hello: HelloMessage,
+  ready: ReadyMessage,
+  prediction: PredictionReply,
+  pong: PongReply,
+  bye: ByeReply,
+};
+
+/** Parses one protocol line; `undefined` plus the reason when it is not a valid message. */
+export function parseWorkerLine(line: string): { message: WorkerMessage } | { problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    return { problem: `not JSON (${(error as Error).message})` };
+  }
+  // Pick the schema by the tags first, so that a problem is reported against the right shape.
+  const tagged = (value ?? {}) as { ok?: unknown; type?: unknown };
+  const schema =
+    typeof value !== 'object' || value === null || Array.isArray(value)
+      ? WorkerMessage
+      : tagged.ok === false
+        ? ErrorReply
+        : (MESSAGE_BY_TYPE[String(tagged.type)] ?? WorkerMessage);
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    return { problem: `unexpected message shape${issue ? ` (${issue.path.join('.') || 'message'}: ${issue.message})` : ''}` };
+  }
+  return { message: result.data as WorkerMessage };
+}

@@ -1,0 +1,220 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { MlfError } from '../../src/errors.js';
+import { describe as describeError } from '../../src/cli/render.js';
+import { WorkerClient, workerErrorToMlfError, WORKER_SCRIPT_PATH, type StartWorkerOptions } from '../../src/runtime/worker-client.js';
+import { parseWorkerLine, type ErrorReply } from '../../src/runtime/protocol.js';
+import { distributionForModule, missingModuleFixCommands, shellQuote } from '../../src/runtime/missing-module.js';
+import { existsSync } from 'node:fs';
+
+const FAKE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fake', 'fake-worker.mjs');
+
+function fakeOptions(mode: string, extra: Record<string, string> = {}, overrides: Partial<StartWorkerOptions> = {}): StartWorkerOptions {
+  return {
+    pythonPath: 'unused',
+    modelDir: '/models/m',
+    env: { PATH: process.env.PATH, FAKE_MODE: mode, ...extra },
+    cwd: process.cwd(),
+    command: { file: process.execPath, args: [FAKE] },
+    helloTimeoutMs: 10_000,
+    ...overrides,
+  };
+}
+
+async function startError(options: StartWorkerOptions): Promise<MlfError> {
+  try {
+    const client = await WorkerClient.start(options);
+    await client.close();
+  } catch (error) {
+    if (error instanceof MlfError) return error;
+    throw error;
+  }
+  throw new Error('expected WorkerClient.start to fail');
+}
+
+describe('WorkerClient against a fake worker', () => {
+  it('says hello, loads, predicts, passes the explicit environment and arguments, and shuts down', async () => {
+    const logs: string[] = [];
+    const client = await WorkerClient.start(
+      fakeOptions('ok', {}, { extraEnv: { FOO: 'bar' }, runtime: 'mlflow', pycachePrefix: '/tmp/pyc', onLog: (line) => logs.push(line) }),
+    );
+    expect(client.hello.protocol).toBe(1);
+    expect(client.runtime).toEqual({ name: 'sklearn', loadMs: 12.5 });
+    const reply = await client.predict({ contentType: 'csv', inputPath: '/data/in.csv', outputPath: '/data/out.json' });
+    expect(JSON.parse(reply.output!)).toEqual({
+      echo: { id: 1, type: 'predict', content_type: 'csv', input_path: '/data/in.csv', output_path: '/data/out.json' },
+    });
+    const inline = await client.predict({ contentType: 'json', data: '{"inputs": [1]}' });
+    expect(JSON.parse(inline.output!)).toEqual({ echo: { id: 2, type: 'predict', content_type: 'json', data: '{"inputs": [1]}' } });
+    await client.close();
+    expect(logs).toEqual(['started with --model-dir /models/m --runtime mlflow --pycache-prefix /tmp/pyc FOO=bar']);
+  });
+
+  it('reports why auto fell back to mlflow', async () => {
+    const client = await WorkerClient.start(fakeOptions('fallback'));
+    expect(client.runtime).toEqual({ name: 'mlflow', loadMs: 12.5, fallbackReason: 'loader_module `x` needs mlflow' });
+    await client.close();
+  });
+
+  it.each([
+    ['old-protocol', 'internal', 'WORKER_PROTOCOL_MISMATCH', 'the worker speaks protocol 99, this mlf speaks 1'],
+    ['garbage', 'internal', 'WORKER_PROTOCOL', 'the worker wrote a line that is not a protocol message: not JSON (Unexpected token \'h\', "this is not json" is not valid JSON)'],
+    ['die-at-start', 'model', 'WORKER_EXITED', 'the model worker exited with code 7 before answering'],
+    ['load-missing-module', 'model', 'MISSING_MODULE', "the model could not be loaded: ModuleNotFoundError: No module named 'cv2'"],
+  ])('start-up failure %s -> %s %s', async (mode, category, code, message) => {
+    const error = await startError(fakeOptions(mode));
+    expect(error.category).toBe(category);
+    expect(error.code).toBe(code);
+    expect(error.message).toBe(message);
+  });
+
+  it('keeps the stderr tail of a worker that dies', async () => {
+    const error = await startError(fakeOptions('die-at-start'));
+    expect(error.detail).toBe('Traceback (most recent call last):\nSegmentation fault, or so');
+    expect(error.exitCode).toBe(1);
+  });
+
+  it('fails a pending predict when the worker dies mid-request', async () => {
+    const client = await WorkerClient.start(fakeOptions('die-on-predict'));
+    const error = await client.predict({ contentType: 'json', inputPath: '/x.json' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MlfError);
+    expect((error as MlfError).message).toBe('the model worker exited with code 9 before answering');
+    expect((error as MlfError).detail).toContain('about to die');
+    await client.close();
+  });
+
+  it('rejects a reply that does not match the schema', async () => {
+    const client = await WorkerClient.start(fakeOptions('bad-reply'));
+    const error = (await client.predict({ contentType: 'json', inputPath: '/x.json' }).catch((e: unknown) => e)) as MlfError;
+    expect(error.code).toBe('WORKER_PROTOCOL');
+    expect(error.message).toBe('the worker wrote a line that is not a protocol message: unexpected message shape (timings: Invalid input: expected object, received string)');
+    await client.close();
+  });
+
+  it.each([
+    ['bad_input', "Invalid input. Dataframe split format must be a dictionary. Got list.", 'input', 'BAD_INPUT', 2],
+    ['schema', "Failed to enforce schema of data 'x' with schema 'y'. Error: Model is missing inputs ['a'].", 'input', 'SCHEMA_MISMATCH', 2],
+    ['model_error', 'ValueError: it failed', 'model', 'MODEL_PREDICT_FAILED', 1],
+    ['internal', 'KeyError: 1', 'internal', 'WORKER_INTERNAL', 1],
+  ])('a predict error of kind %s becomes %s', async (kind, message, category, code, exitCode) => {
+    const client = await WorkerClient.start(fakeOptions('ok', { FAKE_ERROR_KIND: kind, FAKE_ERROR_MESSAGE: message }));
+    const error = (await client.predict({ contentType: 'json', inputPath: '/x.json' }).catch((e: unknown) => e)) as MlfError;
+    await client.close();
+    expect(error).toBeInstanceOf(MlfError);
+    expect([error.category, error.code, error.exitCode]).toEqual([category, code, exitCode]);
+    expect(error.message).toContain(message);
+  });
+
+  it('an interpreter that does not exist is reported, not hung on', async () => {
+    const error = await startError({ ...fakeOptions('ok'), command: { file: '/nonexistent/python3', args: [] } });
+    expect([error.category, error.code, error.exitCode]).toEqual(['environment', 'PYTHON_NOT_FOUND', 3]);
+    expect(error.message).toBe("cannot start the environment's interpreter `/nonexistent/python3`");
+  });
+});
+
+describe('workerErrorToMlfError: the missing-module story', () => {
+  const reply = (module: string): ErrorReply => ({
+    ok: false,
+    kind: 'missing_module',
+    module,
+    message: `ModuleNotFoundError: No module named '${module}'`,
+  });
+
+  it('names the module, the distribution and the two commands, in order', () => {
+    const error = workerErrorToMlfError(reply('tabulate'), 'load', { modelArg: 'fixtures/models/missing-dep', inputArg: 'in.json' });
+    expect(error.exitCode).toBe(1);
+    expect(describeError(error)).toBe(
+      "the model could not be loaded: ModuleNotFoundError: No module named 'tabulate'; `tabulate` is provided by the distribution `tabulate`, which is not installed in the model's environment",
+    );
+    expect(error.detail).toBe(
+      [
+        'Try, in order:',
+        '  mlf models predict -m fixtures/models/missing-dep -i in.json --pip-requirements-override tabulate',
+        '  mlf models update-pip-requirements -m fixtures/models/missing-dep add tabulate',
+        '(no version pinned: mlf cannot tell which `tabulate` the model was built with; write `tabulate==VERSION` to pin the one you tested)',
+      ].join('\n'),
+    );
+    expect(error.data).toEqual({ module: 'tabulate', distribution: 'tabulate', known: true, pythonMessage: "ModuleNotFoundError: No module named 'tabulate'" });
+  });
+
+  it('says when the distribution is only a guess', () => {
+    const error = workerErrorToMlfError(reply('foo_bar.baz'), 'predict', { modelArg: 'm', inputArg: '-' });
+    expect(error.hint).toBe('`foo_bar.baz` is most likely provided by the distribution `foo-bar` (a guess from the module name), which is not installed in the model\'s environment');
+    expect(error.message).toBe("the model failed while predicting: ModuleNotFoundError: No module named 'foo_bar.baz'");
+  });
+
+  it('suggests --install-mlflow when mlflow itself is missing', () => {
+    const error = workerErrorToMlfError(reply('mlflow'), 'load');
+    expect(error.detail).toBe('This model needs mlflow itself to load: add --install-mlflow to install it into the environment.');
+  });
+});
+
+describe('distributionForModule', () => {
+  it.each([
+    ['sklearn', 'scikit-learn', true],
+    ['sklearn.ensemble._forest', 'scikit-learn', true],
+    ['cv2', 'opencv-python', true],
+    ['PIL', 'pillow', true],
+    ['yaml', 'pyyaml', true],
+    ['bs4', 'beautifulsoup4', true],
+    ['dateutil.parser', 'python-dateutil', true],
+    ['tabulate', 'tabulate', true],
+    ['my_private_pkg', 'my-private-pkg', false],
+    ['Requests', 'requests', false],
+  ])('%s -> %s', (module, distribution, known) => {
+    expect(distributionForModule(module)).toEqual({ module, distribution, known });
+  });
+});
+
+describe('missingModuleFixCommands', () => {
+  it('repeats the run\'s flags, pins a known version and quotes what the shell would split', () => {
+    expect(
+      missingModuleFixCommands(
+        { module: 'cv2', distribution: 'opencv-python', known: true },
+        { modelArg: 'my models/m1', inputArg: 'in.csv', extraArgs: ['-t', 'csv', '--env-manager', 'uv'], version: '4.8.0' },
+      ),
+    ).toEqual([
+      "mlf models predict -m 'my models/m1' -i in.csv -t csv --env-manager uv --pip-requirements-override opencv-python==4.8.0",
+      "mlf models update-pip-requirements -m 'my models/m1' add opencv-python==4.8.0",
+    ]);
+  });
+
+  it.each([
+    ['plain', 'plain'],
+    ['a b', "'a b'"],
+    ["it's", "'it'\\''s'"],
+    ['pkg>=1,<2', "'pkg>=1,<2'"],
+    ['', "''"],
+  ])('shellQuote(%j) = %s', (arg, quoted) => {
+    expect(shellQuote(arg)).toBe(quoted);
+  });
+});
+
+describe('parseWorkerLine', () => {
+  it.each([
+    ['{"ok": true, "type": "pong", "id": 3}', undefined],
+    ['{"ok": false, "kind": "schema", "message": "m", "id": null}', undefined],
+    ['{"ok": false, "kind": "exploded", "message": "m"}', 'unexpected message shape'],
+    ['{"ok": true, "type": "ready", "runtime": "sklearn"}', 'unexpected message shape'],
+    ['[1, 2]', 'unexpected message shape'],
+    ['{"predictions": [NaN]}', 'not JSON'],
+  ])('%s', (line, problem) => {
+    const parsed = parseWorkerLine(line);
+    if (problem === undefined) expect('message' in parsed).toBe(true);
+    else expect('problem' in parsed && parsed.problem.startsWith(problem)).toBe(true);
+  });
+});
+
+it('the shipped worker script is where the client looks for it', () => {
+  expect(existsSync(WORKER_SCRIPT_PATH)).toBe(true);
+});
+
+it('with the local manager, the first command installs into the local Python (mlf refuses overrides there)', () => {
+  expect(
+    missingModuleFixCommands(
+      { module: 'yaml', distribution: 'pyyaml', known: true },
+      { modelArg: 'm', inputArg: 'i.json', extraArgs: ['--env-manager', 'local'], localPython: '/usr/bin/python3' },
+    ),
+  ).toEqual(['/usr/bin/python3 -m pip install pyyaml', 'mlf models update-pip-requirements -m m add pyyaml']);
+});

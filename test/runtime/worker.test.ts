@@ -1,0 +1,224 @@
+/**
+ * worker.py run for real, with the Python that has MLflow (MLF_E2E_PYTHON, default
+ * <repo>/.e2e/venv/bin/python), on small models saved by models/make-models.py.
+ *
+ * Every case runs twice: on the fast path (`--runtime auto`, which loads these models without
+ * importing mlflow) and through MLflow's own loader and parsers (`--runtime mlflow`). Both must
+ * give the same bytes: that is the proof that the fast path's input parsing, schema enforcement
+ * and JSON encoding are MLflow's.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MlfError } from '../../src/errors.js';
+import { WorkerClient } from '../../src/runtime/worker-client.js';
+import type { RuntimeChoice } from '../../src/runtime/protocol.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..', '..');
+const PYTHON = process.env.MLF_E2E_PYTHON ?? path.join(REPO, '.e2e', 'venv', 'bin', 'python');
+const SLOW = 600_000;
+
+if (!existsSync(PYTHON)) {
+  describe('worker.py with a real Python', () => {
+    it.skip(`skipped: no Python with MLflow at \`${PYTHON}\` (set MLF_E2E_PYTHON or create .e2e/venv)`, () => undefined);
+  });
+} else {
+  describe('worker.py with a real Python', () => {
+    let dir: string;
+    const workers = new Map<string, Promise<WorkerClient>>();
+    const logs = new Map<string, string[]>();
+
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'mlf-worker-test-'));
+      await execa(PYTHON, [path.join(HERE, 'models', 'make-models.py'), path.join(dir, 'models')], { timeout: SLOW });
+    }, SLOW);
+
+    afterAll(async () => {
+      for (const worker of workers.values()) await (await worker.catch(() => undefined))?.close();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }, SLOW);
+
+    /** One worker per (model, runtime), started on first use and shared by the cases. */
+    function worker(model: string, runtime: RuntimeChoice): Promise<WorkerClient> {
+      const key = `${model}/${runtime}`;
+      let started = workers.get(key);
+      if (!started) {
+        const lines: string[] = [];
+        logs.set(key, lines);
+        started = WorkerClient.start({
+          pythonPath: PYTHON,
+          modelDir: path.join(dir, 'models', model),
+          runtime,
+          env: { PATH: process.env.PATH, HOME: process.env.HOME },
+          cwd: dir,
+          // As ops/predict does: without it, executing the model's code writes <model>/__pycache__.
+          pycachePrefix: path.join(dir, 'pycache'),
+          onLog: (line) => lines.push(line),
+        });
+        workers.set(key, started);
+      }
+      return started;
+    }
+
+    type Outcome = { output: string } | { kind: string; code: string; message: string };
+
+    async function run(model: string, runtime: RuntimeChoice, contentType: 'json' | 'csv', data: string): Promise<Outcome> {
+      const client = await worker(model, runtime);
+      try {
+        const reply = await client.predict({ contentType, data });
+        return { output: reply.output! };
+      } catch (error) {
+        if (!(error instanceof MlfError)) throw error;
+        return { kind: error.category, code: error.code, message: error.message };
+      }
+    }
+
+    const ECHO_ROW = '"i": 1, "l": 2, "f": 1.5, "d": 2.5, "s": "x", "b": true';
+    const DTYPES = '"dtypes": "int32,int64,float32,float64,str,bool"';
+    const ECHO_ONE = `{"predictions": [{${ECHO_ROW}, ${DTYPES}}]}`;
+    const ECHO_TWO = `{"predictions": [{${ECHO_ROW}, ${DTYPES}}, {"i": 3, "l": 4, "f": 0.25, "d": 1.0, "s": "y", "b": false, ${DTYPES}}]}`;
+    const ECHO_SCHEMA =
+      "'['i': integer (required), 'l': long (required), 'f': float (required), 'd': double (required), 's': string (required), 'b': boolean (required)]'";
+
+    // [case, model, content type, input, expected output or error code + message]
+    const cases: [string, string, 'json' | 'csv', string, Outcome][] = [
+      ['dataframe_split, cast to the schema dtypes', 'echo', 'json',
+        '{"dataframe_split": {"columns": ["i","l","f","d","s","b"], "data": [[1, 2, 1.5, 2.5, "x", true], [3, 4, 0.25, 1, "y", false]]}}',
+        { output: ECHO_TWO }],
+      ['dataframe_records', 'echo', 'json', `{"dataframe_records": [{${ECHO_ROW}}]}`, { output: ECHO_ONE }],
+      ['instances (rows to columns)', 'echo', 'json', `{"instances": [{${ECHO_ROW}}]}`, { output: ECHO_ONE }],
+      ['inputs (columns)', 'echo', 'json',
+        '{"inputs": {"i": [1, 3], "l": [2, 4], "f": [1.5, 0.25], "d": [2.5, 1], "s": ["x", "y"], "b": [true, false]}}', { output: ECHO_TWO }],
+      ['inputs of scalars, params ignored without a params schema', 'echo', 'json', `{"inputs": {${ECHO_ROW}}, "params": {"k": 1}}`, { output: ECHO_ONE }],
+      ['an extra column is dropped', 'echo', 'json', `{"dataframe_records": [{${ECHO_ROW}, "zz": 9}]}`, { output: ECHO_ONE }],
+      ['CSV read with the schema dtypes (a string column keeps "007")', 'echo', 'csv', 'i,l,f,d,s,b\n1,2,1.5,2.5,007,True\n',
+        { output: '{"predictions": [{"i": 1, "l": 2, "f": 1.5, "d": 2.5, "s": "007", "b": true, "dtypes": "int32,int64,float32,float64,object,bool"}]}' }],
+      ['a missing required column is named', 'echo', 'json', '{"dataframe_records": [{"i": 1, "l": 2, "f": 1.5, "d": 2.5, "s": "x"}]}',
+        { kind: 'input', code: 'SCHEMA_MISMATCH',
+          message: `Failed to enforce schema of data '   i  l    f    d  s\n0  1  2  1.5  2.5  x' with schema ${ECHO_SCHEMA}. Error: Model is missing inputs ['b'].` }],
+      ['a value that cannot be cast to the column type', 'echo', 'json', '{"dataframe_records": [{"i": 1, "l": 2, "f": 1.5, "d": "x", "s": "x", "b": true}]}',
+        { kind: 'input', code: 'BAD_INPUT',
+          message: `Invalid input. Data is not compatible with model signature. Failed to convert column d to type 'float64'. Error: 'ValueError("could not convert string to float: 'x'")'` }],
+      ['instances with rows of different lengths', 'echo', 'json', `{"instances": [{${ECHO_ROW}}, {"i": 1}]}`,
+        { kind: 'input', code: 'BAD_INPUT', message: 'Invalid input. The length of values for each input/column name are not the same' }],
+      ['records that are not a list', 'echo', 'json', '{"dataframe_records": {"i": 1}}',
+        { kind: 'input', code: 'BAD_INPUT', message: 'Invalid input. Dataframe records format must be a list of records. Got dictionary.' }],
+      ['malformed JSON', 'echo', 'json', '{"dataframe_split": [1]',
+        { kind: 'input', code: 'BAD_INPUT',
+          message: `Invalid input. Ensure that input is a valid JSON formatted string. Error: 'JSONDecodeError("Expecting ',' delimiter: line 1 column 24 (char 23)")'\nInput: \n{"dataframe_split": [1]\n` }],
+      ['a CSV that does not parse', 'echo', 'csv', 'i,l\n1,2\n3,4,5,6\n',
+        { kind: 'input', code: 'BAD_INPUT',
+          message: "Failed to parse input as a Pandas DataFrame. Ensure that the input is a valid CSV-formatted Pandas DataFrame produced using the `pandas.DataFrame.to_csv()` method. Error: 'Error tokenizing data. C error: Expected 2 fields in line 3, saw 4\n'" }],
+      ['an LLM-style dict is the data, and the answer is not wrapped', 'chat', 'json', '{"prompt": "ab", "n": 2}', { output: '{"text": "abab"}' }],
+      ['an unsafe conversion is refused with MLflow\'s words', 'chat', 'json', '{"prompt": "ab", "n": 2.5}',
+        { kind: 'input', code: 'SCHEMA_MISMATCH',
+          message: "Failed to enforce schema of data '{'prompt': 'ab', 'n': 2.5}' with schema '['prompt': string (required), 'n': long (required)]'. Error: Incompatible input types for column n. Can not safely convert float64 to int64." }],
+      ['NaN and infinities are written bare, as json.dump does', 'nonfinite', 'json', '{"dataframe_split": {"columns": ["a"], "data": [[1.0], [2.0], [3.0], [4.0]]}}',
+        { output: '{"predictions": [NaN, 1.0, Infinity, -Infinity]}' }],
+      ...(['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const).map(
+        (shape): [string, string, 'json', string, Outcome] => [`iris classifier, ${shape}`, 'iris', 'json', irisInput(shape), { output: '{"predictions": [0, 1, 2, 2]}' }],
+      ),
+      ['iris classifier, CSV', 'iris', 'csv', `${IRIS_COLUMNS.join(',')}\n${IRIS_ROWS.map((r) => r.join(',')).join('\n')}\n`, { output: '{"predictions": [0, 1, 2, 2]}' }],
+    ];
+
+    it.each(cases)('%s (%s)', async (_name, model, contentType, data, expected) => {
+      const fast = await run(model, 'auto', contentType, data);
+      expect(fast).toEqual(expected);
+      const viaMlflow = await run(model, 'mlflow', contentType, data);
+      expect(viaMlflow).toEqual(expected);
+    }, SLOW);
+
+    it.each([
+      ['two input keys', '{"dataframe_split": {"columns": ["i"], "data": [[1]]}, "inputs": [1]}',
+        "Received dictionary with input fields: ['dataframe_split', 'inputs']. IMPORTANT: The MLflow Model scoring protocol has changed in MLflow version 2.0."],
+      ['no input key', '{"columns": ["i"], "data": [[1]]}', 'Received dictionary with input fields: []. IMPORTANT:'],
+      ['a list at the top level', '[1, 2]', 'Received a list.'],
+    ])('%s is bad input on both runtimes (MLflow words it around a set, so only part is compared)', async (_name, data, part) => {
+      for (const runtime of ['auto', 'mlflow'] as const) {
+        const outcome = await run('echo', runtime, 'json', data);
+        expect(outcome).toMatchObject({ kind: 'input', code: 'BAD_INPUT' });
+        expect((outcome as { message: string }).message).toContain('The input must be a JSON dictionary with exactly one of the input fields {');
+        expect((outcome as { message: string }).message).toContain(part);
+      }
+    }, SLOW);
+
+    it('loads sklearn and models-from-code without mlflow, and says why it used mlflow otherwise', async () => {
+      expect((await worker('iris', 'auto')).runtime.name).toBe('sklearn');
+      expect((await worker('echo', 'auto')).runtime.name).toBe('code-model');
+      expect((await worker('chat', 'auto')).runtime.name).toBe('code-model');
+      const usesMlflow = await worker('uses-mlflow', 'auto');
+      expect(usesMlflow.runtime).toMatchObject({ name: 'mlflow', fallbackReason: 'the model file imports mlflow modules beyond mlflow.models' });
+      expect((await usesMlflow.predict({ contentType: 'json', data: '{"inputs": {"a": [1.0, 2.0]}}' })).output).toBe('{"predictions": ["mlflow", "mlflow"]}');
+      expect((await worker('echo', 'mlflow')).runtime).toMatchObject({ name: 'mlflow', fallbackReason: '--runtime mlflow' });
+    }, SLOW);
+
+    it('--strict-json writes null for NaN and infinities', async () => {
+      const client = await worker('nonfinite', 'auto');
+      const reply = await client.predict({ contentType: 'json', data: '{"inputs": {"a": [1.0, 2.0, 3.0, 4.0]}}', strictJson: true });
+      expect(reply.output).toBe('{"predictions": [null, 1.0, null, null]}');
+    }, SLOW);
+
+    it('a print() in the model goes to stderr, not into the protocol', async () => {
+      const client = await worker('echo', 'auto');
+      await client.predict({ contentType: 'json', data: `{"dataframe_records": [{${ECHO_ROW}}]}` });
+      expect(logs.get('echo/auto')).toContain('model says hi on stdout');
+    }, SLOW);
+
+    it('a module missing at predict time is reported with its name', async () => {
+      const client = await worker('missing', 'auto');
+      const error = (await client.predict({ contentType: 'json', data: '{"inputs": {"a": [1.0]}}' }).catch((e: unknown) => e)) as MlfError;
+      expect(error.code).toBe('MISSING_MODULE');
+      expect(error.message).toBe("the model failed while predicting: ModuleNotFoundError: No module named 'mlf_surely_absent_pkg'");
+      expect(error.data).toMatchObject({ module: 'mlf_surely_absent_pkg', distribution: 'mlf-surely-absent-pkg', known: false });
+      // The worker keeps serving after a failed request.
+      await client.ping();
+    }, SLOW);
+
+    it('reads the input file and writes the output file itself, and leaves no bytecode in the model directory', async () => {
+      const client = await worker('iris', 'auto');
+      const { writeFile } = await import('node:fs/promises');
+      const input = path.join(dir, 'iris.json');
+      const output = path.join(dir, 'out.json');
+      await writeFile(input, irisInput('dataframe_split'));
+      const reply = await client.predict({ contentType: 'json', inputPath: input, outputPath: output });
+      expect(reply.output).toBeUndefined();
+      expect(reply.output_path).toBe(output);
+      expect(await readFile(output, 'utf8')).toBe('{"predictions": [0, 1, 2, 2]}');
+      const echoFiles = await readdir(path.join(dir, 'models', 'echo'));
+      expect(echoFiles).not.toContain('__pycache__');
+    }, SLOW);
+
+    it('a missing input file is bad input', async () => {
+      const client = await worker('iris', 'auto');
+      const error = (await client.predict({ contentType: 'csv', inputPath: path.join(dir, 'nope.csv') }).catch((e: unknown) => e)) as MlfError;
+      expect([error.code, error.message]).toEqual(['BAD_INPUT', `Input file \`${path.join(dir, 'nope.csv')}\` does not exist`]);
+    }, SLOW);
+  });
+}
+
+const IRIS_COLUMNS = ['sepal length (cm)', 'sepal width (cm)', 'petal length (cm)', 'petal width (cm)'];
+const IRIS_ROWS = [
+  [5.1, 3.5, 1.4, 0.2],
+  [7.0, 3.2, 4.7, 1.4],
+  [6.3, 3.3, 6.0, 2.5],
+  [5.9, 3.0, 5.1, 1.8],
+];
+
+function irisInput(shape: 'dataframe_split' | 'dataframe_records' | 'instances' | 'inputs'): string {
+  const records = IRIS_ROWS.map((row) => Object.fromEntries(IRIS_COLUMNS.map((c, i) => [c, row[i]])));
+  switch (shape) {
+    case 'dataframe_split':
+      return JSON.stringify({ dataframe_split: { columns: IRIS_COLUMNS, data: IRIS_ROWS } });
+    case 'dataframe_records':
+      return JSON.stringify({ dataframe_records: records });
+    case 'instances':
+      return JSON.stringify({ instances: records });
+    case 'inputs':
+      return JSON.stringify({ inputs: Object.fromEntries(IRIS_COLUMNS.map((c, i) => [c, IRIS_ROWS.map((r) => r[i])])) });
+  }
+}
