@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerPrepareEnv } from './prepare-env.js';
+import { registerPredict } from './predict.js';
 import { registerEnvs } from './envs.js';
 import { registerUpdatePipRequirements } from './update-pip-requirements.js';
+import { registerValidate } from './validate.js';
 import { registerPackage } from './package.js';
 
 export interface CommandGroups {
@@ -14,4 +16,4 @@ export interface CommandGroups {
 export type RegisterCommand = (groups: CommandGroups, ctx: CliContext) => void;
 
 /** Every command module, in the order `--help` lists them. */
-export const commandModules: RegisterCommand[] = [registerUpdatePipRequirements, registerPrepareEnv, registerPackage, registerEnvs];
+export const commandModules: RegisterCommand[] = [registerPredict, registerUpdatePipRequirements, registerPrepareEnv, registerValidate, registerPackage, registerEnvs];

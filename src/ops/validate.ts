@@ -1,0 +1,147 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commitModelFiles } from '../model/transaction.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import { runRules, type RuleOverrides } from '../validate/engine.js';
+import { planFixes } from '../validate/fix.js';
+import { loadModelFiles, ModelDirectoryUnreadable, DEFAULT_LOAD_LIMITS, type LoadLimits } from '../validate/load.js';
+import type { ModelFiles } from '../validate/model-files.js';
+import { makeReport, type AppliedFix, type ModelReport } from '../validate/report.js';
+import { diagnostic } from '../validate/rules/shared.js';
+import { compareDiagnostics } from '../validate/diagnostic.js';
+import { applyOverrides } from '../validate/engine.js';
+
+/**
+ * `mlf models validate`: checks each model directory and yields its report as soon as it is
+ * done, in argument order, with at most `concurrency` models in memory at once (so a run over
+ * thousands of directories streams with bounded memory).
+ */
+export interface ValidateOptions {
+  /** Model directories (or `file://` URIs), as the user gave them. */
+  models: readonly string[];
+  cwd: string;
+  overrides?: RuleOverrides;
+  /** Apply the fixable findings (atomically), then report what remains. */
+  fix?: boolean;
+  /**
+   * `--smoke`: build the environment and predict on the input example. Given by the caller
+   * (the CLI wires src/validate/smoke.ts), so that this module stays free of env/runtime.
+   */
+  smoke?: (files: ModelFiles) => Promise<Diagnostic[]>;
+  concurrency?: number;
+  limits?: LoadLimits;
+}
+
+export async function* validateModels(options: ValidateOptions): AsyncGenerator<ModelReport> {
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const pending: Promise<ModelReport>[] = [];
+  let next = 0;
+  const start = () => {
+    const model = options.models[next++]!;
+    pending.push(validateOne(model, options));
+  };
+  while (next < options.models.length && pending.length < concurrency) start();
+  while (pending.length > 0) {
+    const report = await pending.shift()!;
+    if (next < options.models.length) start();
+    yield report;
+  }
+}
+
+export async function validateOne(model: string, options: ValidateOptions): Promise<ModelReport> {
+  const resolved = resolveModelArgument(model, options.cwd);
+  if (typeof resolved !== 'string') {
+    return makeReport(model, model, false, [diagnostic('MLF100', '.', undefined, resolved.reason)]);
+  }
+  const overrides = options.overrides ?? new Map();
+  const limits = options.limits ?? DEFAULT_LOAD_LIMITS;
+  let files: ModelFiles;
+  try {
+    files = await loadModelFiles(resolved, limits);
+  } catch (error) {
+    if (error instanceof ModelDirectoryUnreadable) {
+      return makeReport(model, resolved, false, [diagnostic('MLF100', '.', undefined, `cannot read \`${model}\`: ${error.reason}`)]);
+    }
+    throw error;
+  }
+  let diagnostics = runRules(files, overrides);
+  const fixes: AppliedFix[] = [];
+  if (options.fix) {
+    const planned = planFixes(files, diagnostics);
+    if (planned.length > 0) {
+      await commitModelFiles(resolved, planned.map(({ name, content }) => ({ name, content })));
+      for (const file of planned) fixes.push(...file.fixes);
+      files = await loadModelFiles(resolved, limits);
+      diagnostics = runRules(files, overrides);
+    }
+  }
+  if (options.smoke) {
+    const smoke = applyOverrides(await options.smoke(files), overrides);
+    diagnostics = [...diagnostics, ...smoke].sort(compareDiagnostics);
+  }
+  return makeReport(model, resolved, true, diagnostics, fixes);
+}
+
+/** A local directory path or `file://` URI -> absolute path; other URI schemes are refused. */
+export function resolveModelArgument(model: string, cwd: string): string | { reason: string } {
+  if (model.startsWith('file://')) {
+    try {
+      return fileURLToPath(model);
+    } catch (error) {
+      return { reason: `cannot read \`${model}\`: ${(error as Error).message}` };
+    }
+  }
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(model)?.[1];
+  if (scheme && scheme.length > 1) {
+    return { reason: `cannot read \`${model}\`: \`${scheme}:\` URIs are not supported; validate works on a local model directory (download it first)` };
+  }
+  return path.resolve(cwd, model);
+}
+
+export interface SmokeOptions {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** uv, virtualenv, conda or local; default as `mlf models predict` chooses. */
+  envManager?: string;
+  mlfHome?: string;
+}
+
+/**
+ * `--smoke`: build the environment as `mlf models predict` does and predict on the model's
+ * serving input example. A failure is one diagnostic carrying the installer's or the worker's
+ * message: MLF802 when the environment could not be built, MLF801 when loading or predicting
+ * failed. A model without a serving example gets MLF803.
+ */
+export async function smokeTest(files: ModelFiles, options: SmokeOptions): Promise<Diagnostic[]> {
+  const root = files.mlmodel?.value as Record<string, unknown> | undefined;
+  const info = root?.saved_input_example_info as Record<string, unknown> | undefined;
+  const serving = typeof info?.serving_input_path === 'string' ? info.serving_input_path : undefined;
+  if (!serving || !files.entries.has(serving)) {
+    return [diagnostic('MLF803', 'MLmodel', files.mlmodel?.lineOf(['saved_input_example_info']), 'the model has no serving input example (`serving_input_example.json`) to predict on')];
+  }
+  const [{ predict }, { parseEnvManagerName }, { isMlfError }] = await Promise.all([
+    import('./predict.js'),
+    import('../env/index.js'),
+    import('../errors.js'),
+  ]);
+  try {
+    await predict({
+      modelUri: files.dir,
+      inputPath: path.join(files.dir, serving),
+      contentType: 'json',
+      env: options.env,
+      cwd: options.cwd,
+      ...(options.mlfHome ? { mlfHome: options.mlfHome } : {}),
+      ...(options.envManager ? { manager: parseEnvManagerName(options.envManager) } : {}),
+    });
+    return [];
+  } catch (error) {
+    if (isMlfError(error) && error.category === 'environment') {
+      return [diagnostic('MLF802', 'MLmodel', undefined, `the environment could not be built: ${error.message}${error.detail ? `\n${error.detail}` : ''}`, error.hint ? { hint: error.hint } : {})];
+    }
+    if (isMlfError(error)) {
+      return [diagnostic('MLF801', serving, undefined, `predict on \`${serving}\` failed: ${error.message}`, error.hint ? { hint: error.hint } : {})];
+    }
+    return [diagnostic('MLF801', serving, undefined, `predict on \`${serving}\` failed: ${error instanceof Error ? error.message : String(error)}`)];
+  }
+}

@@ -1,0 +1,117 @@
+import { canonicalizeName } from '../deps/pep508.js';
+import { DISTRIBUTION_MODULES, DISTRIBUTION_REQUIRES, STDLIB_MODULES } from './known-distributions.js';
+
+/**
+ * Offline answers to "does this set of requirements provide module M?": the standard library,
+ * the modules each known distribution installs and what it requires in turn (generated from a
+ * real environment, known-distributions.ts), and a table of import names that differ from the
+ * distribution name for packages not in that environment.
+ */
+
+/** Import name -> distributions that provide it, where the two names differ. */
+const WELL_KNOWN: Readonly<Record<string, readonly string[]>> = {
+  cv2: ['opencv-python', 'opencv-python-headless', 'opencv-contrib-python', 'opencv-contrib-python-headless'],
+  PIL: ['pillow'],
+  yaml: ['pyyaml'],
+  sklearn: ['scikit-learn'],
+  skimage: ['scikit-image'],
+  bs4: ['beautifulsoup4'],
+  dateutil: ['python-dateutil'],
+  attr: ['attrs'],
+  jwt: ['pyjwt'],
+  Crypto: ['pycryptodome'],
+  Cryptodome: ['pycryptodomex'],
+  dotenv: ['python-dotenv'],
+  git: ['gitpython'],
+  OpenSSL: ['pyopenssl'],
+  MySQLdb: ['mysqlclient'],
+  psycopg2: ['psycopg2', 'psycopg2-binary'],
+  google: ['protobuf', 'google-cloud-storage', 'google-cloud-bigquery', 'google-api-core', 'google-auth'],
+  tensorflow: ['tensorflow', 'tensorflow-cpu', 'tensorflow-gpu', 'tensorflow-macos', 'tf-nightly'],
+  umap: ['umap-learn'],
+  faiss: ['faiss-cpu', 'faiss-gpu'],
+  sentence_transformers: ['sentence-transformers'],
+  pkg_resources: ['setuptools'],
+  magic: ['python-magic'],
+  serial: ['pyserial'],
+  zmq: ['pyzmq'],
+  docx: ['python-docx'],
+  pptx: ['python-pptx'],
+  fitz: ['pymupdf'],
+  Levenshtein: ['levenshtein', 'python-levenshtein'],
+  lightgbm: ['lightgbm'],
+  xgboost: ['xgboost'],
+  catboost: ['catboost'],
+  torch: ['torch'],
+  torchvision: ['torchvision'],
+  keras: ['keras', 'tensorflow'],
+  statsmodels: ['statsmodels'],
+  prophet: ['prophet'],
+  pmdarima: ['pmdarima'],
+  shap: ['shap'],
+  onnxruntime: ['onnxruntime', 'onnxruntime-gpu'],
+  win32api: ['pywin32'],
+  pyspark: ['pyspark', 'databricks-connect'],
+};
+
+/** Python 2 names that protocol 0-2 pickles use for standard modules. */
+const PY2_STDLIB = ['__builtin__', 'copy_reg', 'cPickle', 'cStringIO', 'exceptions'];
+
+const STDLIB = new Set([...STDLIB_MODULES, ...PY2_STDLIB]);
+
+export function topLevelModule(module: string): string {
+  return module.split('.')[0] ?? module;
+}
+
+export function isStandardLibrary(module: string): boolean {
+  return STDLIB.has(topLevelModule(module));
+}
+
+const MODULE_TO_DISTRIBUTIONS: Map<string, Set<string>> = (() => {
+  const map = new Map<string, Set<string>>();
+  for (const [dist, modules] of Object.entries(DISTRIBUTION_MODULES)) {
+    for (const module of modules) {
+      if (!map.has(module)) map.set(module, new Set());
+      map.get(module)!.add(dist);
+    }
+  }
+  for (const [module, dists] of Object.entries(WELL_KNOWN)) {
+    if (!map.has(module)) map.set(module, new Set());
+    for (const dist of dists) map.get(module)!.add(dist);
+  }
+  return map;
+})();
+
+/** Distributions that may provide a top-level module (its own name always among them). */
+export function distributionsForModule(module: string): string[] {
+  const top = topLevelModule(module);
+  return [...new Set([canonicalizeName(top), ...(MODULE_TO_DISTRIBUTIONS.get(top) ?? [])])];
+}
+
+/** The declared distributions plus everything they require, as far as the known table goes. */
+export function withTransitiveRequirements(declared: Iterable<string>): Set<string> {
+  const closure = new Set<string>();
+  const pending = [...declared].map(canonicalizeName);
+  while (pending.length > 0) {
+    const dist = pending.pop()!;
+    if (closure.has(dist)) continue;
+    closure.add(dist);
+    for (const dep of DISTRIBUTION_REQUIRES[dist] ?? []) pending.push(dep);
+  }
+  return closure;
+}
+
+/** The distribution that provides `module` among `installed` (a transitive closure), or undefined. */
+export function providingDistribution(module: string, installed: ReadonlySet<string>): string | undefined {
+  return distributionsForModule(module).find((dist) => installed.has(dist));
+}
+
+/** The distribution to suggest for a module nobody provides: the well-known one, else its own name. */
+export function suggestedDistribution(module: string): string {
+  const top = topLevelModule(module);
+  const known = WELL_KNOWN[top]?.[0];
+  if (known) return known;
+  const own = canonicalizeName(top);
+  if (DISTRIBUTION_MODULES[own]?.includes(top)) return own;
+  return [...(MODULE_TO_DISTRIBUTIONS.get(top) ?? [])].sort()[0] ?? own;
+}

@@ -1,0 +1,66 @@
+import { isMlfError } from '../errors.js';
+import { PyFloat, PyTimestamp } from '../model/pyyaml.js';
+import { loadYaml, type YamlPath } from '../model/yaml-file.js';
+
+/**
+ * A YAML file as the rules see it: the value PyYAML's `safe_load` would give (model/yaml-file.ts),
+ * or the syntax error, and a way back from a path in the value to the line it was written on,
+ * so that every diagnostic names a line. Never throws: a broken file is a diagnostic.
+ */
+export interface YamlSource {
+  file: string;
+  text: string;
+  /** Undefined when the text does not parse (see `error`); null for an empty file. */
+  value: unknown;
+  error?: { message: string; line?: number; column?: number };
+  /** 1-based line of the key at `path` (or of the item, for a sequence index). */
+  lineOf(path: YamlPath): number | undefined;
+}
+
+export function parseYamlSource(text: string, file: string): YamlSource {
+  try {
+    const loaded = loadYaml(text, file);
+    return { file, text, value: loaded.value, lineOf: (path) => loaded.lineOf(path)?.line };
+  } catch (error) {
+    if (!isMlfError(error)) throw error;
+    // loadYaml says "Malformed YAML in `file`: ..."; the file is named by the diagnostic already.
+    const message = error.message.replace(/^Malformed YAML in `[^`]*`: /, '');
+    return {
+      file,
+      text,
+      value: undefined,
+      error: { message, line: error.location.line, column: error.location.column },
+      lineOf: () => undefined,
+    };
+  }
+}
+
+/** `value` if it is a plain mapping, else undefined. */
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** The Python type name of a YAML value, for messages (`float` for `3.10`). */
+export function pythonTypeName(value: unknown): string {
+  if (value === null || value === undefined) return 'NoneType';
+  if (typeof value === 'string') return 'str';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'bigint') return 'int';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (Array.isArray(value)) return 'list';
+  if (asRecord(value)) return 'dict';
+  if (value instanceof PyFloat) return 'float';
+  if (value instanceof PyTimestamp) return 'datetime';
+  return typeof value;
+}
+
+/** A YAML scalar as the text Python's `str()` would show. */
+export function scalarText(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (value instanceof PyFloat) return `${value.value}.0`;
+  if (value instanceof PyTimestamp) return value.text;
+  return String(value);
+}
