@@ -51,12 +51,14 @@ export function planInstall(input: PlanInput): InstallPlan {
 
 /**
  * Splits `--pip-requirements-override` values on commas (MLflow's CLI does not: §13) and
- * checks each is a requirement. The flag may repeat.
+ * checks each is a requirement. The flag may repeat. A comma only separates requirements: one
+ * inside extras (`pkg[a,b]`), a quoted marker string, or before another specifier of the same
+ * requirement (`pkg>=1,<2`) stays part of it.
  */
 export function splitOverride(values: string[]): string[] {
   const out: string[] = [];
   for (const value of values) {
-    for (const part of value.split(',')) {
+    for (const part of splitRequirementList(value)) {
       const text = part.trim();
       if (!text) continue;
       try {
@@ -72,6 +74,38 @@ export function splitOverride(values: string[]): string[] {
     }
   }
   return out;
+}
+
+/** `a==1,b[x,y]>=2,<3` -> [`a==1`, `b[x,y]>=2,<3`]. */
+export function splitRequirementList(value: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let depth = 0;
+  let quote: string | undefined;
+  for (const char of value) {
+    if (quote) {
+      if (char === quote) quote = undefined;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+    } else if (char === '[' || char === '(') {
+      depth++;
+    } else if ((char === ']' || char === ')') && depth > 0) {
+      depth--;
+    } else if (char === ',' && depth === 0) {
+      parts.push(current);
+      current = '';
+      continue;
+    }
+    current += char;
+  }
+  parts.push(current);
+  // A part that starts with a version operator continues the previous requirement's specifier.
+  const joined: string[] = [];
+  for (const part of parts) {
+    if (joined.length > 0 && /^\s*(~=|==|!=|<=|>=|<|>|===)/.test(part)) joined[joined.length - 1] += `,${part}`;
+    else joined.push(part);
+  }
+  return joined;
 }
 
 /** The canonical name of a requirement line, or undefined for options, URLs and editables. */

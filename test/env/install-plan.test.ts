@@ -10,6 +10,10 @@ describe('splitOverride', () => {
     [['x==1,z==2'], ['x==1', 'z==2']],
     [['x==1', 'z==2'], ['x==1', 'z==2']],
     [['x==1, z>=2,'], ['x==1', 'z>=2']],
+    [['pkg>=1,<2,numpy==2.0'], ['pkg>=1,<2', 'numpy==2.0']],
+    [['pkg[a,b]>=1, != 1.5'], ['pkg[a,b]>=1, != 1.5']],
+    [['pywin32==306; platform_system == "Windows,Linux",six'], ['pywin32==306; platform_system == "Windows,Linux"', 'six']],
+    [['x~=1.0,===2.0'], ['x~=1.0,===2.0']],
     [[], []],
   ])('%j -> %j', (input, expected) => {
     expect(splitOverride(input)).toEqual(expected);
@@ -18,12 +22,12 @@ describe('splitOverride', () => {
   it('rejects an invalid requirement with exit 2 naming it', () => {
     let error: unknown;
     try {
-      splitOverride(['six==1.0,==2']);
+      splitOverride(['six==1.0,%2']);
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(MlfError);
-    expect((error as MlfError).message).toBe('invalid requirement `==2` in --pip-requirements-override');
+    expect((error as MlfError).message).toBe('invalid requirement `%2` in --pip-requirements-override');
     expect((error as MlfError).exitCode).toBe(2);
   });
 });
