@@ -1,5 +1,6 @@
 import { inputError } from '../errors.js';
 import { evaluateMarker } from '../deps/markers.js';
+import { usualDistribution } from '../deps/module-names.js';
 import { canonicalizeName, tryParseRequirement } from '../deps/pep508.js';
 import { compareVersions, stripLocalVersion, tryParseVersion } from '../deps/pep440.js';
 import type { InterpreterFacts } from './interpreter.js';
@@ -7,7 +8,6 @@ import {
   BUILD_TOOL_DISTRIBUTIONS,
   MLFLOW_SUBMODULE_DISTRIBUTIONS,
   PYTHON2_STDLIB_NAMES,
-  WELL_KNOWN_DISTRIBUTIONS,
   topLevel,
 } from './module-map.js';
 
@@ -283,7 +283,7 @@ export function inferRequirements(input: InferenceInput): InferenceResult {
     let distributions = facts.packagesDistributions.get(top) ?? [];
     let viaTable = false;
     if (distributions.length === 0) {
-      const known = WELL_KNOWN_DISTRIBUTIONS[top];
+      const known = usualDistribution(top);
       if (known && facts.distributions.has(canonicalizeName(known))) {
         distributions = [known];
         viaTable = true;
@@ -292,7 +292,7 @@ export function inferRequirements(input: InferenceInput): InferenceResult {
     if (distributions.length === 0) {
       if (!warnedModules.has(top)) {
         warnedModules.add(top);
-        const known = WELL_KNOWN_DISTRIBUTIONS[top];
+        const known = usualDistribution(top);
         const hint = known ? ` (it usually comes from \`${known}\`)` : '';
         const subject =
           ref.source === 'capture'

@@ -1,62 +1,5 @@
-/**
- * From a module Python could not import to the distribution a user should install.
- *
- * Most distributions are installed under their own name (`tabulate` → `tabulate`); the table
- * lists the well-known ones whose import name differs. Only the top-level package counts:
- * `sklearn.ensemble` → `sklearn` → `scikit-learn`.
- */
-const DISTRIBUTION_BY_MODULE: Readonly<Record<string, string>> = {
-  sklearn: 'scikit-learn',
-  skimage: 'scikit-image',
-  cv2: 'opencv-python',
-  PIL: 'pillow',
-  yaml: 'pyyaml',
-  bs4: 'beautifulsoup4',
-  dateutil: 'python-dateutil',
-  dotenv: 'python-dotenv',
-  jose: 'python-jose',
-  magic: 'python-magic',
-  docx: 'python-docx',
-  pptx: 'python-pptx',
-  Crypto: 'pycryptodome',
-  OpenSSL: 'pyopenssl',
-  jwt: 'pyjwt',
-  git: 'gitpython',
-  google: 'google-api-core',
-  attr: 'attrs',
-  serial: 'pyserial',
-  usb: 'pyusb',
-  zmq: 'pyzmq',
-  MySQLdb: 'mysqlclient',
-  psycopg2: 'psycopg2-binary',
-  Levenshtein: 'python-levenshtein',
-  fitz: 'pymupdf',
-  sentencepiece: 'sentencepiece',
-  tensorflow_hub: 'tensorflow-hub',
-  faiss: 'faiss-cpu',
-  lightgbm: 'lightgbm',
-  catboost: 'catboost',
-  xgboost: 'xgboost',
-  torch: 'torch',
-  torchvision: 'torchvision',
-  transformers: 'transformers',
-  mlflow: 'mlflow',
-  Bio: 'biopython',
-  wx: 'wxpython',
-  gi: 'pygobject',
-  pkg_resources: 'setuptools',
-  setuptools: 'setuptools',
-  win32api: 'pywin32',
-  win32com: 'pywin32',
-  lxml: 'lxml',
-  markdown: 'markdown',
-  pydantic_settings: 'pydantic-settings',
-  typing_extensions: 'typing-extensions',
-  google_auth_oauthlib: 'google-auth-oauthlib',
-  multipart: 'python-multipart',
-  tabulate: 'tabulate',
-};
-
+import { canonicalizeName } from '../deps/pep508.js';
+import { topLevelModule, usualDistribution } from '../deps/module-names.js';
 export interface MissingModule {
   /** The module as Python named it, e.g. `cv2` or `sklearn.ensemble`. */
   module: string;
@@ -66,10 +9,14 @@ export interface MissingModule {
   known: boolean;
 }
 
+/**
+ * From a module Python could not import to the distribution a user should install: the
+ * well-known one when the names differ (`cv2` → `opencv-python`; only the top-level package
+ * counts), else the module's own name, which most distributions use (`tabulate`), marked a guess.
+ */
 export function distributionForModule(module: string): MissingModule {
-  const top = module.split('.')[0] ?? module;
-  const known = Object.prototype.hasOwnProperty.call(DISTRIBUTION_BY_MODULE, top);
-  return { module, distribution: known ? DISTRIBUTION_BY_MODULE[top]! : top.replace(/_/g, '-').toLowerCase(), known };
+  const usual = usualDistribution(module);
+  return { module, distribution: usual ?? canonicalizeName(topLevelModule(module)), known: usual !== undefined };
 }
 
 export interface FixCommandsInput {

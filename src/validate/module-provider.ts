@@ -1,4 +1,5 @@
 import { canonicalizeName } from '../deps/pep508.js';
+import { DISTRIBUTIONS_BY_IMPORT_NAME, PYTHON2_STDLIB_NAMES, topLevelModule, usualDistribution } from '../deps/module-names.js';
 import { DISTRIBUTION_MODULES, DISTRIBUTION_REQUIRES, STDLIB_MODULES } from './known-distributions.js';
 
 /**
@@ -8,60 +9,9 @@ import { DISTRIBUTION_MODULES, DISTRIBUTION_REQUIRES, STDLIB_MODULES } from './k
  * distribution name for packages not in that environment.
  */
 
-/** Import name -> distributions that provide it, where the two names differ. */
-const WELL_KNOWN: Readonly<Record<string, readonly string[]>> = {
-  cv2: ['opencv-python', 'opencv-python-headless', 'opencv-contrib-python', 'opencv-contrib-python-headless'],
-  PIL: ['pillow'],
-  yaml: ['pyyaml'],
-  sklearn: ['scikit-learn'],
-  skimage: ['scikit-image'],
-  bs4: ['beautifulsoup4'],
-  dateutil: ['python-dateutil'],
-  attr: ['attrs'],
-  jwt: ['pyjwt'],
-  Crypto: ['pycryptodome'],
-  Cryptodome: ['pycryptodomex'],
-  dotenv: ['python-dotenv'],
-  git: ['gitpython'],
-  OpenSSL: ['pyopenssl'],
-  MySQLdb: ['mysqlclient'],
-  psycopg2: ['psycopg2', 'psycopg2-binary'],
-  google: ['protobuf', 'google-cloud-storage', 'google-cloud-bigquery', 'google-api-core', 'google-auth'],
-  tensorflow: ['tensorflow', 'tensorflow-cpu', 'tensorflow-gpu', 'tensorflow-macos', 'tf-nightly'],
-  umap: ['umap-learn'],
-  faiss: ['faiss-cpu', 'faiss-gpu'],
-  sentence_transformers: ['sentence-transformers'],
-  pkg_resources: ['setuptools'],
-  magic: ['python-magic'],
-  serial: ['pyserial'],
-  zmq: ['pyzmq'],
-  docx: ['python-docx'],
-  pptx: ['python-pptx'],
-  fitz: ['pymupdf'],
-  Levenshtein: ['levenshtein', 'python-levenshtein'],
-  lightgbm: ['lightgbm'],
-  xgboost: ['xgboost'],
-  catboost: ['catboost'],
-  torch: ['torch'],
-  torchvision: ['torchvision'],
-  keras: ['keras', 'tensorflow'],
-  statsmodels: ['statsmodels'],
-  prophet: ['prophet'],
-  pmdarima: ['pmdarima'],
-  shap: ['shap'],
-  onnxruntime: ['onnxruntime', 'onnxruntime-gpu'],
-  win32api: ['pywin32'],
-  pyspark: ['pyspark', 'databricks-connect'],
-};
+const STDLIB = new Set([...STDLIB_MODULES, ...PYTHON2_STDLIB_NAMES]);
 
-/** Python 2 names that protocol 0-2 pickles use for standard modules. */
-const PY2_STDLIB = ['__builtin__', 'copy_reg', 'cPickle', 'cStringIO', 'exceptions'];
-
-const STDLIB = new Set([...STDLIB_MODULES, ...PY2_STDLIB]);
-
-export function topLevelModule(module: string): string {
-  return module.split('.')[0] ?? module;
-}
+export { topLevelModule };
 
 export function isStandardLibrary(module: string): boolean {
   return STDLIB.has(topLevelModule(module));
@@ -75,7 +25,7 @@ const MODULE_TO_DISTRIBUTIONS: Map<string, Set<string>> = (() => {
       map.get(module)!.add(dist);
     }
   }
-  for (const [module, dists] of Object.entries(WELL_KNOWN)) {
+  for (const [module, dists] of Object.entries(DISTRIBUTIONS_BY_IMPORT_NAME)) {
     if (!map.has(module)) map.set(module, new Set());
     for (const dist of dists) map.get(module)!.add(dist);
   }
@@ -109,7 +59,7 @@ export function providingDistribution(module: string, installed: ReadonlySet<str
 /** The distribution to suggest for a module nobody provides: the well-known one, else its own name. */
 export function suggestedDistribution(module: string): string {
   const top = topLevelModule(module);
-  const known = WELL_KNOWN[top]?.[0];
+  const known = usualDistribution(top);
   if (known) return known;
   const own = canonicalizeName(top);
   if (DISTRIBUTION_MODULES[own]?.includes(top)) return own;

@@ -122,20 +122,20 @@ describe('workerErrorToMlfError: the missing-module story', () => {
   });
 
   it('names the module, the distribution and the two commands, in order', () => {
-    const error = workerErrorToMlfError(reply('tabulate'), 'load', { modelArg: 'fixtures/models/missing-dep', inputArg: 'in.json' });
+    const error = workerErrorToMlfError(reply('cv2'), 'load', { modelArg: 'fixtures/models/missing-dep', inputArg: 'in.json' });
     expect(error.exitCode).toBe(1);
     expect(describeError(error)).toBe(
-      "the model could not be loaded: ModuleNotFoundError: No module named 'tabulate'; `tabulate` is provided by the distribution `tabulate`, which is not installed in the model's environment",
+      "the model could not be loaded: ModuleNotFoundError: No module named 'cv2'; `cv2` is provided by the distribution `opencv-python`, which is not installed in the model's environment",
     );
     expect(error.detail).toBe(
       [
         'Try, in order:',
-        '  mlf models predict -m fixtures/models/missing-dep -i in.json --pip-requirements-override tabulate',
-        '  mlf models update-pip-requirements -m fixtures/models/missing-dep add tabulate',
-        '(no version pinned: mlf cannot tell which `tabulate` the model was built with; write `tabulate==VERSION` to pin the one you tested)',
+        '  mlf models predict -m fixtures/models/missing-dep -i in.json --pip-requirements-override opencv-python',
+        '  mlf models update-pip-requirements -m fixtures/models/missing-dep add opencv-python',
+        '(no version pinned: mlf cannot tell which `opencv-python` the model was built with; write `opencv-python==VERSION` to pin the one you tested)',
       ].join('\n'),
     );
-    expect(error.data).toEqual({ module: 'tabulate', distribution: 'tabulate', known: true, pythonMessage: "ModuleNotFoundError: No module named 'tabulate'" });
+    expect(error.data).toEqual({ module: 'cv2', distribution: 'opencv-python', known: true, pythonMessage: "ModuleNotFoundError: No module named 'cv2'" });
   });
 
   it('says when the distribution is only a guess', () => {
@@ -159,7 +159,8 @@ describe('distributionForModule', () => {
     ['yaml', 'pyyaml', true],
     ['bs4', 'beautifulsoup4', true],
     ['dateutil.parser', 'python-dateutil', true],
-    ['tabulate', 'tabulate', true],
+    ['tabulate', 'tabulate', false],
+    ['google.protobuf', 'protobuf', true],
     ['my_private_pkg', 'my-private-pkg', false],
     ['Requests', 'requests', false],
   ])('%s -> %s', (module, distribution, known) => {
