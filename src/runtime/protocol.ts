@@ -7,15 +7,12 @@
  * request line gets exactly one reply line carrying the request's `id`.
  */
 import { z } from 'zod';
+import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } from './choices.js';
+
+export { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice };
 
 /** Bumped whenever a message changes shape; the client refuses any other version. */
 export const PROTOCOL_VERSION = 1;
-
-export const RUNTIME_CHOICES = ['auto', 'mlflow'] as const;
-export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
-
-export const CONTENT_TYPES = ['json', 'csv'] as const;
-export type ContentType = (typeof CONTENT_TYPES)[number];
 
 // ---- requests (client -> worker) ------------------------------------------------------------
 

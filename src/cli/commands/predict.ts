@@ -1,5 +1,5 @@
 import { usageError } from '../../errors.js';
-import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } from '../../runtime/protocol.js';
+import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } from '../../runtime/choices.js';
 import { shellQuote } from '../../runtime/missing-module.js';
 import { addCommonOptions, collect } from '../options.js';
 import { createProgressRenderer } from '../progress.js';
