@@ -1,0 +1,167 @@
+/**
+ * Bad input to update-pip-requirements: one line naming the file, line or field, exit code 2,
+ * no stack trace (unless --verbose), and the model directory byte-identical afterwards.
+ */
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { copyFixtureModel, repoRoot, runMlf, tempDir } from '../support/cli.js';
+import { existsSync } from 'node:fs';
+
+const built = existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'));
+
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (current: string) => {
+    for (const name of readdirSync(current)) {
+      const full = path.join(current, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else out[path.relative(dir, full)] = readFileSync(full, 'latin1');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+interface Case {
+  name: string;
+  /** Makes the model directory to run on; returns [model argument, directory to snapshot]. */
+  setup: () => [string, string];
+  args: string[];
+  /** Every string the one error line must contain. */
+  line: string[];
+}
+
+const edit = (fixture: string, file: string, change: (text: string) => string) => (): [string, string] => {
+  const dir = copyFixtureModel(fixture);
+  writeFileSync(path.join(dir, file), change(readFileSync(path.join(dir, file), 'utf8')));
+  return [dir, dir];
+};
+
+const cases: Case[] = [
+  {
+    name: 'a directory that is not a model',
+    setup: () => {
+      const dir = tempDir('mlf-not-a-model-');
+      writeFileSync(path.join(dir, 'requirements.txt'), 'pandas==2.0\n');
+      return [dir, dir];
+    },
+    args: ['add', 'numpy==2.0'],
+    line: ['Could not find an "MLmodel" configuration file at'],
+  },
+  {
+    name: 'a file instead of a directory',
+    setup: () => {
+      const dir = copyFixtureModel('sklearn-iris');
+      return [path.join(dir, 'MLmodel'), dir];
+    },
+    args: ['add', 'numpy==2.0'],
+    line: ['MLmodel', 'is not a directory', 'Pass the directory that contains it'],
+  },
+  {
+    name: 'a path that does not exist',
+    setup: () => {
+      const dir = tempDir('mlf-missing-');
+      return [path.join(dir, 'nowhere'), dir];
+    },
+    args: ['remove', 'numpy'],
+    line: ['nowhere', 'Could not find an "MLmodel" configuration file'],
+  },
+  {
+    name: 'a model without requirements.txt',
+    setup: () => {
+      const dir = copyFixtureModel('mlflow1-defaults');
+      return [dir, dir];
+    },
+    args: ['add', 'numpy==2.0'],
+    line: ['requirements.txt', 'does not exist'],
+  },
+  {
+    name: 'malformed YAML in MLmodel',
+    setup: edit('sklearn-iris', 'MLmodel', (text) => text.replace('flavors:', 'flavors: [')),
+    args: ['add', 'numpy==2.0'],
+    line: ['MLmodel:', 'YAML'],
+  },
+  {
+    name: 'malformed YAML in conda.yaml',
+    setup: edit('sklearn-iris', 'conda.yaml', (text) => `${text}  - : : [\n`),
+    args: ['add', 'numpy==2.0'],
+    line: ['conda.yaml:', 'YAML'],
+  },
+  {
+    name: 'an invalid requirement in requirements.txt',
+    setup: edit('sklearn-iris', 'requirements.txt', (text) => text.replace('numpy==2.4.6', 'numpy=2.4.6')),
+    args: ['add', 'pandas==2.2.3'],
+    line: ['requirements.txt:2:6', 'Invalid requirement `numpy=2.4.6` at column 6'],
+  },
+  {
+    name: 'an invalid requirement on the command line',
+    setup: () => {
+      const dir = copyFixtureModel('sklearn-iris');
+      return [dir, dir];
+    },
+    args: ['add', 'pandas==2.2.3', 'numpy>=1 scipy'],
+    line: ['requirement 2 of the command line', 'Invalid requirement `numpy>=1 scipy` at column 10'],
+  },
+  {
+    name: 'removing a package that is not listed',
+    setup: () => {
+      const dir = copyFixtureModel('sklearn-iris');
+      return [dir, dir];
+    },
+    args: ['remove', 'scipy', 'tabulate'],
+    line: ['requirements.txt', '`tabulate` is not listed, so nothing was changed'],
+  },
+  {
+    name: 'adding two conflicting requirements',
+    setup: () => {
+      const dir = copyFixtureModel('sklearn-iris');
+      return [dir, dir];
+    },
+    args: ['add', 'pandas==2.2.3', 'Pandas<2'],
+    line: ['Conflicting requirements for `pandas`', '`pandas==2.2.3` (argument 1)', '`pandas<2` (argument 2)'],
+  },
+  {
+    name: 'an unknown operation',
+    setup: () => {
+      const dir = copyFixtureModel('sklearn-iris');
+      return [dir, dir];
+    },
+    args: ['replace', 'pandas==2.2.3'],
+    line: ['Unknown operation `replace`', 'use `add` or `remove`'],
+  },
+];
+
+describe.skipIf(!built)(`update-pip-requirements on bad input${built ? '' : ' (skipped: run `npm run build`)'}`, () => {
+  it.each(cases)('$name', async ({ setup, args, line }) => {
+    const [model, dir] = setup();
+    mkdirSync(dir, { recursive: true });
+    const before = snapshot(dir);
+    const result = await runMlf(['models', 'update-pip-requirements', '-m', model, ...args]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^error: /);
+    for (const part of line) expect(lines[0]).toContain(part);
+    // Only a requirement error adds lines: the text and a caret under the column.
+    const extra = lines.slice(1);
+    expect(extra.length === 0 || (extra.length === 2 && /^ +~*\^/.test(extra[1]!)), result.stderr).toBe(true);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('shows the stack trace with --verbose', async () => {
+    const dir = copyFixtureModel('sklearn-iris');
+    const result = await runMlf(['models', 'update-pip-requirements', '-m', dir, 'remove', 'tabulate', '--verbose']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('puts the error in the --json object', async () => {
+    const dir = copyFixtureModel('sklearn-iris');
+    const result = await runMlf(['models', 'update-pip-requirements', '-m', dir, 'remove', 'tabulate', '--json']);
+    expect(result.exitCode).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'REQUIREMENT_NOT_LISTED', exitCode: 2 } });
+    expect(result.stderr).toBe('');
+  });
+});
