@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { e2ePython, e2eUnavailableReason, fixturesDir, runMlf, tempDir } from '../support/cli.js';
+import { e2ePython, e2eUnavailableReason, fixturesDir, repoRoot, runMlf, tempDir } from '../support/cli.js';
 
 const unavailable = e2eUnavailableReason();
 const FIXTURES = ['sklearn-iris', 'pyfunc-code', 'models-from-code'] as const;
@@ -39,22 +39,34 @@ if (unavailable) {
   const mlf = (args: string[], options: { input?: string; cwd?: string } = {}) => runMlf(args, { mlfHome, env: { PATH: localPath }, ...options });
 
   beforeAll(async () => {
+    // The reference: MLflow's own `models predict` command, in-process (`--env-manager local`),
+    // writing to a file; all cases in one Python process (importing mlflow costs seconds).
+    const cases: { id: string; out: string; args: string[] }[] = [];
     for (const fixture of FIXTURES) {
       for (const shape of SHAPES) {
         const file = inputFile(fixture, shape, work);
         inputs.set(key(fixture, shape), file);
-        // The reference: MLflow's own CLI, in-process (`--env-manager local`), writing to a file.
         const out = path.join(work, `${fixture}-${shape}.mlflow.json`);
-        const result = await execa(
-          python,
-          ['-m', 'mlflow', 'models', 'predict', '-m', path.join(fixturesDir, 'models', fixture), '-i', file, '-o', out,
+        cases.push({
+          id: key(fixture, shape),
+          out,
+          args: ['predict', '-m', path.join(fixturesDir, 'models', fixture), '-i', file, '-o', out,
             '-t', shape === 'csv' ? 'csv' : 'json', '--env-manager', 'local'],
-          { reject: false, env: { PATH: localPath, HOME: process.env.HOME ?? work } },
-        );
-        if (result.exitCode !== 0) throw new Error(`mlflow models predict failed for ${fixture}/${shape}:\n${result.stderr}`);
-        reference.set(key(fixture, shape), readFileSync(out, 'utf8'));
+        });
       }
     }
+    const result = await execa(python, [path.join(repoRoot, 'test/e2e/py/mlflow_predict_many.py')], {
+      input: JSON.stringify(cases.map((c) => c.args)),
+      reject: false,
+      env: { PATH: localPath, HOME: process.env.HOME ?? work },
+    });
+    if (result.exitCode !== 0) throw new Error(`mlflow_predict_many.py failed:\n${result.stderr}`);
+    const outcomes = JSON.parse(result.stdout) as { exit_code: number; output: string }[];
+    cases.forEach((c, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.exit_code !== 0) throw new Error(`mlflow models predict failed for ${c.id}:\n${outcome.output}`);
+      reference.set(c.id, readFileSync(c.out, 'utf8'));
+    });
   }, 1_800_000);
 
   describe.each(MANAGERS)('--env-manager %s', (manager) => {
