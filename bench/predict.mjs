@@ -12,6 +12,14 @@
 // Prints a markdown report with the ratios. Needs the MLflow test Python (MLF_E2E_PYTHON or
 // .e2e/venv/bin/python) for `python -m mlflow models predict`, and uv + virtualenv on PATH.
 //
+// MLflow's virtualenv manager runs `pyenv install --skip-existing X` in a fresh PYENV_ROOT on
+// every call, which downloads and compiles CPython. For the mlflow runs only, bench/pyenv-stand-in/
+// is put first on PATH: its `pyenv` links $PYENV_ROOT/versions/X to the MLflow test Python's own
+// installation instead (see the script). That favours MLflow: it skips Python's download and build.
+// Note that `mlflow models predict` (MLflow 3.17) builds its environment in a new temporary
+// directory on every call (python_api.predict passes create_env_root_dir=True), so its "warm"
+// runs rebuild the environment too, from warm package caches; MLFLOW_ENV_ROOT does not change that.
+//
 // Internal: `node bench/predict.mjs --child-mlf ARGS...` runs the CLI in this process and
 // reports Node's own peak RSS (getrusage RUSAGE_SELF) on stderr, so that the worker's memory is
 // not counted as Node's.
@@ -58,12 +66,19 @@ async function benchmark() {
   const mlfArgs = (manager, extra = []) => ['models', 'predict', '-m', model, '-i', input, '--env-manager', manager, ...extra];
   const mlflowArgs = (manager, extra = []) => ['-m', 'mlflow', 'models', 'predict', '-m', model, '-i', input, '--env-manager', manager, ...extra];
   const runMlf = (args) => measure(process.execPath, [fileURLToPath(import.meta.url), '--child-mlf', ...args], baseEnv);
-  const runMlflow = (args) => measure(python, args, baseEnv);
+  const standIn = path.join(repo, 'bench', 'pyenv-stand-in');
+  const mlflowEnv = {
+    ...baseEnv,
+    PATH: `${standIn}${path.delimiter}${process.env.PATH ?? ''}`,
+    MLF_BENCH_PYENV_PYTHON: python,
+  };
+  const runMlflow = (args) => measure(python, args, mlflowEnv);
 
   say('# `mlf models predict` benchmark');
   say();
   say(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   say(`model: fixtures/models/sklearn-iris; runs per warm figure: ${runs}`);
+  say(`PYTHONDONTWRITEBYTECODE: ${process.env.PYTHONDONTWRITEBYTECODE ? `\`${process.env.PYTHONDONTWRITEBYTECODE}\`` : 'unset'}; mlflow runs use the pyenv stand-in (bench/pyenv-stand-in/pyenv)`);
   say();
 
   const results = {};
@@ -109,6 +124,11 @@ async function benchmark() {
   }
   say();
   for (const manager of managers) ratio(say, `warm (${manager}): mlflow / mlf`, results[`warm mlflow ${manager}`], results[`warm mlf ${manager}`], 10);
+  for (const manager of managers) {
+    const timed = await runMlf(mlfArgs(manager, ['--json']));
+    const parsed = timed.code === 0 ? JSON.parse(timed.stdout) : {};
+    if (parsed.timings) say(`- one more warm mlf run (${manager}), its own timings (ms): ${JSON.stringify(parsed.timings)}; whole process ${Math.round(timed.ms)}`);
+  }
   say();
 
   if (!argv.includes('--skip-big')) {
@@ -130,18 +150,40 @@ async function benchmark() {
       'p = m.predict(df)',
       `predictions_to_json(p, open(${JSON.stringify(out('inprocess'))}, "w"))`,
     ].join('\n');
-    const inProcess = envPython ? await measure(envPython, ['-c', script], baseEnv) : { code: 'n/a', ms: NaN, cpuMs: NaN, maxRssKb: NaN };
+    // The leanest in-process run: the model file loaded with skops directly, no mlflow at all.
+    const lean = [
+      'import json, pandas as pd, skops.io',
+      `m = skops.io.load(${JSON.stringify(path.join(model, 'model.skops'))}, trusted=None)`,
+      `df = pd.read_csv(${JSON.stringify(csv)})`,
+      'p = m.predict(df)',
+      `json.dump({"predictions": p.tolist()}, open(${JSON.stringify(out('lean'))}, "w"))`,
+    ].join('\n');
+    // Like for like on bytecode: the baselines get a bytecode cache of their own (warmed by one
+    // unmeasured run), as mlf's worker has its pycache prefix; otherwise, with
+    // PYTHONDONTWRITEBYTECODE set, they would compile mlflow, pandas and scikit-learn from source.
+    const inEnv = { ...baseEnv, PYTHONDONTWRITEBYTECODE: '' };
+    const pyc = ['-X', `pycache_prefix=${path.join(work, 'baseline-pycache')}`];
+    const runIn = async (code) => {
+      if (!envPython) return { code: 'n/a', ms: NaN, cpuMs: NaN, maxRssKb: NaN };
+      await measure(envPython, [...pyc, '-c', code], inEnv);
+      return measure(envPython, [...pyc, '-c', code], inEnv);
+    };
+    const inProcess = await runIn(script);
+    const leanRun = await runIn(lean);
     say('| run | wall | CPU | peak RSS | exit |');
     say('| --- | --- | --- | --- | --- |');
     say(`| mlf (whole tree) | ${sec(mlf.ms)} | ${sec(mlf.cpuMs)} | Node ${mb(mlf.nodeMaxRssKb)}, worker ${mb(report.workerMaxRssKb)} | ${mlf.code} |`);
     say(`| \`mlflow models predict\` (whole tree) | ${sec(mlflow.ms)} | ${sec(mlflow.cpuMs)} | largest process ${mb(mlflow.maxRssKb)} | ${mlflow.code} |`);
-    say(`| in-process in the same environment (load, read_csv, predict, json.dump) | ${sec(inProcess.ms)} | ${sec(inProcess.cpuMs)} | ${mb(inProcess.maxRssKb)} | ${inProcess.code} |`);
+    say(`| in-process in the same environment, MLflow's way (mlflow.pyfunc.load_model, read_csv, predict, predictions_to_json) | ${sec(inProcess.ms)} | ${sec(inProcess.cpuMs)} | ${mb(inProcess.maxRssKb)} | ${inProcess.code} |`);
+    say(`| in-process in the same environment, no mlflow (skops.io.load, read_csv, predict, json.dump) | ${sec(leanRun.ms)} | ${sec(leanRun.cpuMs)} | ${mb(leanRun.maxRssKb)} | ${leanRun.code} |`);
     say();
-    if (mlf.code === 0 && inProcess.code === 0) {
-      const same = readFileSync(out('mlf'), 'utf8') === readFileSync(out('inprocess'), 'utf8');
-      say(`- outputs identical to the in-process run: ${same ? 'yes' : 'NO'}`);
+    if (mlf.code === 0 && mlflow.code === 0 && inProcess.code === 0 && leanRun.code === 0) {
+      const mlfOut = readFileSync(out('mlf'), 'utf8');
+      const same = ['mlflow', 'inprocess', 'lean'].every((name) => readFileSync(out(name), 'utf8') === mlfOut);
+      say(`- outputs of mlf, \`mlflow models predict\` and both in-process runs byte-identical: ${same ? 'yes' : 'NO'}`);
     }
-    ratio(say, 'mlf / in-process', mlf, inProcess, 1.3, true);
+    ratio(say, 'mlf / in-process (MLflow\'s way)', mlf, inProcess, 1.3, true);
+    ratio(say, 'mlf / in-process (no mlflow)', mlf, leanRun, 1.3, true);
     ratio(say, 'mlflow / mlf', mlflow, mlf);
     say(`- mlf's Node process peak RSS: ${mb(mlf.nodeMaxRssKb)} (target < 200 MB)`);
     if (report.timings) say(`- mlf timings (ms): ${JSON.stringify(report.timings)}`);

@@ -8,10 +8,20 @@ import { inputError } from '../errors.js';
 import { prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
 import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
 import type { ContentType, LoadedRuntime, RuntimeChoice } from '../runtime/protocol.js';
-import { WorkerClient } from '../runtime/worker-client.js';
+import { WorkerClient, workerErrorToMlfError } from '../runtime/worker-client.js';
+import { installableVersion } from '../env/latest-version.js';
+import { MlfError } from '../errors.js';
 
 /** Where the worker writes bytecode (see worker.py --pycache-prefix), under `$MLF_HOME`. */
 export const PYCACHE_BUCKET = 'pycache-v1';
+/**
+ * The worker's skops transcoding cache (worker.py `load_skops`): inside the environment's own
+ * directory, so it goes when the environment is pruned and is never shared by environments with
+ * other packages; for the local manager (whose "environment" is the user's own interpreter,
+ * where mlf writes nothing) a bucket under `$MLF_HOME` instead.
+ */
+export const MODEL_CACHE_DIR = 'mlf-model-cache';
+export const LOCAL_MODEL_CACHE_BUCKET = 'model-cache-v1';
 
 export interface PredictOptions extends Omit<EnvRequest, 'modelDir'> {
   /** The model as the user typed it: a path or a `file://` URI. */
@@ -65,6 +75,32 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   const environment = await prepareEnvironment({ ...envOptions, modelDir });
   const environmentReady = Date.now();
 
+  const mlfHome = resolveMlfHome({ mlfHome: options.mlfHome, env: options.env, cwd: options.cwd });
+  const fixContext = {
+    modelArg: modelUri,
+    inputArg: options.inputPath ?? '-',
+    ...(fixArgs ? { extraArgs: fixArgs } : {}),
+    ...(environment.manager === 'local' ? { localPython: environment.pythonPath } : {}),
+  };
+  /**
+   * A missing module's hint suggests `PKG==VER`: the version an install would pick today (asked
+   * of uv's resolver), so that `update-pip-requirements add` records a pin. Without an answer
+   * (no uv, no index) the hint stays unpinned and says so.
+   */
+  const pinMissingModule = async (error: unknown): Promise<never> => {
+    if (!(error instanceof MlfError) || error.code !== 'MISSING_MODULE' || !error.data) throw error;
+    const { module, distribution, pythonMessage, stage } = error.data as { module: string; distribution: string; pythonMessage: string; stage: 'load' | 'predict' };
+    const version = await installableVersion({
+      distribution,
+      ...(environment.pythonVersion ? { pythonVersion: environment.pythonVersion } : {}),
+      mlfHome,
+      env: options.env,
+      cwd: options.cwd,
+    });
+    if (version === undefined) throw error;
+    throw workerErrorToMlfError({ ok: false, kind: 'missing_module', module, message: pythonMessage }, stage, { ...fixContext, version });
+  };
+
   const client = await WorkerClient.start({
     pythonPath: environment.pythonPath,
     modelDir,
@@ -72,15 +108,11 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
     env: options.env,
     ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     cwd: options.cwd,
-    pycachePrefix: path.join(resolveMlfHome({ mlfHome: options.mlfHome, env: options.env, cwd: options.cwd }), PYCACHE_BUCKET),
+    pycachePrefix: path.join(mlfHome, PYCACHE_BUCKET),
+    modelCacheDir: environment.manager === 'local' ? path.join(mlfHome, LOCAL_MODEL_CACHE_BUCKET) : path.join(environment.envDir, MODEL_CACHE_DIR),
     ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
-    fixContext: {
-      modelArg: modelUri,
-      inputArg: options.inputPath ?? '-',
-      ...(fixArgs ? { extraArgs: fixArgs } : {}),
-      ...(environment.manager === 'local' ? { localPython: environment.pythonPath } : {}),
-    },
-  });
+    fixContext,
+  }).catch(pinMissingModule);
   const workerReady = Date.now();
   try {
     const reply = await client.predict({
@@ -88,7 +120,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
       ...(inputPath !== undefined ? { inputPath } : { data: inputData! }),
       ...(outputPath !== undefined ? { outputPath } : {}),
       ...(strictJson ? { strictJson } : {}),
-    });
+    }).catch(pinMissingModule);
     const { runtime: loaded } = client;
     return {
       ...(reply.output !== undefined ? { output: reply.output } : {}),

@@ -43,6 +43,11 @@ export interface StartWorkerOptions {
   cwd: string;
   /** Where the worker writes bytecode caches, so that nothing is written into the model directory. */
   pycachePrefix?: string;
+  /**
+   * Where the worker keeps pickles of skops models it has loaded (worker.py, `load_skops`), so
+   * that later starts skip importing skops. Never inside the model directory; none: no cache.
+   */
+  modelCacheDir?: string;
   /** Each line the worker writes on stderr. */
   onLog?: (line: string) => void;
   /** How the commands in a missing-module hint name the model and input (the user's own words). */
@@ -88,6 +93,7 @@ export class WorkerClient {
   static async start(options: StartWorkerOptions): Promise<WorkerClient> {
     const args = ['--model-dir', options.modelDir, '--runtime', options.runtime ?? 'auto'];
     if (options.pycachePrefix) args.push('--pycache-prefix', options.pycachePrefix);
+    if (options.modelCacheDir) args.push('--model-cache-dir', options.modelCacheDir);
     const file = options.command?.file ?? options.pythonPath;
     const fullArgs = options.command ? [...options.command.args, ...args] : [WORKER_SCRIPT_PATH, ...args];
     const env = { ...withoutUndefined(options.env), ...(options.extraEnv ?? {}) };
@@ -360,16 +366,20 @@ export function workerErrorToMlfError(reply: ErrorReply, stage: 'load' | 'predic
       const lines: string[] = [];
       if (fix) {
         lines.push('Try, in order:', ...missingModuleFixCommands(missing, fix).map((c) => `  ${c}`));
-        lines.push(
-          `(no version pinned: mlf cannot tell which \`${missing.distribution}\` the model was built with; write \`${missing.distribution}==VERSION\` to pin the one you tested)`,
-        );
+        if (fix.version) {
+          lines.push(`(${missing.distribution} ${fix.version} is the version an install would pick today; pin the one you tested if it differs)`);
+        } else {
+          lines.push(
+            `(no version pinned: mlf cannot tell which \`${missing.distribution}\` the model was built with; write \`${missing.distribution}==VERSION\` to pin the one you tested)`,
+          );
+        }
       }
       if (missing.distribution === 'mlflow') lines.push('This model needs mlflow itself to load: add --install-mlflow to install it into the environment.');
       const options: MlfErrorOptions = {
         hint: missing.known
           ? `\`${module}\` is provided by the distribution \`${missing.distribution}\`, which is not installed in the model's environment`
           : `\`${module}\` is most likely provided by the distribution \`${missing.distribution}\` (a guess from the module name), which is not installed in the model's environment`,
-        data: { module, distribution: missing.distribution, known: missing.known, pythonMessage: reply.message },
+        data: { module, distribution: missing.distribution, known: missing.known, pythonMessage: reply.message, stage },
         ...(lines.length > 0 ? { detail: lines.join('\n') } : {}),
       };
       return modelError('MISSING_MODULE', `the model ${stage === 'load' ? 'could not be loaded' : 'failed while predicting'}: ${reply.message}`, options);

@@ -13,7 +13,6 @@ import { describe, expect, it } from 'vitest';
 import { copyFixtureModel, e2eUnavailableReason, fixturesDir, runMlf, tempDir } from '../support/cli.js';
 
 const unavailable = e2eUnavailableReason();
-const TABULATE = 'tabulate==0.9.0';
 /** tabulate's "plain" format of the rows ["ada", 3] and ["bob", 14], one string per row. */
 const EXPECTED = '{"predictions": ["ada  3", "bob  14"]}';
 
@@ -38,23 +37,27 @@ if (unavailable) {
       const lines = all.slice(all.findIndex((l) => l.startsWith('error:')));
       expect(all.slice(0, all.length - lines.length).every((l) => /^(creating|installing|built) /.test(l))).toBe(true);
       expect(lines[0]).toBe(
-        "error: the model could not be loaded: ModuleNotFoundError: No module named 'tabulate'; `tabulate` is provided by the distribution `tabulate`, which is not installed in the model's environment",
+        "error: the model could not be loaded: ModuleNotFoundError: No module named 'tabulate'; `tabulate` is most likely provided by the distribution `tabulate` (a guess from the module name), which is not installed in the model's environment",
       );
+      // The hint pins the version an install would pick today (asked of uv's resolver).
+      const pinned = /--pip-requirements-override (tabulate==\S+)$/.exec(lines[2] ?? '')?.[1];
+      expect(pinned, lines.join('\n')).toMatch(/^tabulate==\d+(\.\d+)*$/);
+      const version = pinned!.slice('tabulate=='.length);
       expect(lines.slice(1)).toEqual([
         '  Try, in order:',
-        `    mlf models predict -m ${model} -i ${input} --env-manager uv --pip-requirements-override tabulate`,
-        `    mlf models update-pip-requirements -m ${model} add tabulate`,
-        '  (no version pinned: mlf cannot tell which `tabulate` the model was built with; write `tabulate==VERSION` to pin the one you tested)',
+        `    mlf models predict -m ${model} -i ${input} --env-manager uv --pip-requirements-override ${pinned}`,
+        `    mlf models update-pip-requirements -m ${model} add ${pinned}`,
+        `  (tabulate ${version} is the version an install would pick today; pin the one you tested if it differs)`,
       ]);
 
-      const overridden = await runMlf([...base, '--pip-requirements-override', TABULATE], { mlfHome });
+      const overridden = await runMlf([...base, '--pip-requirements-override', pinned!], { mlfHome });
       expect(overridden.exitCode, overridden.stderr).toBe(0);
       expect(overridden.stdout).toBe(EXPECTED);
       expect(snapshot(model)).toEqual(before);
 
-      const updated = await runMlf(['models', 'update-pip-requirements', '-m', model, 'add', TABULATE], { mlfHome });
+      const updated = await runMlf(['models', 'update-pip-requirements', '-m', model, 'add', pinned!], { mlfHome });
       expect(updated.exitCode, updated.stderr).toBe(0);
-      expect(readFileSync(path.join(model, 'requirements.txt'), 'utf8')).toContain(TABULATE);
+      expect(readFileSync(path.join(model, 'requirements.txt'), 'utf8')).toContain(pinned!);
 
       const fixed = await runMlf(base, { mlfHome });
       expect(fixed.exitCode, fixed.stderr).toBe(0);

@@ -51,6 +51,13 @@ describe('WorkerClient against a fake worker', () => {
     expect(logs).toEqual(['started with --model-dir /models/m --runtime mlflow --pycache-prefix /tmp/pyc FOO=bar']);
   });
 
+  it('passes the model cache directory to the worker', async () => {
+    const logs: string[] = [];
+    const client = await WorkerClient.start(fakeOptions('ok', {}, { modelCacheDir: '/envs/uv-1/mlf-model-cache', onLog: (line) => logs.push(line) }));
+    await client.close();
+    expect(logs).toEqual(['started with --model-dir /models/m --runtime auto --model-cache-dir /envs/uv-1/mlf-model-cache FOO=']);
+  });
+
   it('reports why auto fell back to mlflow', async () => {
     const client = await WorkerClient.start(fakeOptions('fallback'));
     expect(client.runtime).toEqual({ name: 'mlflow', loadMs: 12.5, fallbackReason: 'loader_module `x` needs mlflow' });
@@ -135,7 +142,7 @@ describe('workerErrorToMlfError: the missing-module story', () => {
         '(no version pinned: mlf cannot tell which `opencv-python` the model was built with; write `opencv-python==VERSION` to pin the one you tested)',
       ].join('\n'),
     );
-    expect(error.data).toEqual({ module: 'cv2', distribution: 'opencv-python', known: true, pythonMessage: "ModuleNotFoundError: No module named 'cv2'" });
+    expect(error.data).toEqual({ module: 'cv2', distribution: 'opencv-python', known: true, pythonMessage: "ModuleNotFoundError: No module named 'cv2'", stage: 'load' });
   });
 
   it('says when the distribution is only a guess', () => {
@@ -218,4 +225,22 @@ it('with the local manager, the first command installs into the local Python (ml
       { modelArg: 'm', inputArg: 'i.json', extraArgs: ['--env-manager', 'local'], localPython: '/usr/bin/python3' },
     ),
   ).toEqual(['/usr/bin/python3 -m pip install pyyaml', 'mlf models update-pip-requirements -m m add pyyaml']);
+});
+
+describe('a missing module with a version to pin', () => {
+  it('suggests PKG==VER in both commands and says where the version comes from', () => {
+    const error = workerErrorToMlfError(
+      { ok: false, kind: 'missing_module', module: 'tabulate', message: "ModuleNotFoundError: No module named 'tabulate'" },
+      'predict',
+      { modelArg: 'm', inputArg: 'in.json', version: '0.10.0' },
+    );
+    expect(error.detail).toBe(
+      [
+        'Try, in order:',
+        '  mlf models predict -m m -i in.json --pip-requirements-override tabulate==0.10.0',
+        '  mlf models update-pip-requirements -m m add tabulate==0.10.0',
+        '(tabulate 0.10.0 is the version an install would pick today; pin the one you tested if it differs)',
+      ].join('\n'),
+    );
+  });
 });
