@@ -33,7 +33,9 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 
 if (argv[0] === '--child-mlf') {
-  const { main } = await import(path.join(repo, 'dist', 'cli', 'main.js'));
+  // What bin/mlf.js runs: the bundle (npm run build), else tsc's output.
+  const bundle = path.join(repo, 'dist', 'bundle', 'main.mjs');
+  const { main } = await import(existsSync(bundle) ? bundle : path.join(repo, 'dist', 'cli', 'main.js'));
   const code = await main(['node', 'mlf', ...argv.slice(1)]);
   process.stderr.write(`\nMLF_NODE_MAX_RSS_KB=${process.resourceUsage().maxRSS}\n`);
   process.exitCode = code;
