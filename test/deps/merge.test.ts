@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { MlfError } from '../../src/errors.js';
 import {
   CONSTRAINTS_LINE,
   EXCLUSIVE_ENV_ARGUMENTS_MESSAGE,
@@ -26,18 +25,10 @@ import {
   type RequirementsArgument,
 } from '../../src/deps/merge.js';
 import { parseRequirementsFile, resolveIncludes } from '../../src/deps/requirements-txt.js';
+import { catchMlfError } from '../support/errors.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/requirements');
 
-function catchError(action: () => unknown): MlfError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof MlfError) return error;
-    throw error;
-  }
-  throw new Error('expected an MlfError');
-}
 
 /** Entries labelled by origin: `['inferred', 'a==1']`. */
 const entries = (...items: Array<[string, string]>): RequirementEntry[] =>
@@ -65,7 +56,7 @@ describe('validateEnvArguments', () => {
     [{ condaEnv: 'conda.yaml', extraPipRequirements: ['a'] }],
     [{ condaEnv: {}, pipRequirements: 'r.txt', extraPipRequirements: ['a'] }],
   ])('refuses %j with MLflow’s ValueError text', (args) => {
-    const error = catchError(() => validateEnvArguments(args));
+    const error = catchMlfError(() => validateEnvArguments(args));
     expect(error.category).toBe('usage');
     expect(error.code).toBe('EXCLUSIVE_ENV_ARGUMENTS');
     expect(error.message).toBe(
@@ -89,7 +80,7 @@ describe('validateEnvArguments', () => {
     [['a', 1], 'a list with a non-string item'],
     [null, 'null'],
   ])('checkRequirementsArgument(%j) is a usage error', (value, got) => {
-    const error = catchError(() => checkRequirementsArgument(value, 'extra_pip_requirements'));
+    const error = catchMlfError(() => checkRequirementsArgument(value, 'extra_pip_requirements'));
     expect(error.code).toBe('INVALID_REQUIREMENTS_ARGUMENT');
     expect(error.message).toBe(
       `\`extra_pip_requirements\` must be either a string path to a pip requirements file on the local filesystem or an iterable of pip requirement strings, but got ${got}`,
@@ -254,7 +245,7 @@ describe('deduplicateRequirements', () => {
         'Conflicting requirements for `pkg`: `pkg @ https://a.example/pkg.whl` (inferred) and `pkg @ https://b.example/pkg.whl` (extra_pip_requirements) point to different URLs',
       ],
     ])('%# names both requirements and their origins', (input, message) => {
-      const error = catchError(() => deduplicateRequirements(input));
+      const error = catchMlfError(() => deduplicateRequirements(input));
       expect(error.code).toBe('CONFLICTING_REQUIREMENTS');
       expect(error.category).toBe('input');
       expect(error.message).toBe(message);
@@ -262,7 +253,7 @@ describe('deduplicateRequirements', () => {
     });
 
     it('carries both sides as data and the location of the later one', () => {
-      const error = catchError(() =>
+      const error = catchMlfError(() =>
         deduplicateRequirements([
           { text: 'scikit-learn==1.5.2', origin: 'inferred' },
           { text: 'scikit-learn<1', origin: 'extra.txt:3', file: 'extra.txt', line: 3 },
@@ -357,7 +348,7 @@ describe('mergePipRequirements and finalPipList', () => {
   });
 
   it('pip_requirements and extra_pip_requirements together are refused', () => {
-    const error = catchError(() =>
+    const error = catchMlfError(() =>
       mergePipRequirements({ pipRequirements: argument(['a']), extraPipRequirements: argument(['b']), mlflowVersion: '3.6.0' }),
     );
     expect(error.message).toBe(EXCLUSIVE_ENV_ARGUMENTS_MESSAGE);
@@ -385,7 +376,7 @@ describe('mergePipRequirements and finalPipList', () => {
   });
 
   it('reports a conflict between an inferred pin and an extra requirement', () => {
-    const error = catchError(() =>
+    const error = catchMlfError(() =>
       mergePipRequirements({ inferred: ['scikit-learn==1.5.2'], extraPipRequirements: argument(['scikit-learn<1.5']), mlflowVersion: '3.6.0' }),
     );
     expect(error.message).toBe(

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MlfError } from '../../src/errors.js';
 import {
   appendStatements,
   expandEnvironmentVariables,
@@ -15,6 +14,7 @@ import {
   serializeRequirementsFile,
   type Statement,
 } from '../../src/deps/requirements-txt.js';
+import { catchMlfError } from '../support/errors.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/requirements');
 
@@ -68,15 +68,6 @@ function summary(statement: Statement): Record<string, unknown> {
   }
 }
 
-function catchError(action: () => unknown): MlfError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof MlfError) return error;
-    throw error;
-  }
-  throw new Error('expected an MlfError');
-}
 
 describe('round trip', () => {
   it('has fixtures to run', () => {
@@ -349,7 +340,7 @@ describe('errors', () => {
     ['LF', 'a==1\n\nfoo>=>1\n'],
     ['CRLF', 'a==1\r\n\r\nfoo>=>1\r\n'],
   ])('an invalid requirement is located at its file, line and column (%s)', (_label, text) => {
-    const error = catchError(() => parseRequirementsFile(text, 'model/requirements.txt'));
+    const error = catchMlfError(() => parseRequirementsFile(text, 'model/requirements.txt'));
     expect(error.code).toBe('INVALID_REQUIREMENT');
     expect(error.category).toBe('input');
     expect(error.message).toBe(
@@ -359,7 +350,7 @@ describe('errors', () => {
   });
 
   it('locates an error on a continuation line at that line', () => {
-    const error = catchError(() => parseRequirementsFile('ok==1\n  pkg \\\n  >=>1\n', 'r.txt'));
+    const error = catchMlfError(() => parseRequirementsFile('ok==1\n  pkg \\\n  >=>1\n', 'r.txt'));
     expect(error.code).toBe('INVALID_REQUIREMENT');
     // The joined text is `pkg >=>1`; its column 5 is the first `>` on line 3, column 3 of the file.
     expect(error.message).toMatch(/^Invalid requirement `pkg >=>1` at column 5: /);
@@ -367,14 +358,14 @@ describe('errors', () => {
   });
 
   it('locates an error after an indented start at the right column', () => {
-    const error = catchError(() => parseRequirementsFile('    pkg>=1.0.\n', 'r.txt'));
+    const error = catchMlfError(() => parseRequirementsFile('    pkg>=1.0.\n', 'r.txt'));
     expect(error.code).toBe('INVALID_REQUIREMENT');
     expect(error.message).toMatch(/^Invalid requirement `pkg>=1.0.` at column 9: /);
     expect(error.where).toBe('r.txt:1:13');
   });
 
   it('hints at an unexpanded `${VAR}` in an invalid requirement', () => {
-    const error = catchError(() => parseRequirementsFile('pkg==${PKG_VERSION}\n', 'r.txt'));
+    const error = catchMlfError(() => parseRequirementsFile('pkg==${PKG_VERSION}\n', 'r.txt'));
     expect(error.code).toBe('INVALID_REQUIREMENT');
     expect(error.hint).toBe(
       'The line holds a `${VAR}` reference that was not expanded; pip expands it from the environment at install time.',
@@ -384,14 +375,14 @@ describe('errors', () => {
   });
 
   it.each([['-r'], ['--requirement'], ['-c'], ['-e'], ['--editable=']])('`%s` without a value', (text) => {
-    const error = catchError(() => parseRequirementsFile(`a==1\n${text}\n`, 'r.txt'));
+    const error = catchMlfError(() => parseRequirementsFile(`a==1\n${text}\n`, 'r.txt'));
     expect(error.code).toBe('INVALID_REQUIREMENTS_LINE');
     expect(error.message).toBe(`Option \`${text.replace(/=$/, '')}\` needs a value`);
     expect(error.location).toMatchObject({ file: 'r.txt', line: 2 });
   });
 
   it('refuses a new statement with a line break in it', () => {
-    expect(catchError(() => parseStatement('a==1\nb==2')).code).toBe('INVALID_REQUIREMENTS_LINE');
+    expect(catchMlfError(() => parseStatement('a==1\nb==2')).code).toBe('INVALID_REQUIREMENTS_LINE');
   });
 });
 
@@ -548,7 +539,7 @@ describe('resolveIncludes', () => {
   it('names the include line when a file cannot be read', () => {
     const missing = path.join(includes, 'missing.txt');
     const file = parseRequirementsFile(readFromDisk(missing), missing);
-    const error = catchError(() => resolveIncludes(file, readFromDisk, includes));
+    const error = catchMlfError(() => resolveIncludes(file, readFromDisk, includes));
     expect(error.code).toBe('INCLUDE_NOT_READABLE');
     expect(error.message).toBe(
       `Cannot read \`${path.join(includes, 'does-not-exist.txt')}\`, included by \`-r does-not-exist.txt\``,
@@ -558,7 +549,7 @@ describe('resolveIncludes', () => {
 
   it('passes an invalid requirement in an included file on, located in that file', () => {
     const files: Record<string, string> = { 'top.txt': 'ok==1\n-r bad.txt\n', 'bad.txt': '\n\nfoo>=>1\n' };
-    const error = catchError(() =>
+    const error = catchMlfError(() =>
       resolveIncludes(parseRequirementsFile(files['top.txt']!, 'top.txt'), (p) => files[p]!, '.'),
     );
     expect(error.code).toBe('INVALID_REQUIREMENT');

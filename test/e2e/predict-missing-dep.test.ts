@@ -7,10 +7,11 @@
  *   4. the second command (`update-pip-requirements add`) fixes the model for good: a plain
  *      predict then works.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyFixtureModel, e2eUnavailableReason, fixturesDir, runMlf, tempDir } from '../support/cli.js';
+import { snapshotDirectory } from '../support/files.js';
 
 const unavailable = e2eUnavailableReason();
 /** tabulate's "plain" format of the rows ["ada", 3] and ["bob", 14], one string per row. */
@@ -26,7 +27,7 @@ if (unavailable) {
       const mlfHome = tempDir('mlf-missing-dep-home-');
       const model = copyFixtureModel('missing-dep');
       const input = path.join(fixturesDir, 'models', 'missing-dep', 'serving_input_example.json');
-      const before = snapshot(model);
+      const before = snapshotDirectory(model);
       const base = ['models', 'predict', '-m', model, '-i', input, '--env-manager', 'uv'];
 
       const failed = await runMlf(base, { mlfHome });
@@ -53,7 +54,7 @@ if (unavailable) {
       const overridden = await runMlf([...base, '--pip-requirements-override', pinned!], { mlfHome });
       expect(overridden.exitCode, overridden.stderr).toBe(0);
       expect(overridden.stdout).toBe(EXPECTED);
-      expect(snapshot(model)).toEqual(before);
+      expect(snapshotDirectory(model)).toEqual(before);
 
       const updated = await runMlf(['models', 'update-pip-requirements', '-m', model, 'add', pinned!], { mlfHome });
       expect(updated.exitCode, updated.stderr).toBe(0);
@@ -67,15 +68,3 @@ if (unavailable) {
 }
 
 /** Every file under a directory with its bytes (as base64), for a byte-for-byte comparison. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (sub: string) => {
-    for (const name of readdirSync(path.join(dir, sub)).sort()) {
-      const rel = path.join(sub, name);
-      if (statSync(path.join(dir, rel)).isDirectory()) walk(rel);
-      else out[rel] = readFileSync(path.join(dir, rel)).toString('base64');
-    }
-  };
-  walk('');
-  return out;
-}

@@ -2,26 +2,14 @@
  * Bad input to update-pip-requirements: one line naming the file, line or field, exit code 2,
  * no stack trace (unless --verbose), and the model directory byte-identical afterwards.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyFixtureModel, repoRoot, runMlf, tempDir } from '../support/cli.js';
-import { existsSync } from 'node:fs';
+import { snapshotDirectory } from '../support/files.js';
 
 const built = existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'));
 
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (current: string) => {
-    for (const name of readdirSync(current)) {
-      const full = path.join(current, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out[path.relative(dir, full)] = readFileSync(full, 'latin1');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 interface Case {
   name: string;
@@ -136,7 +124,7 @@ describe.skipIf(!built)(`update-pip-requirements on bad input${built ? '' : ' (s
   it.each(cases)('$name', async ({ setup, args, line }) => {
     const [model, dir] = setup();
     mkdirSync(dir, { recursive: true });
-    const before = snapshot(dir);
+    const before = snapshotDirectory(dir);
     const result = await runMlf(['models', 'update-pip-requirements', '-m', model, ...args]);
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toBe('');
@@ -147,7 +135,7 @@ describe.skipIf(!built)(`update-pip-requirements on bad input${built ? '' : ' (s
     const extra = lines.slice(1);
     expect(extra.length === 0 || (extra.length === 2 && /^ +~*\^/.test(extra[1]!)), result.stderr).toBe(true);
     expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotDirectory(dir)).toEqual(before);
   });
 
   it('shows the stack trace with --verbose', async () => {

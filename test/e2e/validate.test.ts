@@ -1,8 +1,9 @@
-import { cpSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { e2ePython, e2eUnavailableReason, fixturesDir, runMlf, tempDir } from '../support/cli.js';
+import { copyDirectory, snapshotDirectory } from '../support/files.js';
 
 /**
  * `mlf models validate` as a user runs it: the built CLI, exit codes, the formats, and `--fix`
@@ -12,24 +13,7 @@ const reason = e2eUnavailableReason();
 const broken = (name: string) => path.join(fixturesDir, 'broken', name);
 const model = (name: string) => path.join(fixturesDir, 'models', name);
 
-function copyOf(source: string): string {
-  const target = path.join(tempDir('mlf-validate-e2e-'), path.basename(source));
-  cpSync(source, target, { recursive: true });
-  return target;
-}
 
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (relative: string) => {
-    for (const entry of readdirSync(path.join(dir, relative), { withFileTypes: true })) {
-      const child = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(child);
-      else files[child] = readFileSync(path.join(dir, child)).toString('base64');
-    }
-  };
-  walk('');
-  return files;
-}
 
 /** Loads the model with real MLflow, predicts on its input example, and reads its env as MLflow does. */
 const LOAD_AND_PREDICT = `
@@ -108,7 +92,7 @@ describe.skipIf(reason !== undefined)(`mlf models validate (e2e)${reason ? ` —
 
   it('--fix rewrites what it can, says so, the result loads in real MLflow, and a second --fix changes nothing', async () => {
     const python = e2ePython()!;
-    const dirs = [copyOf(model('mlflow1-defaults')), copyOf(broken('combined-mlflow1-style')), copyOf(broken('conda-pip-missing-package'))];
+    const dirs = [copyDirectory(model('mlflow1-defaults'), 'mlf-validate-e2e-'), copyDirectory(broken('combined-mlflow1-style'), 'mlf-validate-e2e-'), copyDirectory(broken('conda-pip-missing-package'), 'mlf-validate-e2e-')];
     const first = await runMlf(['models', 'validate', '--fix', '--format', 'json', ...dirs]);
     const parsed = JSON.parse(first.stdout);
     expect(parsed.models.map((m: { fixes: { code: string }[] }) => m.fixes.map((f) => f.code))).toEqual([['MLF401'], ['MLF401', 'MLF302'], ['MLF301']]);
@@ -125,10 +109,10 @@ describe.skipIf(reason !== undefined)(`mlf models validate (e2e)${reason ? ` —
       expect(out.rows).toBeGreaterThan(0);
     }
 
-    const before = dirs.map(snapshot);
+    const before = dirs.map(snapshotDirectory);
     const second = await runMlf(['models', 'validate', '--fix', ...dirs]);
     expect(second.stdout).not.toContain('fixed');
-    expect(dirs.map(snapshot)).toEqual(before);
+    expect(dirs.map(snapshotDirectory)).toEqual(before);
   });
 
   it('--smoke builds the environment and predicts on the example: the missing dependency fails at load, as the static rule said', async () => {

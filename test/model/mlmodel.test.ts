@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { MlfError } from '../../src/errors.js';
 import {
   envFileNames,
   formatUtcTimeCreated,
@@ -8,6 +7,7 @@ import {
   parseMlmodel,
   serializeMlmodel,
 } from '../../src/model/mlmodel.js';
+import { catchMlfError } from '../support/errors.js';
 
 const SKLEARN_MLMODEL = `artifact_path: model
 flavors:
@@ -31,15 +31,6 @@ run_id: 0123456789abcdef0123456789abcdef
 utc_time_created: '2025-01-02 03:04:05'
 `;
 
-function catchError(fn: () => unknown): MlfError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof MlfError) return error;
-    throw error;
-  }
-  throw new Error('expected an MlfError');
-}
 
 describe('parseMlmodel', () => {
   it('reads the typed keys', () => {
@@ -100,7 +91,7 @@ describe('parseMlmodel', () => {
     ['- a\n', '`MLmodel` must be a mapping, got a list', undefined],
     ['flavors:\n  sklearn: {\n', 'Malformed YAML in `MLmodel`: Flow map in block collection must be sufficiently indented and end with a }', 3],
   ])('rejects %j', (text, message, line) => {
-    const error = catchError(() => parseMlmodel(text));
+    const error = catchMlfError(() => parseMlmodel(text));
     expect(error.message).toBe(message);
     expect(error.location.line).toBe(line);
     expect(error.location.file).toBe('MLmodel');
@@ -112,7 +103,7 @@ describe('parseMlmodel', () => {
   });
 
   it('names the file as given', () => {
-    expect(catchError(() => parseMlmodel('flavors: 1\n', 'models/m/MLmodel')).message).toBe(
+    expect(catchMlfError(() => parseMlmodel('flavors: 1\n', 'models/m/MLmodel')).message).toBe(
       'Invalid field `flavors` in `models/m/MLmodel`: expected a mapping of flavor name to its parameters, got an integer (`1`)',
     );
   });

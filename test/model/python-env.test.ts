@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MlfError } from '../../src/errors.js';
 import { parseCondaEnv } from '../../src/model/conda-env.js';
 import {
   buildPythonEnv,
@@ -8,6 +7,7 @@ import {
   pythonEnvFromConda,
   serializePythonEnv,
 } from '../../src/model/python-env.js';
+import { catchMlfError } from '../support/errors.js';
 
 const MLFLOW_PYTHON_ENV = `python: 3.10.12
 build_dependencies:
@@ -18,15 +18,6 @@ dependencies:
 - -r requirements.txt
 `;
 
-function catchError(fn: () => unknown): MlfError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof MlfError) return error;
-    throw error;
-  }
-  throw new Error('expected an MlfError');
-}
 
 describe('parsePythonEnv / serializePythonEnv', () => {
   it('reads and writes what MLflow writes (mlflow-format.md §2.2)', () => {
@@ -58,7 +49,7 @@ describe('parsePythonEnv / serializePythonEnv', () => {
     ['python: 3.9  # comment\n', 'Invalid field `python` in `python_env.yaml`: expected a string, got a float (`3.9`)', 'Quote the version so YAML reads it as a string: `python: "3.9"`'],
     ['python: 3\n', 'Invalid field `python` in `python_env.yaml`: expected a string, got an integer (`3`)', 'Quote the version so YAML reads it as a string: `python: "3"`'],
   ])('rejects a non-string python %j with the fix', (text, message, hint) => {
-    const error = catchError(() => parsePythonEnv(text));
+    const error = catchMlfError(() => parsePythonEnv(text));
     expect(error.code).toBe('INVALID_PYTHON_ENV');
     expect(error.message).toBe(message);
     expect(error.hint).toBe(hint);
@@ -71,7 +62,7 @@ describe('parsePythonEnv / serializePythonEnv', () => {
     ['python: 3.10.12\ndependencies:\n- -r requirements.txt\n- 3.5\n', 'Invalid field `dependencies.1` in `python_env.yaml`: expected a string, got a float (`3.5`)', 4],
     ['- python\n', '`python_env.yaml` must be a mapping, got a list', undefined],
   ])('rejects %j', (text, message, line) => {
-    const error = catchError(() => parsePythonEnv(text));
+    const error = catchMlfError(() => parsePythonEnv(text));
     expect(error.message).toBe(message);
     expect(error.location.line).toBe(line);
   });
@@ -110,7 +101,7 @@ describe('pythonEnvFromConda matches MLflow get_dependencies_from_conda_yaml', (
         .replace(/^Invalid dependency for python: (\S+)\./, 'Invalid dependency for python: `$1`.')
         .replace(/comparator for python: '([^']+)'/, 'comparator for python: `$1`')
         .replace(/^Invalid conda dependency: \{'foo': \['a'\]\}/, 'Invalid conda dependency: `{"foo":["a"]}`');
-      const error = catchError(() => pythonEnvFromConda(conda.document, { hasRequirementsFile: false, yaml: conda.yaml }));
+      const error = catchMlfError(() => pythonEnvFromConda(conda.document, { hasRequirementsFile: false, yaml: conda.yaml }));
       expect(error.message).toBe(expected);
       expect(error.location.file).toBe('conda.yaml');
       expect(error.location.line).toBeGreaterThan(1);

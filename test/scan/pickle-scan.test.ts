@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanPickle } from '../../src/scan/pickle-scan.js';
-import { MlfError } from '../../src/errors.js';
+import { catchMlfError } from '../support/errors.js';
 
 // Made by real Python: fixtures/pickles/make_pickles.py. Each `.expected.json` lists the globals
 // Python's own Unpickler asked for (a recording find_class) while loading the file.
@@ -18,15 +18,6 @@ function bytesOf(...parts: (string | number[])[]): Uint8Array {
   return Uint8Array.from(out);
 }
 
-function errorOf(fn: () => unknown): MlfError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof MlfError) return error;
-    throw error;
-  }
-  throw new Error('expected an MlfError');
-}
 
 describe('scanPickle on pickles written by Python', () => {
   it('covers protocols 0 to 5', () => {
@@ -133,7 +124,7 @@ describe('scanPickle refuses what is not a pickle', () => {
       message: '`data.csv` is not a pickle: STACK_GLOBAL needs two strings on the stack at byte 4',
     },
   ])('$name', ({ bytes, message }) => {
-    const error = errorOf(() => scanPickle(bytes, 'data.csv'));
+    const error = catchMlfError(() => scanPickle(bytes, 'data.csv'));
     expect(error.message).toBe(message);
     expect(error.code).toBe('NOT_A_PICKLE');
     expect(error.exitCode).toBe(2);

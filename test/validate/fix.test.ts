@@ -1,28 +1,12 @@
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateOne } from '../../src/ops/validate.js';
-import { fixturesDir, tempDir } from '../support/cli.js';
+import { fixturesDir } from '../support/cli.js';
+import { copyDirectory, snapshotDirectory } from '../support/files.js';
 
 /** `--fix` on copies of corpus models: what it changes, that the result is what MLflow writes, and that a second run changes nothing. */
-function copyOf(source: string): string {
-  const target = path.join(tempDir('mlf-fix-'), path.basename(source));
-  cpSync(source, target, { recursive: true });
-  return target;
-}
 
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (relative: string) => {
-    for (const entry of readdirSync(path.join(dir, relative), { withFileTypes: true })) {
-      const child = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(child);
-      else files[child] = readFileSync(path.join(dir, child)).toString('base64');
-    }
-  };
-  walk('');
-  return files;
-}
 
 const broken = path.join(fixturesDir, 'broken');
 const baseConda = readFileSync(path.join(broken, '_base', 'conda.yaml'), 'utf8');
@@ -35,7 +19,7 @@ describe('--fix', () => {
     ['conda-pip-extra-package', [['MLF301', 'pip list re-synced to requirements.txt: removed `pandas==3.1.1`']]],
     ['conda-pip-pin-differs', [['MLF302', 'pip list re-synced to requirements.txt: added `numpy==2.4.6`; removed `numpy==2.0.0`']]],
   ])('%s: fixes, reports what it changed, and a second run changes nothing', async (name, expectedFixes) => {
-    const dir = copyOf(path.join(broken, name));
+    const dir = copyDirectory(path.join(broken, name), 'mlf-fix-');
     const first = await validateOne(dir, { models: [dir], cwd: dir, fix: true });
     expect(first.fixes.map((f) => [f.code, f.description])).toEqual(expectedFixes);
     expect(first.fixes.every((f) => f.file === 'conda.yaml')).toBe(true);
@@ -44,18 +28,18 @@ describe('--fix', () => {
       // Written as MLflow writes it: the base MLflow wrote, byte for byte.
       expect(readFileSync(path.join(dir, 'conda.yaml'), 'utf8')).toBe(baseConda);
     }
-    const before = snapshot(dir);
+    const before = snapshotDirectory(dir);
     const second = await validateOne(dir, { models: [dir], cwd: dir, fix: true });
     expect(second.fixes).toEqual([]);
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotDirectory(dir)).toEqual(before);
   });
 
   it('rewrites only conda.yaml and leaves no temp or journal files', async () => {
-    const dir = copyOf(path.join(broken, 'combined-mlflow1-style'));
-    const before = snapshot(dir);
+    const dir = copyDirectory(path.join(broken, 'combined-mlflow1-style'), 'mlf-fix-');
+    const before = snapshotDirectory(dir);
     const report = await validateOne(dir, { models: [dir], cwd: dir, fix: true });
     expect(report.fixes.map((f) => f.code)).toEqual(['MLF401', 'MLF302']);
-    const after = snapshot(dir);
+    const after = snapshotDirectory(dir);
     expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
     for (const file of Object.keys(before)) if (file !== 'conda.yaml') expect(after[file]).toBe(before[file]);
     expect(readFileSync(path.join(dir, 'conda.yaml'), 'utf8')).toBe(
@@ -79,16 +63,16 @@ describe('--fix', () => {
   });
 
   it('does nothing when the fixable rules are turned off', async () => {
-    const dir = copyOf(path.join(broken, 'conda-defaults-channel'));
-    const before = snapshot(dir);
+    const dir = copyDirectory(path.join(broken, 'conda-defaults-channel'), 'mlf-fix-');
+    const before = snapshotDirectory(dir);
     const report = await validateOne(dir, { models: [dir], cwd: dir, fix: true, overrides: new Map([['MLF401', 'off']]) });
     expect(report.fixes).toEqual([]);
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotDirectory(dir)).toEqual(before);
   });
 
   const locked = path.join(fixturesDir, 'models', 'locked');
   it.skipIf(!existsSync(locked))('restores a locked model\'s conda pip list, comments included, exactly as MLflow wrote it', async () => {
-    const dir = copyOf(locked);
+    const dir = copyDirectory(locked, 'mlf-fix-');
     const original = readFileSync(path.join(dir, 'conda.yaml'), 'utf8');
     const lines = original.split('\n');
     const cut = lines.findIndex((line) => line.startsWith('  - click=='));
