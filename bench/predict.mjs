@@ -33,10 +33,15 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 
 if (argv[0] === '--child-mlf') {
-  // What bin/mlf.js runs: the bundle (npm run build), else tsc's output.
-  const bundle = path.join(repo, 'dist', 'bundle', 'main.mjs');
-  const { main } = await import(existsSync(bundle) ? bundle : path.join(repo, 'dist', 'cli', 'main.js'));
-  const code = await main(['node', 'mlf', ...argv.slice(1)]);
+  // What bin/mlf.js runs: the early start, then the bundle (npm run build), else tsc's output.
+  const mlfArgv = ['node', 'mlf', ...argv.slice(1)];
+  const bundle = path.join(repo, 'dist', 'bundle');
+  const built = existsSync(path.join(bundle, 'main.mjs'));
+  const early = await import(built ? path.join(bundle, 'early.mjs') : path.join(repo, 'dist', 'cli', 'early-start.js'));
+  early.startEarly(mlfArgv);
+  const { main } = await import(built ? path.join(bundle, 'main.mjs') : path.join(repo, 'dist', 'cli', 'main.js'));
+  const code = await main(mlfArgv);
+  early.discardEarlyWorker();
   process.stderr.write(`\nMLF_NODE_MAX_RSS_KB=${process.resourceUsage().maxRSS}\n`);
   process.exitCode = code;
 } else {

@@ -12,7 +12,8 @@ import { rmSync } from 'node:fs';
 
 rmSync('dist/bundle', { recursive: true, force: true });
 await build({
-  entryPoints: { main: 'dist/cli/main.js' },
+  // `early` is what bin/mlf.js runs before loading `main` (src/cli/early-start.ts).
+  entryPoints: { main: 'dist/cli/main.js', early: 'dist/cli/early-start.js' },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,

@@ -1,5 +1,3 @@
-import { execa } from 'execa';
-
 /**
  * The one seam through which env/ starts subprocesses (style.md, practice 7): argument
  * arrays (never a shell string), an explicit environment (nothing inherited implicitly),
@@ -85,6 +83,9 @@ export function isToolError(error: unknown): error is ToolError {
  */
 export async function runTool(tool: string, file: string, args: string[], options: RunToolOptions): Promise<ToolResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // Loaded here, not at the top: a warm `mlf models predict` runs no tool at all, and execa's
+  // module graph costs ~80 ms of Node's start.
+  const { execa } = await import('execa');
   const child = execa(file, args, {
     cwd: options.cwd,
     env: definedOnly(options.env),

@@ -8,14 +8,18 @@ import { inputError } from '../errors.js';
 import { prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
 import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
 import type { ContentType, LoadedRuntime, RuntimeChoice } from '../runtime/protocol.js';
+import type { EarlyStartOutcome, WorkerLaunch } from '../runtime/early-worker.js';
+import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
+import type { ChildProcess } from 'node:child_process';
+import { markerPath } from '../env/marker.js';
 import { WorkerClient, workerErrorToMlfError } from '../runtime/worker-client.js';
 import { installableVersion } from '../env/latest-version.js';
 import { MlfError } from '../errors.js';
 
-/** Where the worker writes bytecode (see worker.py --pycache-prefix), under `$MLF_HOME`. */
+/** Where the worker writes bytecode (see mlf_worker.py, --pycache-prefix), under `$MLF_HOME`. */
 export const PYCACHE_BUCKET = 'pycache-v1';
 /**
- * The worker's skops transcoding cache (worker.py `load_skops`): inside the environment's own
+ * The worker's skops transcoding cache (mlf_worker.py `load_skops`): inside the environment's own
  * directory, so it goes when the environment is pruned and is never shared by environments with
  * other packages; for the local manager (whose "environment" is the user's own interpreter,
  * where mlf writes nothing) a bucket under `$MLF_HOME` instead.
@@ -40,6 +44,11 @@ export interface PredictOptions extends Omit<EnvRequest, 'modelDir'> {
   onWorkerLog?: (line: string) => void;
   /** Flags of this run to repeat in the commands a missing-module error suggests. */
   fixArgs?: string[];
+  /** bin/mlf.js's early start (runtime/early-worker.ts); callers running mlf in-process leave it out. */
+  earlyStart?: {
+    take: (launch: WorkerLaunch) => { child?: ChildProcess; outcome: EarlyStartOutcome };
+    remember: (launch: WorkerLaunch, dependsOn: { unchanged: string[]; present: string[] }) => void;
+  };
 }
 
 export interface PredictResult {
@@ -55,6 +64,8 @@ export interface PredictResult {
   timings: { environmentMs: number; startMs: number; loadMs: number; parseMs: number; predictMs: number; encodeMs: number; totalMs: number };
   /** The worker's peak resident memory in KiB, when the platform reports it. */
   workerMaxRssKb?: number;
+  /** Whether the worker started before mlf had loaded was used (runtime/early-worker.ts). */
+  earlyStart: EarlyStartOutcome;
 }
 
 export async function predict(options: PredictOptions): Promise<PredictResult> {
@@ -71,7 +82,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   const outputPath = options.outputPath === undefined ? undefined : path.resolve(options.cwd, options.outputPath);
   if (outputPath !== undefined) await requireDirectory(path.dirname(outputPath), options.outputPath!);
 
-  const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerLog, fixArgs, ...envOptions } = options;
+  const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerLog, fixArgs, earlyStart, ...envOptions } = options;
   const environment = await prepareEnvironment({ ...envOptions, modelDir });
   const environmentReady = Date.now();
 
@@ -111,6 +122,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
     pycachePrefix: path.join(mlfHome, PYCACHE_BUCKET),
     modelCacheDir: environment.manager === 'local' ? path.join(mlfHome, LOCAL_MODEL_CACHE_BUCKET) : path.join(environment.envDir, MODEL_CACHE_DIR),
     ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
+    ...(earlyStart ? { adopt: earlyStart.take } : {}),
     fixContext,
   }).catch(pinMissingModule);
   const workerReady = Date.now();
@@ -121,6 +133,14 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
       ...(outputPath !== undefined ? { outputPath } : {}),
       ...(strictJson ? { strictJson } : {}),
     }).catch(pinMissingModule);
+    // What decided this run before its worker started: the next run of the same command may
+    // start the same worker early as long as these did not change (early-worker.ts). The
+    // environment's marker is rewritten on every use, so only its presence counts (without it
+    // the environment is being rebuilt).
+    earlyStart?.remember(client.launch, {
+      unchanged: [MLMODEL_FILE_NAME, REQUIREMENTS_FILE_NAME, PYTHON_ENV_FILE_NAME, CONDA_ENV_FILE_NAME].map((name) => path.join(modelDir, name)),
+      present: environment.manager === 'local' ? [] : [markerPath(environment.envDir)],
+    });
     const { runtime: loaded } = client;
     return {
       ...(reply.output !== undefined ? { output: reply.output } : {}),
@@ -137,6 +157,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
       },
       warnings: environment.warnings,
       ...(reply.max_rss_kb !== undefined ? { workerMaxRssKb: reply.max_rss_kb } : {}),
+      earlyStart: client.earlyStart,
       timings: {
         environmentMs: environmentReady - started,
         startMs: workerReady - environmentReady,

@@ -6,10 +6,11 @@
  * The worker's stderr (its logs, MLflow's warnings, the model's own prints) goes to `onLog`
  * line by line; its last lines are kept for the message when the worker dies unexpectedly.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { execa, type ResultPromise } from 'execa';
 import { MlfError, inputError, modelError, environmentError, type MlfErrorOptions } from '../errors.js';
+import type { EarlyStartOutcome, WorkerLaunch } from './early-worker.js';
 import { distributionForModule, missingModuleFixCommands, type FixCommandsInput } from './missing-module.js';
 import {
   PROTOCOL_VERSION,
@@ -44,7 +45,7 @@ export interface StartWorkerOptions {
   /** Where the worker writes bytecode caches, so that nothing is written into the model directory. */
   pycachePrefix?: string;
   /**
-   * Where the worker keeps pickles of skops models it has loaded (worker.py, `load_skops`), so
+   * Where the worker keeps pickles of skops models it has loaded (mlf_worker.py, `load_skops`), so
    * that later starts skip importing skops. Never inside the model directory; none: no cache.
    */
   modelCacheDir?: string;
@@ -56,6 +57,11 @@ export interface StartWorkerOptions {
   command?: { file: string; args: string[] };
   /** How long to wait for `hello` (the model load itself has no limit). Default 60 s. */
   helloTimeoutMs?: number;
+  /**
+   * Offered the launch before spawning: returns a worker already started exactly so (bin/mlf.js's
+   * early start, runtime/early-worker.ts) to use instead of a new one.
+   */
+  adopt?: (launch: WorkerLaunch) => { child?: ChildProcess; outcome: EarlyStartOutcome };
 }
 
 export interface PredictInput {
@@ -78,11 +84,17 @@ interface Pending {
 export class WorkerClient {
   readonly hello: HelloMessage;
   readonly ready: ReadyMessage;
-  private readonly process: ResultPromise;
+  /** How the worker was started, for a launch record (early-worker.ts). */
+  readonly launch: WorkerLaunch;
+  /** Whether an early-started worker was used. */
+  readonly earlyStart: EarlyStartOutcome;
+  private readonly process: ChildProcess;
   private readonly state: ChannelState;
   private nextId = 1;
 
-  private constructor(process: ResultPromise, state: ChannelState, hello: HelloMessage, ready: ReadyMessage) {
+  private constructor(process: ChildProcess, state: ChannelState, hello: HelloMessage, ready: ReadyMessage, launch: WorkerLaunch, earlyStart: EarlyStartOutcome) {
+    this.launch = launch;
+    this.earlyStart = earlyStart;
     this.process = process;
     this.state = state;
     this.hello = hello;
@@ -96,19 +108,12 @@ export class WorkerClient {
     if (options.modelCacheDir) args.push('--model-cache-dir', options.modelCacheDir);
     const file = options.command?.file ?? options.pythonPath;
     const fullArgs = options.command ? [...options.command.args, ...args] : [WORKER_SCRIPT_PATH, ...args];
-    const env = { ...withoutUndefined(options.env), ...(options.extraEnv ?? {}) };
-    const child = execa(file, fullArgs, {
-      cwd: options.cwd,
-      env,
-      extendEnv: false,
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      reject: false,
-      cleanup: true,
-      encoding: 'utf8',
-    });
+    const launch: WorkerLaunch = { file, args: fullArgs, cwd: options.cwd, env: { ...withoutUndefined(options.env), ...(options.extraEnv ?? {}) } };
+    const early = options.adopt?.(launch) ?? { outcome: 'none' as const };
+    // node:child_process rather than execa (env/exec.ts): the worker is one long-lived duplex
+    // channel, not a command whose output is collected, and execa's import alone is ~80 ms of a
+    // warm predict.
+    const child = early.child ?? spawn(file, fullArgs, { cwd: launch.cwd, env: launch.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const state = new ChannelState(options);
     state.attach(child);
     const startupFailure = (message: WorkerMessage | undefined, error?: Error): never => {
@@ -141,7 +146,7 @@ export class WorkerClient {
       return startupFailure(undefined, error as Error);
     }
     if (ready.ok !== true || !('type' in ready) || ready.type !== 'ready') return startupFailure(ready);
-    return new WorkerClient(child, state, hello, ready);
+    return new WorkerClient(child, state, hello, ready, launch, early.outcome);
   }
 
   /** Which loader the worker used, and why it fell back to mlflow under `auto`. */
@@ -190,7 +195,7 @@ export class WorkerClient {
     }
     const timer = setTimeout(() => this.process.kill('SIGKILL'), timeoutMs);
     try {
-      await this.process;
+      await this.state.exit;
     } finally {
       clearTimeout(timer);
     }
@@ -206,7 +211,10 @@ class ChannelState {
   readonly options: StartWorkerOptions;
   readonly stderrTail: string[] = [];
   exited = false;
-  private child?: ResultPromise;
+  /** Settles once the worker has exited (or could not be started) and its output is drained. */
+  readonly exit: Promise<void>;
+  private settleExit!: () => void;
+  private child?: ChildProcess;
   private readonly queue: WorkerMessage[] = [];
   private waiter?: Pending;
   private readonly pending = new Map<number, Pending>();
@@ -214,9 +222,12 @@ class ChannelState {
 
   constructor(options: StartWorkerOptions) {
     this.options = options;
+    this.exit = new Promise((resolve) => {
+      this.settleExit = resolve;
+    });
   }
 
-  attach(child: ResultPromise): void {
+  attach(child: ChildProcess): void {
     this.child = child;
     const stdout = createInterface({ input: child.stdout! });
     stdout.on('line', (line) => this.onLine(line));
@@ -228,22 +239,34 @@ class ChannelState {
     });
     // Writing to a worker that has died raises EPIPE on stdin; the exit handler reports it.
     child.stdin?.on('error', () => undefined);
-    child.then(
-      (result) => {
-        // Let the readline interfaces drain the last lines before deciding what went wrong.
-        setImmediate(() => {
-          if (result.exitCode === undefined && !result.signal) {
-            // Never ran: no such interpreter (an environment removed while in use?).
-            const executable = this.options.command?.file ?? this.options.pythonPath;
-            this.exited = true;
-            this.fail(interpreterMissingError(executable, result.message));
-            return;
-          }
-          this.onExit(describeExit(result.exitCode, result.signal, result.failed ? result.message : undefined));
-        });
-      },
-      (error: Error) => setImmediate(() => this.onExit(error.message)),
-    );
+    // A worker outliving mlf (killed by a signal mlf does not trap) would hold its model in
+    // memory until its stdin closes; kill it with us.
+    const killOnExit = (): void => {
+      child.kill('SIGKILL');
+    };
+    process.once('exit', killOnExit);
+    let spawnError: NodeJS.ErrnoException | undefined;
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      spawnError = error;
+      // 'close' does not follow an 'error' from a process that never started.
+      if (child.pid === undefined) finish(null, null);
+    });
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      process.removeListener('exit', killOnExit);
+      // Let the readline interfaces drain the last lines before deciding what went wrong.
+      setImmediate(() => {
+        if (spawnError && child.pid === undefined) {
+          // Never ran: no such interpreter (an environment removed while in use?).
+          const executable = this.options.command?.file ?? this.options.pythonPath;
+          this.exited = true;
+          this.fail(interpreterMissingError(executable, spawnError.message));
+        } else {
+          this.onExit(describeExit(code ?? undefined, signal ?? undefined, spawnError?.message));
+        }
+        this.settleExit();
+      });
+    };
+    child.once('close', finish);
   }
 
   nextStartupMessage(timeoutMs: number | undefined, what: string): Promise<WorkerMessage> {

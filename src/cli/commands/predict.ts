@@ -37,6 +37,7 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
     .option('--runtime <RUNTIME>', 'auto (load sklearn and models-from-code models without importing mlflow) or mlflow', 'auto');
   addCommonOptions(command).action(async (flags: PredictFlags) => {
     const { predict } = await import('../../ops/predict.js');
+    const { takeEarlyWorker, rememberLaunch } = await import('../../runtime/early-worker.js');
     const contentType = parseChoice<ContentType>(flags.contentType, CONTENT_TYPES, '--content-type');
     const runtime = parseChoice<RuntimeChoice>(flags.runtime, RUNTIME_CHOICES, '--runtime');
     const extraEnv = parseEnvPairs(flags.env);
@@ -72,6 +73,7 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
         onProgress: progress.onProgress,
         onWorkerLog,
         fixArgs: fixArgsOf(flags, contentType),
+        earlyStart: { take: takeEarlyWorker, remember: rememberLaunch },
       });
     } finally {
       progress.stop();
@@ -82,13 +84,14 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
     }
     if (flags.verbose) {
       const how = result.runtime === 'mlflow' ? `mlflow.pyfunc${result.fallbackReason ? ` (${result.fallbackReason})` : ''}` : `the ${result.runtime} fast path`;
-      say(ctx, `loaded the model with ${how} in ${(result.timings.loadMs / 1000).toFixed(2)}s; total ${(result.timings.totalMs / 1000).toFixed(2)}s`);
+      const early = result.earlyStart === 'adopted' ? ' (its worker was started early, before mlf had loaded)' : '';
+      say(ctx, `loaded the model with ${how} in ${(result.timings.loadMs / 1000).toFixed(2)}s${early}; total ${(result.timings.totalMs / 1000).toFixed(2)}s`);
     }
     if (result.output !== undefined) ctx.stdout.write(result.output);
   });
 };
 
-/** How worker.py prefixes a warning on stderr. */
+/** How mlf_worker.py prefixes a warning on stderr. */
 const WORKER_WARNING = '[mlf-worker] WARNING ';
 
 function parseChoice<T extends string>(value: string, choices: readonly T[], flag: string): T {
