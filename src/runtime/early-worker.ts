@@ -22,7 +22,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MLF_VERSION } from '../version.js';
 
@@ -147,6 +147,35 @@ export function rememberLaunch(launch: WorkerLaunch, dependsOn: { unchanged: str
   } catch {
     // A cache: a read-only MLF_HOME costs the next run its early start, nothing else.
   }
+}
+
+/**
+ * Removes the launch records that can no longer start anything: those naming a path that must be
+ * present and is not (an environment `mlf envs prune` removed), and unreadable ones. Returns how
+ * many it removed.
+ */
+export function pruneLaunchRecords(mlfHome: string): number {
+  const bucket = path.join(mlfHome, LAUNCH_BUCKET);
+  let names: string[];
+  try {
+    names = readdirSync(bucket);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const file = path.join(bucket, name);
+    const record = name.endsWith('.json') ? readRecord(file) : undefined;
+    const live = record !== undefined && record.files.every((f) => f.signature !== PRESENT || existsSync(f.path));
+    if (live) continue;
+    try {
+      rmSync(file, { force: true });
+      removed += 1;
+    } catch {
+      // Left for the next prune.
+    }
+  }
+  return removed;
 }
 
 /** The options of `mlf models predict` whose values do not decide how its worker starts. */

@@ -1,0 +1,55 @@
+/**
+ * `mlf envs prune` as the ops layer does it: with each environment go the worker's bytecode of its
+ * packages (under the pycache prefix, which mirrors absolute paths) and the launch records that
+ * would start workers in it; what belongs to other environments stays.
+ */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pruneEnvs } from '../../src/ops/envs.js';
+import { PYCACHE_BUCKET } from '../../src/ops/predict-caches.js';
+import { LAUNCH_BUCKET } from '../../src/runtime/early-worker.js';
+import { tempDir } from '../support/cli.js';
+
+function environment(home: string, name: string, lastUsed: string): { envDir: string; bytecode: string; marker: string } {
+  const envDir = path.join(home, 'envs-v1', name);
+  mkdirSync(path.join(envDir, 'bin'), { recursive: true });
+  const marker = path.join(envDir, 'mlf-env.json');
+  writeFileSync(marker, JSON.stringify({ schema: 1, key: name.slice(3), manager: 'uv', pythonPath: path.join(envDir, 'bin', 'python'), lastUsed }));
+  const bytecode = path.join(home, PYCACHE_BUCKET, envDir, 'lib', 'python3.11', 'site-packages', '__pycache__');
+  mkdirSync(bytecode, { recursive: true });
+  writeFileSync(path.join(bytecode, 'six.cpython-311.pyc'), 'x'.repeat(1000));
+  return { envDir, bytecode, marker };
+}
+
+function launchRecord(home: string, name: string, present: string[]): string {
+  const file = path.join(home, LAUNCH_BUCKET, `${name}.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const files = present.map((p) => ({ path: p, signature: 'present' }));
+  writeFileSync(file, JSON.stringify({ version: 1, worker: { file: '/usr/bin/python3', args: [], cwd: '/' }, files }));
+  return file;
+}
+
+describe('pruneEnvs', () => {
+  it('removes an environment with its bytecode and its launch records, and leaves the others', async () => {
+    const home = tempDir();
+    const now = new Date('2026-11-21T12:00:00Z');
+    const old = environment(home, 'uv-0123456789abcdef', '2026-10-01T00:00:00Z');
+    const recent = environment(home, 'uv-fedcba9876543210', '2026-11-21T11:00:00Z');
+    const oldRecord = launchRecord(home, 'a', [old.marker]);
+    const recentRecord = launchRecord(home, 'b', [recent.marker]);
+    const localRecord = launchRecord(home, 'c', []);
+    writeFileSync(path.join(home, LAUNCH_BUCKET, 'd.json'), 'not json');
+
+    const result = await pruneEnvs({ env: { MLF_HOME: home }, cwd: '/', olderThan: '7d', now });
+    expect(result.removed.map((e) => e.envDir)).toEqual([old.envDir]);
+    expect(result.freedBytes).toBeGreaterThanOrEqual(1000);
+    expect(existsSync(old.envDir)).toBe(false);
+    expect(existsSync(path.join(home, PYCACHE_BUCKET, old.envDir))).toBe(false);
+    expect(existsSync(recent.bytecode)).toBe(true);
+    expect(existsSync(oldRecord)).toBe(false);
+    expect(existsSync(recentRecord)).toBe(true);
+    expect(existsSync(localRecord)).toBe(true);
+    expect(readdirSync(path.join(home, LAUNCH_BUCKET)).sort()).toEqual(['b.json', 'c.json']);
+  });
+});
