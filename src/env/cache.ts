@@ -1,6 +1,7 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { envBucketDir, resolveMlfHome } from './home.js';
+import { processesUsing } from './in-use.js';
 import { acquireEntryLock, isEntryLocked } from './lock.js';
 import { readMarker, type EnvMarker } from './marker.js';
 import { removeTree } from './remove-tree.js';
@@ -72,7 +73,8 @@ export interface PruneResult {
 /**
  * Removes entries not used within `olderThanMs` (all when absent), and always incomplete
  * ones and leftover scratch directories. Each entry is removed under its lock; an entry
- * being built by another process is skipped and reported.
+ * being built by another process, or with a predict running in it (in-use.ts), is skipped and
+ * reported.
  */
 export async function pruneEnvironments(options: PruneOptions): Promise<PruneResult> {
   const now = (options.now ?? new Date()).getTime();
@@ -95,6 +97,10 @@ export async function pruneEnvironments(options: PruneOptions): Promise<PruneRes
       continue;
     }
     try {
+      if ((await processesUsing(entry.envDir)).length > 0) {
+        result.skipped.push(entry);
+        continue;
+      }
       await removeTree(entry.envDir);
       result.removed.push(entry);
       result.freedBytes += entry.sizeBytes ?? 0;

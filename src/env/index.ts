@@ -17,3 +17,4 @@ export {
   type PythonVersionStrategy,
   type InstallStep,
 } from './types.js';
+export { markInUse } from './in-use.js';

@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { inputError } from '../errors.js';
-import { prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
+import { markInUse, prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
 import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
 import type { ContentType, LoadedRuntime, RuntimeChoice } from '../runtime/protocol.js';
 import type { EarlyStartOutcome, WorkerLaunch } from '../runtime/early-worker.js';
@@ -75,91 +75,96 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerLog, fixArgs, earlyStart, ...envOptions } = options;
   const environment = await prepareEnvironment({ ...envOptions, modelDir });
   const environmentReady = Date.now();
-
-  const mlfHome = resolveMlfHome({ mlfHome: options.mlfHome, env: options.env, cwd: options.cwd });
-  const fixContext = {
-    modelArg: modelUri,
-    inputArg: options.inputPath ?? '-',
-    ...(fixArgs ? { extraArgs: fixArgs } : {}),
-    ...(environment.manager === 'local' ? { localPython: environment.pythonPath } : {}),
-  };
-  /**
-   * A missing module's hint suggests `PKG==VER`: the version an install would pick today (asked
-   * of uv's resolver), so that `update-pip-requirements add` records a pin. Without an answer
-   * (no uv, no index) the hint stays unpinned and says so.
-   */
-  const pinMissingModule = async (error: unknown): Promise<never> => {
-    if (!(error instanceof MlfError) || error.code !== 'MISSING_MODULE' || !error.data) throw error;
-    const { module, distribution, pythonMessage, stage } = error.data as { module: string; distribution: string; pythonMessage: string; stage: 'load' | 'predict' };
-    const version = await installableVersion({
-      distribution,
-      ...(environment.pythonVersion ? { pythonVersion: environment.pythonVersion } : {}),
-      mlfHome,
-      env: options.env,
-      cwd: options.cwd,
-    });
-    if (version === undefined) throw error;
-    throw workerErrorToMlfError({ ok: false, kind: 'missing_module', module, message: pythonMessage }, stage, { ...fixContext, version });
-  };
-
-  const client = await WorkerClient.start({
-    pythonPath: environment.pythonPath,
-    modelDir,
-    runtime: runtime ?? 'auto',
-    env: options.env,
-    ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
-    cwd: options.cwd,
-    pycachePrefix: path.join(mlfHome, PYCACHE_BUCKET),
-    modelCacheDir: environment.manager === 'local' ? path.join(mlfHome, LOCAL_MODEL_CACHE_BUCKET) : path.join(environment.envDir, MODEL_CACHE_DIR),
-    ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
-    ...(earlyStart ? { adopt: earlyStart.take } : {}),
-    fixContext,
-  }).catch(pinMissingModule);
-  const workerReady = Date.now();
+  // While the worker runs, `mlf envs prune` leaves this environment alone.
+  const releaseEnvironment = environment.manager === 'local' ? async () => undefined : await markInUse(environment.envDir);
   try {
-    const reply = await client.predict({
-      contentType,
-      ...(inputPath !== undefined ? { inputPath } : { data: inputData! }),
-      ...(outputPath !== undefined ? { outputPath } : {}),
-      ...(strictJson ? { strictJson } : {}),
-    }).catch(pinMissingModule);
-    // What decided this run before its worker started: the next run of the same command may
-    // start the same worker early as long as these did not change (early-worker.ts). The
-    // environment's marker is rewritten on every use, so only its presence counts (without it
-    // the environment is being rebuilt).
-    earlyStart?.remember(client.launch, {
-      unchanged: [MLMODEL_FILE_NAME, REQUIREMENTS_FILE_NAME, PYTHON_ENV_FILE_NAME, CONDA_ENV_FILE_NAME].map((name) => path.join(modelDir, name)),
-      present: environment.manager === 'local' ? [] : [markerPath(environment.envDir)],
-    });
-    const { runtime: loaded } = client;
-    return {
-      ...(reply.output !== undefined ? { output: reply.output } : {}),
-      ...(outputPath !== undefined ? { outputPath } : {}),
-      runtime: loaded.name,
-      ...(loaded.fallbackReason ? { fallbackReason: loaded.fallbackReason } : {}),
-      environment: {
-        manager: environment.manager,
-        envDir: environment.envDir,
-        pythonPath: environment.pythonPath,
-        key: environment.key,
-        built: environment.built,
-        ...(environment.pythonVersion ? { pythonVersion: environment.pythonVersion } : {}),
-      },
-      warnings: environment.warnings,
-      ...(reply.max_rss_kb !== undefined ? { workerMaxRssKb: reply.max_rss_kb } : {}),
-      earlyStart: client.earlyStart,
-      timings: {
-        environmentMs: environmentReady - started,
-        startMs: workerReady - environmentReady,
-        loadMs: loaded.loadMs,
-        parseMs: reply.timings.parse_ms,
-        predictMs: reply.timings.predict_ms,
-        encodeMs: reply.timings.encode_ms,
-        totalMs: Date.now() - started,
-      },
+    const mlfHome = resolveMlfHome({ mlfHome: options.mlfHome, env: options.env, cwd: options.cwd });
+    const fixContext = {
+      modelArg: modelUri,
+      inputArg: options.inputPath ?? '-',
+      ...(fixArgs ? { extraArgs: fixArgs } : {}),
+      ...(environment.manager === 'local' ? { localPython: environment.pythonPath } : {}),
     };
+    /**
+     * A missing module's hint suggests `PKG==VER`: the version an install would pick today (asked
+     * of uv's resolver), so that `update-pip-requirements add` records a pin. Without an answer
+     * (no uv, no index) the hint stays unpinned and says so.
+     */
+    const pinMissingModule = async (error: unknown): Promise<never> => {
+      if (!(error instanceof MlfError) || error.code !== 'MISSING_MODULE' || !error.data) throw error;
+      const { module, distribution, pythonMessage, stage } = error.data as { module: string; distribution: string; pythonMessage: string; stage: 'load' | 'predict' };
+      const version = await installableVersion({
+        distribution,
+        ...(environment.pythonVersion ? { pythonVersion: environment.pythonVersion } : {}),
+        mlfHome,
+        env: options.env,
+        cwd: options.cwd,
+      });
+      if (version === undefined) throw error;
+      throw workerErrorToMlfError({ ok: false, kind: 'missing_module', module, message: pythonMessage }, stage, { ...fixContext, version });
+    };
+
+    const client = await WorkerClient.start({
+      pythonPath: environment.pythonPath,
+      modelDir,
+      runtime: runtime ?? 'auto',
+      env: options.env,
+      ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
+      cwd: options.cwd,
+      pycachePrefix: path.join(mlfHome, PYCACHE_BUCKET),
+      modelCacheDir: environment.manager === 'local' ? path.join(mlfHome, LOCAL_MODEL_CACHE_BUCKET) : path.join(environment.envDir, MODEL_CACHE_DIR),
+      ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
+      ...(earlyStart ? { adopt: earlyStart.take } : {}),
+      fixContext,
+    }).catch(pinMissingModule);
+    const workerReady = Date.now();
+    try {
+      const reply = await client.predict({
+        contentType,
+        ...(inputPath !== undefined ? { inputPath } : { data: inputData! }),
+        ...(outputPath !== undefined ? { outputPath } : {}),
+        ...(strictJson ? { strictJson } : {}),
+      }).catch(pinMissingModule);
+      // What decided this run before its worker started: the next run of the same command may
+      // start the same worker early as long as these did not change (early-worker.ts). The
+      // environment's marker is rewritten on every use, so only its presence counts (without it
+      // the environment is being rebuilt).
+      earlyStart?.remember(client.launch, {
+        unchanged: [MLMODEL_FILE_NAME, REQUIREMENTS_FILE_NAME, PYTHON_ENV_FILE_NAME, CONDA_ENV_FILE_NAME].map((name) => path.join(modelDir, name)),
+        present: environment.manager === 'local' ? [] : [markerPath(environment.envDir)],
+      });
+      const { runtime: loaded } = client;
+      return {
+        ...(reply.output !== undefined ? { output: reply.output } : {}),
+        ...(outputPath !== undefined ? { outputPath } : {}),
+        runtime: loaded.name,
+        ...(loaded.fallbackReason ? { fallbackReason: loaded.fallbackReason } : {}),
+        environment: {
+          manager: environment.manager,
+          envDir: environment.envDir,
+          pythonPath: environment.pythonPath,
+          key: environment.key,
+          built: environment.built,
+          ...(environment.pythonVersion ? { pythonVersion: environment.pythonVersion } : {}),
+        },
+        warnings: environment.warnings,
+        ...(reply.max_rss_kb !== undefined ? { workerMaxRssKb: reply.max_rss_kb } : {}),
+        earlyStart: client.earlyStart,
+        timings: {
+          environmentMs: environmentReady - started,
+          startMs: workerReady - environmentReady,
+          loadMs: loaded.loadMs,
+          parseMs: reply.timings.parse_ms,
+          predictMs: reply.timings.predict_ms,
+          encodeMs: reply.timings.encode_ms,
+          totalMs: Date.now() - started,
+        },
+      };
+    } finally {
+      await client.close();
+    }
   } finally {
-    await client.close();
+    await releaseEnvironment();
   }
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -215,6 +215,42 @@ describe('mlf envs prune', () => {
     expect(existsSync(String(fresh.envDir))).toBe(false);
     expect(json((await mlf(['envs', 'list', '--json'], home)).stdout).environments).toEqual([]);
   });
+
+  it('leaves alone an environment a predict is running in, and removes it afterwards', async () => {
+    const home = temp('mlf-e2e-home-');
+    // models-from-code whose load waits for a file: a predict that runs as long as the test wants.
+    const dir = path.join(temp('mlf-e2e-model-'), 'model');
+    cpSync(path.join(ROOT, 'fixtures', 'models', 'models-from-code'), dir, { recursive: true });
+    const gate = path.join(temp('mlf-e2e-gate-'), 'go');
+    const code = readFileSync(path.join(dir, 'code_model.py'), 'utf8');
+    writeFileSync(
+      path.join(dir, 'code_model.py'),
+      code.replace('from mlflow.models import set_model\n', `import os, time\n\nfrom mlflow.models import set_model\n\nwhile not os.path.exists(${JSON.stringify(gate)}):\n    time.sleep(0.1)\n`),
+    );
+    const input = path.join(temp('mlf-e2e-input-'), 'in.json');
+    writeFileSync(input, '{"dataframe_split": {"columns": ["a", "b"], "data": [[1.0, 2.0]]}}');
+    const prepared = json((await mlf(['models', 'prepare-env', '-m', dir, '--env-manager', 'uv', '--json'], home)).stdout);
+    const envDir = String(prepared.envDir);
+
+    const running = mlf(['models', 'predict', '-m', dir, '-i', input, '--env-manager', 'uv'], home);
+    const inUse = path.join(envDir, 'mlf-in-use');
+    for (let waited = 0; !(existsSync(inUse) && readdirSync(inUse).length > 0); waited += 100) {
+      if (waited > 60_000) throw new Error('the predict never marked its environment');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const during = json((await mlf(['envs', 'prune', '--json'], home)).stdout);
+    expect(during.removed).toEqual([]);
+    expect(during.skipped).toMatchObject([{ envDir }]);
+    expect(existsSync(envDir)).toBe(true);
+
+    writeFileSync(gate, '');
+    const predicted = await running;
+    expect(predicted.exitCode).toBe(0);
+    expect(predicted.stdout).toBe('{"predictions": [4.0]}');
+    const after = json((await mlf(['envs', 'prune', '--json'], home)).stdout);
+    expect(after.removed).toMatchObject([{ envDir }]);
+    expect(existsSync(envDir)).toBe(false);
+  }, 300_000);
 
   it('rejects a malformed duration with exit 2', async () => {
     const result = await mlf(['envs', 'prune', '--older-than', '7 days'], temp('mlf-e2e-home-'));
