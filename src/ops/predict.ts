@@ -4,17 +4,15 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { inputError } from '../errors.js';
+import { inputError, MlfError } from '../errors.js';
 import { markInUse, prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
-import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
-import type { ContentType, LoadedRuntime, RuntimeChoice } from '../runtime/protocol.js';
-import type { EarlyStartOutcome, WorkerLaunch } from '../runtime/early-worker.js';
-import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
-import type { ChildProcess } from 'node:child_process';
-import { markerPath } from '../env/marker.js';
-import { WorkerClient, workerErrorToMlfError } from '../runtime/worker-client.js';
 import { installableVersion } from '../env/latest-version.js';
-import { MlfError } from '../errors.js';
+import { markerPath } from '../env/marker.js';
+import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
+import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
+import type { EarlyStartOutcome, rememberLaunch, takeEarlyWorker } from '../runtime/early-worker.js';
+import type { ContentType, LoadedRuntime, RuntimeChoice } from '../runtime/protocol.js';
+import { WorkerClient, workerErrorToMlfError } from '../runtime/worker-client.js';
 import { LOCAL_MODEL_CACHE_BUCKET, MODEL_CACHE_DIR, PYCACHE_BUCKET } from './predict-caches.js';
 
 export interface PredictOptions extends Omit<EnvRequest, 'modelDir'> {
@@ -35,10 +33,7 @@ export interface PredictOptions extends Omit<EnvRequest, 'modelDir'> {
   /** Flags of this run to repeat in the commands a missing-module error suggests. */
   fixArgs?: string[];
   /** bin/mlf.js's early start (runtime/early-worker.ts); callers running mlf in-process leave it out. */
-  earlyStart?: {
-    take: (launch: WorkerLaunch) => { child?: ChildProcess; outcome: EarlyStartOutcome };
-    remember: (launch: WorkerLaunch, dependsOn: { unchanged: string[]; present: string[] }) => void;
-  };
+  earlyStart?: { take: typeof takeEarlyWorker; remember: typeof rememberLaunch };
 }
 
 export interface PredictResult {

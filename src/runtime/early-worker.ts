@@ -16,7 +16,7 @@
  * requirement files) changed since and the input file and output directory exist, so that a
  * command which will stop before starting a worker (an edited MLmodel, a missing input) does not
  * run model code first.
- * `MLF_EARLY_START=0` turns it off.
+ * `MLF_EARLY_START=0` (or `false`) turns it off.
  *
  * Everything here runs before the CLI is loaded, so it uses only Node's own modules, synchronously.
  */
@@ -24,6 +24,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ENV, readBooleanEnv } from '../config/env-vars.js';
 import { MLF_VERSION } from '../version.js';
 
 /** A versioned bucket under `$MLF_HOME`, like the environments' (env/home.ts). */
@@ -71,7 +72,7 @@ export function startEarlyWorker(argv: string[], env: NodeJS.ProcessEnv, cwd: st
   discardEarlyWorker();
   recordPath = undefined;
   try {
-    if (env.MLF_EARLY_START === '0') return;
+    if (!readBooleanEnv(env, ENV.MLF_EARLY_START, true)) return;
     const shape = commandShape(argv.slice(2));
     if (shape === undefined) return;
     recordPath = path.join(mlfHome, LAUNCH_BUCKET, `${launchKey(shape.keyArgs, cwd)}.json`);

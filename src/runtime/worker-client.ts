@@ -239,8 +239,9 @@ class ChannelState {
     });
     // Writing to a worker that has died raises EPIPE on stdin; the exit handler reports it.
     child.stdin?.on('error', () => undefined);
-    // A worker outliving mlf (killed by a signal mlf does not trap) would hold its model in
-    // memory until its stdin closes; kill it with us.
+    // Should mlf end while the worker runs (an error path that skipped close()), the worker goes
+    // with it. (Killed by a signal, mlf runs no handler; the worker then sees its stdin close and
+    // exits once its load is done; Ctrl-C reaches it directly, as it is in the same group.)
     const killOnExit = (): void => {
       child.kill('SIGKILL');
     };
