@@ -33,3 +33,10 @@ export function readBooleanEnv(env: EnvRecord, name: string, fallback = false): 
   if (lowered === 'false' || lowered === '0') return false;
   return fallback;
 }
+
+/** An environment record as a child process takes it: the variables that are set. */
+export function definedVariables(env: EnvRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  return out;
+}

@@ -1,3 +1,5 @@
+import { definedVariables } from '../config/env-vars.js';
+
 /**
  * The one seam through which env/ starts subprocesses (style.md, practice 7): argument
  * arrays (never a shell string), an explicit environment (nothing inherited implicitly),
@@ -88,7 +90,7 @@ export async function runTool(tool: string, file: string, args: string[], option
   const { execa } = await import('execa');
   const child = execa(file, args, {
     cwd: options.cwd,
-    env: definedOnly(options.env),
+    env: definedVariables(options.env),
     extendEnv: false,
     timeout: timeoutMs,
     reject: false,
@@ -132,12 +134,6 @@ export function redactCredentials(text: string): string {
 export function tailLines(text: string, count: number): string {
   const lines = text.replace(/\s+$/, '').split(/\r?\n/);
   return lines.slice(-count).join('\n');
-}
-
-function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
 }
 
 function forwardLines(stream: NodeJS.ReadableStream | null | undefined, onLine: (line: string) => void): void {

@@ -24,7 +24,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ENV, readBooleanEnv } from '../config/env-vars.js';
+import { definedVariables, ENV, readBooleanEnv } from '../config/env-vars.js';
 import { MLF_VERSION } from '../version.js';
 
 /** A versioned bucket under `$MLF_HOME`, like the environments' (env/home.ts). */
@@ -82,7 +82,7 @@ export function startEarlyWorker(argv: string[], env: NodeJS.ProcessEnv, cwd: st
     if (shape.output !== undefined && !isDirectory(path.dirname(path.resolve(cwd, shape.output)))) return;
     const record = readRecord(recordPath);
     if (record === undefined || !record.files.every(unchangedSince)) return;
-    const launch: WorkerLaunch = { ...record.worker, env: definedOnly(env) };
+    const launch: WorkerLaunch = { ...record.worker, env: definedVariables(env) };
     const child = spawn(launch.file, launch.args, { cwd: launch.cwd, env: launch.env, stdio: ['pipe', 'pipe', 'pipe'] });
     early = { child, launch, failed: false };
     const current = early;
@@ -280,10 +280,4 @@ function sameLaunch(a: WorkerLaunch, b: WorkerLaunch): boolean {
   const aKeys = Object.keys(a.env);
   if (aKeys.length !== Object.keys(b.env).length) return false;
   return aKeys.every((key) => Object.prototype.hasOwnProperty.call(b.env, key) && a.env[key] === b.env[key]);
-}
-
-function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
-  return out;
 }

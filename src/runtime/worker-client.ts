@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { definedVariables } from '../config/env-vars.js';
 import { MlfError, inputError, modelError, environmentError, type MlfErrorOptions } from '../errors.js';
 import type { EarlyStartOutcome, WorkerLaunch } from './early-worker.js';
 import { distributionForModule, missingModuleFixCommands, type FixCommandsInput } from './missing-module.js';
@@ -108,7 +109,7 @@ export class WorkerClient {
     if (options.modelCacheDir) args.push('--model-cache-dir', options.modelCacheDir);
     const file = options.command?.file ?? options.pythonPath;
     const fullArgs = options.command ? [...options.command.args, ...args] : [WORKER_SCRIPT_PATH, ...args];
-    const launch: WorkerLaunch = { file, args: fullArgs, cwd: options.cwd, env: { ...withoutUndefined(options.env), ...(options.extraEnv ?? {}) } };
+    const launch: WorkerLaunch = { file, args: fullArgs, cwd: options.cwd, env: { ...definedVariables(options.env), ...(options.extraEnv ?? {}) } };
     const early = options.adopt?.(launch) ?? { outcome: 'none' as const };
     // node:child_process rather than execa (env/exec.ts): the worker is one long-lived duplex
     // channel, not a command whose output is collected, and execa's import alone is ~80 ms of a
@@ -369,12 +370,6 @@ function describeExit(exitCode: number | undefined, signal: string | undefined, 
   if (signal) return `was killed by ${signal}`;
   if (exitCode !== undefined) return `exited with code ${exitCode} before answering`;
   return `could not be started: ${failure ?? 'unknown error'}`;
-}
-
-function withoutUndefined(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
-  return out;
 }
 
 /**
