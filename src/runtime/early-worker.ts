@@ -5,9 +5,9 @@
  * the model's libraries and ~0.2 s comes before it: Node loading mlf's modules, reading the model
  * directory and finding its environment. That part is the same every time the same command runs
  * in the same directory on unchanged files. So after a successful predict, mlf records how it
- * started the worker (a "launch record", keyed by the command line -- less its input and output
- * paths -- and the directory), and the next such command starts that worker first thing
- * (bin/mlf.js), while Node loads.
+ * started the worker (a "launch record", keyed by the directory and the command line less the
+ * options that do not decide the worker: input, output, format, printing), and the next such
+ * command starts that worker first thing (bin/mlf.js), while Node loads.
  *
  * The early worker is a guess and never trusted: predict works out its worker as it always does
  * and adopts the early one only when the interpreter, arguments, working directory and
@@ -182,10 +182,14 @@ export function pruneLaunchRecords(mlfHome: string): number {
 /** The options of `mlf models predict` whose values do not decide how its worker starts. */
 const INPUT_OPTIONS = ['-i', '--input-path'];
 const OUTPUT_OPTIONS = ['-o', '--output-path'];
+const FORMAT_OPTIONS = ['-t', '--content-type'];
+/** Switches that change only what mlf prints, not the worker. */
+const OUTPUT_SWITCHES = ['--json', '-q', '--quiet', '-v', '--verbose', '--strict-json'];
 
 /**
- * For `mlf models predict ...`: the command line with the input and output paths left out (a
- * worker serves any input: predicting a new file is still the same command), and those paths.
+ * For `mlf models predict ...`: the command line without what does not decide how its worker
+ * starts (a worker serves any input, in any format, and mlf prints its answer as asked: predicting
+ * a new file, or with `--json`, is still the same command), and the input and output paths.
  * Undefined for any other command, for help, and with `--env` (whose values a record would have
  * to keep on disk).
  */
@@ -197,17 +201,16 @@ export function commandShape(args: string[]): { keyArgs: string[]; input?: strin
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i]!;
     if (arg === '--env' || arg.startsWith('--env=') || arg === '-h' || arg === '--help') return undefined;
+    if (OUTPUT_SWITCHES.includes(arg)) continue;
     const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const isInput = INPUT_OPTIONS.includes(name);
-    if (!isInput && !OUTPUT_OPTIONS.includes(name)) {
+    if (![...INPUT_OPTIONS, ...OUTPUT_OPTIONS, ...FORMAT_OPTIONS].includes(name)) {
       keyArgs.push(arg);
       continue;
     }
     const value = inline ?? args[(i += 1)];
     if (value === undefined) return undefined;
-    if (isInput) input = value;
-    else output = value;
-    keyArgs.push(isInput ? '-i' : '-o');
+    if (INPUT_OPTIONS.includes(name)) input = value;
+    else if (OUTPUT_OPTIONS.includes(name)) output = value;
   }
   return { keyArgs, ...(input !== undefined ? { input } : {}), ...(output !== undefined ? { output } : {}) };
 }

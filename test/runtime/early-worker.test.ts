@@ -32,10 +32,17 @@ describe('commandShape', () => {
       ['models', 'predict', '-m', 'm', '--input-path', 'b.json', '--output-path', 'x/out.json'],
       ['models', 'predict', '-m', 'm', '--input-path=c.json', '--output-path=y.json'],
     ].map(commandShape);
-    expect(shapes[0]).toEqual({ keyArgs: ['models', 'predict', '-m', 'm', '-i', '-o'], input: 'a.json', output: 'out.json' });
-    expect(shapes[1]).toEqual({ keyArgs: ['models', 'predict', '-m', 'm', '-i', '-o'], input: 'b.json', output: 'x/out.json' });
-    expect(shapes[2]).toEqual({ keyArgs: ['models', 'predict', '-m', 'm', '-i', '-o'], input: 'c.json', output: 'y.json' });
+    expect(shapes[0]).toEqual({ keyArgs: ['models', 'predict', '-m', 'm'], input: 'a.json', output: 'out.json' });
+    expect(shapes[1]).toEqual({ keyArgs: ['models', 'predict', '-m', 'm'], input: 'b.json', output: 'x/out.json' });
+    expect(shapes[2]).toEqual({ keyArgs: ['models', 'predict', '-m', 'm'], input: 'c.json', output: 'y.json' });
     expect(commandShape(['models', 'predict', '-m', 'm'])).toEqual({ keyArgs: ['models', 'predict', '-m', 'm'] });
+  });
+
+  it('leaves out what changes only the printing (format, --json, -q, -v, --strict-json), keeps what decides the worker', () => {
+    const printing = commandShape(['models', 'predict', '-m', 'm', '-t', 'csv', '--json', '-q', '-v', '--strict-json', '--content-type=json']);
+    expect(printing).toEqual({ keyArgs: ['models', 'predict', '-m', 'm'] });
+    const worker = commandShape(['models', 'predict', '-m', 'm', '--env-manager', 'uv', '--runtime', 'mlflow', '--install-mlflow', '-r', 'six']);
+    expect(worker?.keyArgs).toEqual(['models', 'predict', '-m', 'm', '--env-manager', 'uv', '--runtime', 'mlflow', '--install-mlflow', '-r', 'six']);
   });
 
   it('leaves out other commands, help, --env (its values would be written to disk) and a flag without its value', () => {
@@ -45,12 +52,13 @@ describe('commandShape', () => {
     expect(commandShape(['models', 'predict', '-m', 'm', '--env', 'TOKEN=x'])).toBeUndefined();
     expect(commandShape(['models', 'predict', '-m', 'm', '--env=TOKEN=x'])).toBeUndefined();
     expect(commandShape(['models', 'predict', '-m', 'm', '-i'])).toBeUndefined();
+    expect(commandShape(['models', 'predict', '-m', 'm', '-t'])).toBeUndefined();
   });
 });
 
 describe('launchKey', () => {
   it('depends on the command line and the directory', () => {
-    const args = ['models', 'predict', '-m', 'm', '-i'];
+    const args = ['models', 'predict', '-m', 'm'];
     expect(launchKey(args, '/a')).toMatch(/^[0-9a-f]{32}$/);
     expect(launchKey(args, '/a')).toBe(launchKey([...args], '/a'));
     expect(launchKey(args, '/a')).not.toBe(launchKey(args, '/b'));
