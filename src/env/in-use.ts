@@ -1,5 +1,6 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isProcessAlive } from '../process-alive.js';
 
 /**
  * Which processes are running a worker in an environment, so that `mlf envs prune` leaves it
@@ -37,15 +38,5 @@ export async function processesUsing(envDir: string): Promise<number[]> {
   } catch {
     return [];
   }
-  return names.map(Number).filter((pid) => Number.isInteger(pid) && pid > 0 && isAlive(pid));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return names.map(Number).filter((pid) => Number.isInteger(pid) && pid > 0 && isProcessAlive(pid));
 }

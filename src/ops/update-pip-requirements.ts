@@ -24,6 +24,7 @@ import { getPipDependencies, parseCondaEnv, serializeCondaEnv, withPipDependenci
 import { REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
 import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
 import { commitModelFiles, recoverModelDirectory, type RecoveryOutcome } from '../model/transaction.js';
+import { withModelWriteLock } from '../model/write-lock.js';
 
 export interface UpdatePipRequirementsOptions {
   modelUri: string;
@@ -62,6 +63,18 @@ export async function updatePipRequirements(options: UpdatePipRequirementsOption
   const requested = operation === 'add' ? dedupeArguments(args) : args;
 
   const dir = resolveModelUri(options.modelUri, options.cwd);
+  if (options.dryRun) return planAndCommit(options, dir, operation, requested);
+  // From before the read until after the commit: another mlf writing meanwhile would lose one of
+  // the two updates (model/write-lock.ts).
+  return withModelWriteLock(dir, () => planAndCommit(options, dir, operation, requested), { displayPath: options.modelUri });
+}
+
+async function planAndCommit(
+  options: UpdatePipRequirementsOptions,
+  dir: string,
+  operation: UpdateOperation,
+  requested: ReturnType<typeof parseRequirementArguments>,
+): Promise<UpdatePipRequirementsResult> {
   // A dry run must not write, so it reads through an interrupted transaction instead of finishing it.
   const recovery: RecoveryOutcome = options.dryRun ? 'clean' : await recoverModelDirectory(dir).catch(ignoreMissing(dir));
   const model = await readModelDirectory(dir, { displayPath: options.modelUri });

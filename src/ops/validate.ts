@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commitModelFiles } from '../model/transaction.js';
+import { withModelWriteLock } from '../model/write-lock.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { runRules, type RuleOverrides } from '../validate/engine.js';
 import { planFixes } from '../validate/fix.js';
@@ -66,14 +67,22 @@ export async function validateOne(model: string, options: ValidateOptions): Prom
   }
   let diagnostics = runRules(files, overrides);
   const fixes: AppliedFix[] = [];
-  if (options.fix) {
-    const planned = planFixes(files, diagnostics);
-    if (planned.length > 0) {
-      await commitModelFiles(resolved, planned.map(({ name, content }) => ({ name, content })));
-      for (const file of planned) fixes.push(...file.fixes);
-      files = await loadModelFiles(resolved, limits);
-      diagnostics = runRules(files, overrides);
-    }
+  if (options.fix && planFixes(files, diagnostics).length > 0) {
+    // Read again under the write lock (model/write-lock.ts), so that the fixes apply to what is
+    // there now and no other mlf writes between that read and the commit.
+    await withModelWriteLock(
+      resolved,
+      async () => {
+        files = await loadModelFiles(resolved, limits);
+        const planned = planFixes(files, runRules(files, overrides));
+        if (planned.length === 0) return;
+        await commitModelFiles(resolved, planned.map(({ name, content }) => ({ name, content })));
+        for (const file of planned) fixes.push(...file.fixes);
+      },
+      { displayPath: model },
+    );
+    files = await loadModelFiles(resolved, limits);
+    diagnostics = runRules(files, overrides);
   }
   if (options.smoke) {
     const smoke = applyOverrides(await options.smoke(files), overrides);

@@ -90,3 +90,21 @@ describe.skipIf(!built)(`SIGKILL during update-pip-requirements (${TRIALS} trial
     console.log(`fault test outcomes over ${TRIALS} kills: ${JSON.stringify(seen)} (full run ${fullRunMs.toFixed(0)} ms)`);
   });
 });
+
+describe.skipIf(!built)(`concurrent update-pip-requirements${built ? '' : ' (skipped: run `npm run build`)'}`, () => {
+  it('serialises writers of one model: every addition lands in both files, nothing is left behind', async () => {
+    const mlfHome = tempDir('mlf-concurrent-home-');
+    const dir = copyFixtureModel('sklearn-iris');
+    const additions = ['tabulate==0.9.0', 'six==1.17.0', 'rich==13.9.4', 'click==8.1.7', 'attrs==24.2.0'];
+    const results = await Promise.all(additions.map((pin) => runMlf(['models', 'update-pip-requirements', '-m', dir, 'add', pin], { mlfHome })));
+    for (const result of results) expect(result.stderr).toMatch(/^Updated requirements.txt and conda.yaml in /);
+    expect(results.map((r) => r.exitCode)).toEqual(additions.map(() => 0));
+    const after = state(dir);
+    for (const pin of additions) {
+      expect(after.requirements.split('\n')).toContain(pin);
+      expect(after.conda).toContain(`  - ${pin}\n`);
+    }
+    expect(after.leftovers).toEqual([]);
+    expect(readdirSync(dir).filter((name) => name.startsWith('.mlf-lock'))).toEqual([]);
+  }, 120_000);
+});

@@ -5,8 +5,8 @@ import { environmentPathFor, prepareEnvironment } from '../../src/env/prepare.js
 import { acquireEntryLock } from '../../src/env/lock.js';
 import { readMarker } from '../../src/env/marker.js';
 import type { EnvRequest, ProgressEvent } from '../../src/env/types.js';
-import { MlfError } from '../../src/errors.js';
 import { cleanupTempDirs, fakeBin, fakePyenv, readLog, tempDir, writeModel } from './helpers.js';
+import { rejectedMlfError } from '../support/errors.js';
 
 /**
  * The build flow (key, lock, marker, install steps, failures) against the uv stand-in in
@@ -45,15 +45,6 @@ function request(extra: Partial<EnvRequest> = {}, env: Record<string, string> = 
     cwd: tempDir(),
     ...extra,
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<MlfError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(MlfError);
-  return error as MlfError;
 }
 
 describe('prepareEnvironment (uv stand-in)', () => {
@@ -128,7 +119,7 @@ describe('prepareEnvironment (uv stand-in)', () => {
 
   it('fails with INSTALL_FAILED (exit 3) naming the requirement and its line, and leaves no entry', async () => {
     writeFileSync(path.join(modelDir, 'requirements.txt'), 'numpy>=1\nsix==99\n');
-    const error = await failure(prepareEnvironment(request({}, { MLF_FAKE_FAIL_ON: 'six==99' })));
+    const error = await rejectedMlfError(prepareEnvironment(request({}, { MLF_FAKE_FAIL_ON: 'six==99' })));
     expect(error.code).toBe('INSTALL_FAILED');
     expect(error.exitCode).toBe(3);
     expect(error.message).toBe(
@@ -173,7 +164,7 @@ describe('prepareEnvironment (uv stand-in)', () => {
     const release = await acquireEntryLock(envDir, { timeoutMs: 1000 });
     try {
       const events: ProgressEvent[] = [];
-      const error = await failure(prepareEnvironment(request({ lockTimeoutMs: 500, onProgress: (e) => events.push(e) })));
+      const error = await rejectedMlfError(prepareEnvironment(request({ lockTimeoutMs: 500, onProgress: (e) => events.push(e) })));
       expect(error.code).toBe('LOCK_TIMEOUT');
       expect(error.exitCode).toBe(3);
       expect(error.message).toBe(`timed out after 0.5s waiting for the lock on environment \`${envDir}\``);
@@ -196,7 +187,7 @@ describe('prepareEnvironment (uv stand-in)', () => {
 
   it('names the missing Python version with exit 3', async () => {
     writeFileSync(path.join(modelDir, 'python_env.yaml'), 'python: 3.11.5\ndependencies:\n- -r requirements.txt\n');
-    const error = await failure(prepareEnvironment(request()));
+    const error = await rejectedMlfError(prepareEnvironment(request()));
     expect(error.code).toBe('PYTHON_NOT_FOUND');
     expect(error.message).toBe("no Python `3.11.5` interpreter found (asked for by the model's python_env.yaml); versions found: `3.11.7`");
   });

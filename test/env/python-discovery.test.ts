@@ -2,22 +2,13 @@ import { chmodSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findPython, matchesExactly, selectCompatible, type InterpreterInfo } from '../../src/env/python-discovery.js';
-import { MlfError } from '../../src/errors.js';
 import { cleanupTempDirs, fakePyenv, fakePython, tempDir } from './helpers.js';
+import { rejectedMlfError } from '../support/errors.js';
 
 afterAll(cleanupTempDirs);
 
 function envWith(pathDirs: string[], pyenvRoot?: string): Record<string, string | undefined> {
   return { PATH: pathDirs.join(':'), ...(pyenvRoot ? { PYENV_ROOT: pyenvRoot } : { HOME: tempDir() }) };
-}
-
-async function thrown(promise: Promise<unknown>): Promise<MlfError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(MlfError);
-  return error as MlfError;
 }
 
 describe('findPython', () => {
@@ -39,7 +30,7 @@ describe('findPython', () => {
   it("skips pyenv's shims directory (its versions are looked at directly)", async () => {
     const root = fakePyenv(['3.11.7']);
     fakePython(path.join(root, 'shims', 'python3.11'), '3.11.5');
-    const error = await thrown(findPython({ version: '3.11.5', strategy: 'exact' }, { env: envWith([path.join(root, 'shims')], root), cwd: root }));
+    const error = await rejectedMlfError(findPython({ version: '3.11.5', strategy: 'exact' }, { env: envWith([path.join(root, 'shims')], root), cwd: root }));
     expect(error.code).toBe('PYTHON_NOT_FOUND');
   });
 
@@ -54,7 +45,7 @@ describe('findPython', () => {
 
   it('names the version asked for, the versions found and the flag (exit 3)', async () => {
     const root = fakePyenv(['3.10.13', '3.11.7', '2.7.18']);
-    const error = await thrown(findPython({ version: '3.11.5', strategy: 'exact' }, { env: envWith([], root), cwd: root }));
+    const error = await rejectedMlfError(findPython({ version: '3.11.5', strategy: 'exact' }, { env: envWith([], root), cwd: root }));
     expect(error.exitCode).toBe(3);
     expect(error.category).toBe('environment');
     expect(error.message).toBe(
@@ -76,7 +67,7 @@ describe('findPython', () => {
 
   it('points to the major strategy when no same-minor version exists', async () => {
     const root = fakePyenv(['3.11.7']);
-    const error = await thrown(findPython({ version: '3.12.1', strategy: 'minor' }, { env: envWith([], root), cwd: root }));
+    const error = await rejectedMlfError(findPython({ version: '3.12.1', strategy: 'minor' }, { env: envWith([], root), cwd: root }));
     expect(error.message).toBe("no Python `3.12.1` interpreter found (asked for by the model's python_env.yaml); versions found: `3.11.7`");
     expect(error.hint).toBe(
       'install it (e.g. `uv python install 3.12.1` or `pyenv install 3.12.1`), or pass `--python-version-strategy major` to accept `3.11.7`',
@@ -84,7 +75,7 @@ describe('findPython', () => {
   });
 
   it('says `none` when nothing is found', async () => {
-    const error = await thrown(findPython({ version: '3.11.7', strategy: 'exact' }, { env: envWith([tempDir()]), cwd: '/' }));
+    const error = await rejectedMlfError(findPython({ version: '3.11.7', strategy: 'exact' }, { env: envWith([tempDir()]), cwd: '/' }));
     expect(error.message).toBe("no Python `3.11.7` interpreter found (asked for by the model's python_env.yaml); versions found: none");
     expect(error.hint).toBe(
       'install it (e.g. `uv python install 3.11.7` or `pyenv install 3.11.7`), or pass `--python-version-strategy minor` to accept a compatible version',
@@ -107,7 +98,7 @@ describe('findPython', () => {
   });
 
   it('rejects a version that is not X.Y.Z', async () => {
-    const error = await thrown(findPython({ version: '3.11.x', strategy: 'exact' }, { env: envWith([]), cwd: '/' }));
+    const error = await rejectedMlfError(findPython({ version: '3.11.x', strategy: 'exact' }, { env: envWith([]), cwd: '/' }));
     expect(error.code).toBe('INVALID_PYTHON_VERSION');
     expect(error.exitCode).toBe(2);
   });
@@ -127,7 +118,7 @@ describe('findPython', () => {
     expect((await findPython({ version: '3.11.7', strategy: 'exact' }, options)).interpreter.version).toBe('3.11.7');
     // A new mtime invalidates it.
     utimesSync(file, atime, new Date(mtime.getTime() + 5000));
-    const error = await thrown(findPython({ version: '3.11.7', strategy: 'exact' }, options));
+    const error = await rejectedMlfError(findPython({ version: '3.11.7', strategy: 'exact' }, options));
     expect(error.message).toContain('versions found: `3.11.8`');
   });
 });

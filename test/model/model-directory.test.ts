@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MlfError } from '../../src/errors.js';
 import { readModelDirectory, resolveModelUri } from '../../src/model/model-directory.js';
+import { catchMlfError, rejectedMlfError } from '../support/errors.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'mlf-model-directory-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -16,26 +16,6 @@ function makeModel(name: string, files: Record<string, string>): string {
   }
   mkdirSync(dir, { recursive: true });
   return dir;
-}
-
-async function catchError(promise: Promise<unknown>): Promise<MlfError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MlfError) return error;
-    throw error;
-  }
-  throw new Error('expected an MlfError');
-}
-
-function catchSync(fn: () => unknown): MlfError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof MlfError) return error;
-    throw error;
-  }
-  throw new Error('expected an MlfError');
 }
 
 describe('resolveModelUri', () => {
@@ -58,7 +38,7 @@ describe('resolveModelUri', () => {
     ['file://server/share/model', 'Unsupported model URI `file://server/share/model`: a `file://` URI must name a local path'],
     ['', 'The model URI is empty'],
   ])('rejects %j', (uri, message) => {
-    const error = catchSync(() => resolveModelUri(uri, '/work'));
+    const error = catchMlfError(() => resolveModelUri(uri, '/work'));
     expect(error.message).toBe(message);
     expect(error.category).toBe('usage');
     expect(error.exitCode).toBe(2);
@@ -115,20 +95,20 @@ describe('readModelDirectory', () => {
 
   it('fails with MLflow wording when there is no MLmodel', async () => {
     const dir = makeModel('empty', {});
-    const error = await catchError(readModelDirectory(dir));
+    const error = await rejectedMlfError(readModelDirectory(dir));
     expect(error.message).toBe(`Could not find an "MLmodel" configuration file at "${dir}"`);
     expect(error.code).toBe('MLMODEL_NOT_FOUND');
     expect(error.exitCode).toBe(2);
   });
 
   it('fails with MLflow wording when the path does not exist', async () => {
-    const error = await catchError(readModelDirectory(path.join(root, 'missing'), { displayPath: 'missing/' }));
+    const error = await rejectedMlfError(readModelDirectory(path.join(root, 'missing'), { displayPath: 'missing/' }));
     expect(error.message).toBe('Could not find an "MLmodel" configuration file at "missing"');
   });
 
   it('fails when the path is a file, pointing at its directory when it is MLmodel', async () => {
     const dir = makeModel('file-given', { MLmodel: MLMODEL });
-    const error = await catchError(readModelDirectory(path.join(dir, 'MLmodel'), { displayPath: 'file-given/MLmodel' }));
+    const error = await rejectedMlfError(readModelDirectory(path.join(dir, 'MLmodel'), { displayPath: 'file-given/MLmodel' }));
     expect(error.message).toBe('`file-given/MLmodel` is not a directory');
     expect(error.code).toBe('NOT_A_DIRECTORY');
     expect(error.hint).toBe('Pass the directory that contains it: `file-given`.');
@@ -136,7 +116,7 @@ describe('readModelDirectory', () => {
 
   it('reports malformed MLmodel YAML with file and line', async () => {
     const dir = makeModel('malformed', { MLmodel: 'flavors:\n  python_function:\n    env: conda.yaml\n   bad: [\n' });
-    const error = await catchError(readModelDirectory(dir, { displayPath: 'malformed' }));
+    const error = await rejectedMlfError(readModelDirectory(dir, { displayPath: 'malformed' }));
     expect(error.code).toBe('MALFORMED_YAML');
     expect(error.location.file).toBe('malformed/MLmodel');
     expect(error.location.line).toBe(4);
@@ -145,7 +125,7 @@ describe('readModelDirectory', () => {
 
   it('reports an invalid field with its line', async () => {
     const dir = makeModel('invalid-field', { MLmodel: 'flavors:\n  python_function:\n    env: 3\n' });
-    const error = await catchError(readModelDirectory(dir, { displayPath: 'invalid-field' }));
+    const error = await rejectedMlfError(readModelDirectory(dir, { displayPath: 'invalid-field' }));
     expect(error.message).toBe(
       'Invalid field `flavors.python_function.env` in `invalid-field/MLmodel`: expected a file name or a mapping with `conda` and `virtualenv` file names, got an integer (`3`)',
     );
@@ -156,7 +136,7 @@ describe('readModelDirectory', () => {
     const dir = makeModel('escape', {
       MLmodel: 'flavors:\n  python_function:\n    env:\n      conda: ../../etc/conda.yaml\n      virtualenv: python_env.yaml\n',
     });
-    const error = await catchError(readModelDirectory(dir, { displayPath: 'escape' }));
+    const error = await rejectedMlfError(readModelDirectory(dir, { displayPath: 'escape' }));
     expect(error.message).toBe(
       'Invalid field `flavors.python_function.env.conda` in `escape/MLmodel`: `../../etc/conda.yaml` is not a path inside the model directory',
     );
