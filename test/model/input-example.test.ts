@@ -9,32 +9,15 @@ import {
   type InputExampleType,
 } from '../../src/model/input-example.js';
 import { PyFloat, type PyValue } from '../../src/model/pyyaml.js';
+import { decodeTagged } from '../support/python-values.js';
 
 const load = <T>(name: string): T => JSON.parse(readFileSync(new URL(`./cases/${name}`, import.meta.url), 'utf8')) as T;
-
-/** Decode the generator's tags; `__dict__` keeps Python's key order (JS reorders integer keys). */
-function decode(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(decode);
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    if ('__float__' in record) {
-      const repr = record.__float__ as string;
-      const number = repr === 'nan' ? NaN : repr === 'inf' ? Infinity : repr === '-inf' ? -Infinity : Number(repr);
-      return Number.isInteger(number) ? new PyFloat(number) : number;
-    }
-    if ('__int__' in record) return BigInt(record.__int__ as string);
-    if ('__dict__' in record) {
-      return Object.fromEntries((record.__dict__ as Array<[string, unknown]>).map(([k, v]) => [k, decode(v)]));
-    }
-  }
-  return value;
-}
 
 const jsonCases = load<Array<{ name: string; value: unknown; compact: string; indent2: string }>>('python-json-cases.json');
 
 describe('pythonJsonDumps matches Python json.dumps', () => {
   it.each(jsonCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const value = decode(c.value);
+    const value = decodeTagged(c.value);
     expect(pythonJsonDumps(value)).toBe(c.compact);
     expect(pythonJsonDumps(value, { indent: 2 })).toBe(c.indent2);
   });

@@ -1,29 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PyFloat, PyTimestamp, pythonFloatRepr, resolvePlainTag, safeDump } from '../../src/model/pyyaml.js';
+import { pythonFloatRepr, resolvePlainTag, safeDump } from '../../src/model/pyyaml.js';
+import { decodeTagged } from '../support/python-values.js';
 
 interface PyyamlCase {
   name: string;
   sortKeys: boolean;
   value: unknown;
   expected: string;
-}
-
-/** Decode the generator's tags ({"__float__": repr} ...) into the emitter's value model. */
-function decode(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(decode);
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    if ('__float__' in record) {
-      const repr = record.__float__ as string;
-      const number = repr === 'nan' ? NaN : repr === 'inf' ? Infinity : repr === '-inf' ? -Infinity : Number(repr);
-      return Number.isInteger(number) || Object.is(number, -0) ? new PyFloat(number) : number;
-    }
-    if ('__int__' in record) return BigInt(record.__int__ as string);
-    if ('__timestamp__' in record) return new PyTimestamp(record.__timestamp__ as string);
-    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, decode(v)]));
-  }
-  return value;
 }
 
 const cases = JSON.parse(
@@ -35,7 +19,7 @@ describe('safeDump matches PyYAML 6 safe_dump(default_flow_style=False)', () => 
     expect(cases.length).toBeGreaterThan(900);
   });
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    expect(safeDump(decode(c.value), { sortKeys: c.sortKeys })).toBe(c.expected);
+    expect(safeDump(decodeTagged(c.value), { sortKeys: c.sortKeys })).toBe(c.expected);
   });
 });
 

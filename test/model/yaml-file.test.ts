@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MlfError } from '../../src/errors.js';
 import { PyFloat, PyTimestamp, safeDump } from '../../src/model/pyyaml.js';
 import { loadYaml } from '../../src/model/yaml-file.js';
+import { decodeTagged } from '../support/python-values.js';
 
 const cases = JSON.parse(readFileSync(new URL('./cases/pyyaml-cases.json', import.meta.url), 'utf8')) as Array<{
   name: string;
@@ -91,23 +92,6 @@ describe('lineOf', () => {
     expect(loaded.lineOf(['flavors', 'nope'])).toBeUndefined();
   });
 });
-
-/** Decode the generator's tags into pyyaml.ts's value model. */
-function decodeTagged(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(decodeTagged);
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    if ('__float__' in record) {
-      const repr = record.__float__ as string;
-      const number = repr === 'nan' ? NaN : repr === 'inf' ? Infinity : repr === '-inf' ? -Infinity : Number(repr);
-      return Number.isInteger(number) ? new PyFloat(number) : number;
-    }
-    if ('__int__' in record) return BigInt(record.__int__ as string);
-    if ('__timestamp__' in record) return new PyTimestamp(record.__timestamp__ as string);
-    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, decodeTagged(v)]));
-  }
-  return value;
-}
 
 /** Mappings as entry lists, so that key order is compared too. */
 function withOrder(value: unknown): unknown {
