@@ -56,7 +56,13 @@ export async function acquireModelWriteLock(dir: string, options: WriteLockOptio
   for (;;) {
     try {
       await mkdir(lockDir);
-      await writeFile(path.join(lockDir, OWNER_FILE), `${JSON.stringify(me)}\n`);
+      try {
+        await writeFile(path.join(lockDir, OWNER_FILE), `${JSON.stringify(me)}\n`);
+      } catch (error) {
+        // (A full disk, say): leave no ownerless lock for others to wait out.
+        await rm(lockDir, { recursive: true, force: true });
+        throw error;
+      }
       return () => releaseLock(lockDir);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
