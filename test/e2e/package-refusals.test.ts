@@ -7,7 +7,7 @@ import { fixturesDir, runMlf, tempDir } from '../support/cli.js';
 // behind. None of these reach Python, so they need only the built CLI.
 const built = existsSync(path.join(fixturesDir, '..', 'dist', 'cli', 'main.js'));
 
-describe.skipIf(!built)('mlf models package refusals', () => {
+describe.skipIf(!built)(`mlf models package refusals${built ? '' : ' (skipped: run `npm run build`)'}`, () => {
   let project: string;
   let outside: string;
 

@@ -32,7 +32,7 @@ for pkg in sys.argv[1:]:
 print(json.dumps(out))
 `;
 
-describe.skipIf(!haveVenv)('scanImports equals Python ast on real packages', () => {
+describe.skipIf(!haveVenv)(`scanImports equals Python ast on real packages${haveVenv ? '' : ` (skipped: no Python at \`${python}\`; set MLF_E2E_PYTHON or run .ci/run)`}`, () => {
   const results: { file: string; imports: unknown[] }[] = haveVenv
     ? JSON.parse(execFileSync(python, ['-c', ORACLE, ...(process.env.MLF_SCAN_ORACLE_PACKAGES ?? 'mlflow.pyfunc,sklearn.linear_model,pandas.io,yaml').split(',')], { maxBuffer: 256 << 20 }).toString())
     : [];

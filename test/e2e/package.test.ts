@@ -35,7 +35,7 @@ function requirementNames(dir: string): string[] {
     .map((line) => line.split(/[=<>!~;[ ]/)[0]!.toLowerCase());
 }
 
-describe.skipIf(skip)('mlf models package (e2e, real MLflow)', () => {
+describe.skipIf(skip !== undefined)(`mlf models package (e2e, real MLflow)${skip ? ` — skipped: ${skip}` : ''}`, () => {
   let work: string;
   let stdlib: Set<string>;
   const mlf = (args: string[], cwd: string) => runMlf([...args, '--python', python], { cwd, env: { PATH: process.env.PATH ?? '' } });

@@ -33,7 +33,7 @@ describe('real MLflow fixtures', () => {
     expect(errors).toEqual(EXPECTED_FINDINGS[name] ?? []);
   });
 
-  it.skipIf(!models.includes('mlflow1-defaults'))('mlflow1-defaults: the `defaults` channel and the missing requirements.txt are warnings', async () => {
+  it('mlflow1-defaults: the `defaults` channel and the missing requirements.txt are warnings', async () => {
     const diagnostics = runRules(await loadModelFiles(path.join(modelsDir, 'mlflow1-defaults')));
     expect(diagnostics.map((d) => `${d.severity} ${d.code} ${d.file}:${d.line ?? '-'}`)).toEqual([
       'warning MLF401 conda.yaml:2',
