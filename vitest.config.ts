@@ -2,14 +2,20 @@ import { defineConfig } from 'vitest/config';
 
 // Two projects: `unit` is pure and fast (model/, deps/, validate rules); `e2e` runs the
 // built CLI against real Python, uv, virtualenv and MLflow, and needs `npm run build` first.
+// The whole run shares one temp root (TMPDIR) that must be empty at the end, and each test
+// file removes the temp directories it made (test/support/temp.ts).
+const setupFiles = ['test/support/remove-temp-dirs.setup.ts'];
+
 export default defineConfig({
   test: {
+    globalSetup: ['test/support/suite-temp-root.ts'],
     projects: [
       {
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**'],
+          setupFiles,
           testTimeout: 30_000,
         },
       },
@@ -17,6 +23,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          setupFiles,
           testTimeout: 900_000,
           hookTimeout: 900_000,
           // Environments are built on 2 cores; running files one at a time keeps timings sane.

@@ -5,14 +5,13 @@ import { condaCreateArgs, condaInstallArgs, findCondaTool, withoutOverridden } f
 import { prepareEnvironment } from '../../src/env/prepare.js';
 import type { EnvRequest } from '../../src/env/types.js';
 import { MlfError } from '../../src/errors.js';
-import { cleanupTempDirs, fakeBin, FAKES_DIR, readLog, tempDir, writeModel } from './helpers.js';
+import { fakeBin, FAKES_DIR, readLog, tempDir, writeModel } from './helpers.js';
 
 /**
  * conda cannot be installed on these machines: the conda manager is tested against the
  * stand-in in test/fakes (named conda, mamba or micromamba on PATH), which records its
  * command lines; these tests assert them exactly.
  */
-afterAll(cleanupTempDirs);
 
 const CONDA_YAML =
   'channels:\n- conda-forge\ndependencies:\n- python=3.11.7\n- pip<=24.0\n- pip:\n  - six==99\n  - numpy>=1\n  - -c constraints.txt\nname: mlflow-env\n';

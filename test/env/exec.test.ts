@@ -2,9 +2,8 @@ import { writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redactCredentials, runTool, tailLines, ToolError } from '../../src/env/exec.js';
-import { cleanupTempDirs, tempDir } from './helpers.js';
+import { tempDir } from './helpers.js';
 
-afterAll(cleanupTempDirs);
 
 describe('redactCredentials', () => {
   it.each([

@@ -1,5 +1,5 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { tempDir } from '../support/temp.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -7,17 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const FAKES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fakes');
 
-const created: string[] = [];
-
-export function tempDir(prefix = 'mlf-env-test-'): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  created.push(dir);
-  return dir;
-}
-
-export function cleanupTempDirs(): void {
-  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
+// Temp directories come from test/support/temp.ts: removed after each file by the suite's setup file.
+export { tempDir } from '../support/temp.js';
 
 export interface ModelSpec {
   python?: string;

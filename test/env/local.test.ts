@@ -3,10 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { prepareEnvironment } from '../../src/env/prepare.js';
 import type { EnvRequest } from '../../src/env/types.js';
 import { MlfError } from '../../src/errors.js';
-import { cleanupTempDirs, tempDir, writeModel } from './helpers.js';
+import { tempDir, writeModel } from './helpers.js';
 
 /** The local manager against the machine's real python3 (its installed packages are known: pip is). */
-afterAll(cleanupTempDirs);
 
 function request(modelDir: string, extra: Partial<EnvRequest> = {}): EnvRequest {
   return { modelDir, manager: 'local', env: { ...process.env, MLF_HOME: tempDir() }, cwd: tempDir(), ...extra };

@@ -4,9 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { acquireEntryLock, isEntryLocked, withEntryLock } from '../../src/env/lock.js';
 import { markerPath, readMarker, touchMarker, writeMarker, type EnvMarker } from '../../src/env/marker.js';
 import { MlfError } from '../../src/errors.js';
-import { cleanupTempDirs, tempDir } from './helpers.js';
+import { tempDir } from './helpers.js';
 
-afterAll(cleanupTempDirs);
 
 describe('entry lock', () => {
   it('is exclusive: a second holder waits, is told once, then times out with a message naming the timeout', async () => {

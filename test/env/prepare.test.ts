@@ -5,7 +5,7 @@ import { environmentPathFor, prepareEnvironment } from '../../src/env/prepare.js
 import { acquireEntryLock } from '../../src/env/lock.js';
 import { readMarker } from '../../src/env/marker.js';
 import type { EnvRequest, ProgressEvent } from '../../src/env/types.js';
-import { cleanupTempDirs, fakeBin, fakePyenv, readLog, tempDir, writeModel } from './helpers.js';
+import { fakeBin, fakePyenv, readLog, tempDir, writeModel } from './helpers.js';
 import { rejectedMlfError } from '../support/errors.js';
 
 /**
@@ -13,7 +13,6 @@ import { rejectedMlfError } from '../support/errors.js';
  * test/fakes, which records its command lines: fast and offline. Real uv and virtualenv are
  * exercised in test/e2e/env.test.ts.
  */
-afterAll(cleanupTempDirs);
 
 let bin: string;
 let pyenvRoot: string;

@@ -2,10 +2,9 @@ import { chmodSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findPython, matchesExactly, selectCompatible, type InterpreterInfo } from '../../src/env/python-discovery.js';
-import { cleanupTempDirs, fakePyenv, fakePython, tempDir } from './helpers.js';
+import { fakePyenv, fakePython, tempDir } from './helpers.js';
 import { rejectedMlfError } from '../support/errors.js';
 
-afterAll(cleanupTempDirs);
 
 function envWith(pathDirs: string[], pyenvRoot?: string): Record<string, string | undefined> {
   return { PATH: pathDirs.join(':'), ...(pyenvRoot ? { PYENV_ROOT: pyenvRoot } : { HOME: tempDir() }) };

@@ -4,9 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { bootstrappedUvPath, selectManager } from '../../src/env/select-manager.js';
 import type { ProgressEventInput } from '../../src/env/types.js';
 import { MlfError } from '../../src/errors.js';
-import { cleanupTempDirs, fakeBin, tempDir } from './helpers.js';
+import { fakeBin, tempDir } from './helpers.js';
 
-afterAll(cleanupTempDirs);
 
 function installFakeUv(target: string): Promise<void> {
   mkdirSync(path.join(target, 'bin'), { recursive: true });

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync, realpathSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MlfError } from '../../src/errors.js';
 import { absoluteModule, findCodePathCaveats, inferCodePaths, planCodePaths } from '../../src/package/code-paths.js';
 import { scanImports } from '../../src/scan/import-scan.js';
+import { tempDir } from '../support/temp.js';
 
 let project: string;
 let outside: string;
@@ -16,7 +16,7 @@ function write(rel: string, text = '') {
 }
 
 beforeEach(() => {
-  const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'mlf-code-paths-')));
+  const root = realpathSync(tempDir('mlf-code-paths-'));
   project = path.join(root, 'project');
   outside = path.join(root, 'elsewhere');
   mkdirSync(project);

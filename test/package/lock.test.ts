@@ -1,11 +1,12 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lockRequirements, uvCompileArgs } from '../../src/package/lock.js';
+import { tempDir } from '../support/temp.js';
 
 function fakeUv(script: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlf-fake-uv-'));
+  const dir = tempDir('mlf-fake-uv-');
   const file = path.join(dir, 'uv');
   writeFileSync(file, `#!/bin/sh\n${script}\n`);
   chmodSync(file, 0o755);

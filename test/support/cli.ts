@@ -1,8 +1,8 @@
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, cpSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, cpSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './temp.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixturesDir = path.join(repoRoot, 'fixtures');
@@ -42,9 +42,7 @@ export async function runMlf(
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
-export function tempDir(prefix = 'mlf-test-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export { tempDir } from './temp.js';
 
 /** A private copy of a fixture model directory, safe to modify. */
 export function copyFixtureModel(name: string): string {
