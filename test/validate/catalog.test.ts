@@ -22,6 +22,15 @@ describe('rule catalog', () => {
     expect(rows.map((r) => r[4])).toEqual(RULE_CATALOG.map((r) => `${r.fix}${r.fixable ? ' (**fixable**)' : ''}`));
   });
 
+  it('has one header row in the README, right above the first rule', () => {
+    const lines = readFileSync(path.join(repoRoot, 'README.md'), 'utf8').split('\n');
+    const header = '| code | name | severity | what it finds | fix |';
+    expect(lines.filter((line) => line === header)).toHaveLength(1);
+    const at = lines.indexOf(header);
+    expect(lines[at + 1]).toBe('| --- | --- | --- | --- | --- |');
+    expect(lines[at + 2]).toMatch(/^\| MLF[0-9]{3} \|/);
+  });
+
   it('every code a rule emits is in the catalog', () => {
     const dir = path.join(repoRoot, 'src', 'validate');
     const sources = [
