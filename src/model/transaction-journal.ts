@@ -34,7 +34,7 @@ const renameSchema = z
 
 const journalSchema = z
   .object({
-    version: z.literal(2),
+    version: z.literal(2, { error: 'must be 2, the journal format this mlf writes' }),
     id: z.string().regex(JOURNAL_ID, 'must be 12 lowercase hex digits'),
     renames: z.array(renameSchema).min(1).max(16),
   })
