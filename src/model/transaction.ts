@@ -58,10 +58,11 @@ interface StagedRename {
 
 export type RecoveryOutcome = 'clean' | 'rolled-forward' | 'rolled-back';
 
-export async function commitModelFiles(dir: string, files: FileWrite[]): Promise<void> {
+/** `displayPath` names the directory in messages (the user's own words). */
+export async function commitModelFiles(dir: string, files: FileWrite[], options: { displayPath?: string } = {}): Promise<void> {
   if (files.length === 0) return;
   for (const file of files) assertPlainName(file.name);
-  await recoverModelDirectory(dir, { targets: files.map((file) => file.name) });
+  await recoverModelDirectory(dir, { targets: files.map((file) => file.name), displayPath: options.displayPath });
 
   const id = randomBytes(6).toString('hex');
   const renames: StagedRename[] = [];

@@ -89,7 +89,7 @@ export async function acquireModelWriteLock(dir: string, options: WriteLockOptio
  */
 async function assertLockDirectory(lockDir: string, shownLock: string): Promise<void> {
   const notOurs = (what: string) =>
-    inputError('MODEL_DIR_LOCK_INVALID', `\`${shownLock}\` is not mlf's write lock: ${what}`, {
+    inputError('MODEL_DIR_LOCK_INVALID', `not mlf's write lock (a directory holding only owner.json): ${what}`, {
       file: shownLock,
       hint: `inspect it, and if no mlf is running, delete it and run again`,
     });

@@ -188,7 +188,8 @@ describe('acquireModelWriteLock', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(error.code).toBe('MODEL_DIR_LOCK_INVALID');
     expect(error.exitCode).toBe(2);
-    expect(error.message).toBe(`\`models/m/${WRITE_LOCK_NAME}\` is not mlf's write lock: ${reason}`);
+    expect(error.location.file).toBe(`models/m/${WRITE_LOCK_NAME}`);
+    expect(error.message).toBe(`not mlf's write lock (a directory holding only owner.json): ${reason}`);
     expect(error.hint).toBe('inspect it, and if no mlf is running, delete it and run again');
     expect(existsSync(lock) || existsSync(`${lock}-target`)).toBe(true);
     if (reason.includes('precious')) expect(readFileSync(path.join(lock, 'precious.txt'), 'utf8')).toBe('data');
