@@ -23,6 +23,6 @@ await build({
   outExtension: { '.js': '.mjs' },
   sourcemap: 'linked',
   logLevel: 'warning',
-  // CommonJS dependencies (fs-extra, proper-lockfile) call require(); give the bundle one.
+  // CommonJS dependencies call require(); give the bundle one.
   banner: { js: "import { createRequire as __mlfCreateRequire } from 'node:module'; const require = __mlfCreateRequire(import.meta.url);" },
 });

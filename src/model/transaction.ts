@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { inputError } from '../errors.js';
+import { CONDA_ENV_FILE_NAME, CONSTRAINTS_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from './file-names.js';
 
 /**
  * Atomic writes of one or more files of a model directory.
@@ -10,8 +11,8 @@ import { inputError } from '../errors.js';
  * POSIX has no multi-file rename. So a change is a small journaled transaction:
  *
  *   1. each new file is written to `<name>.mlf-tmp-<id>` and fsynced;
- *   2. the journal `.mlf-transaction.json` (the list of renames) is written to a temp name,
- *      fsynced and renamed into place: this rename is the commit point;
+ *   2. the journal `.mlf-transaction.json` (the list of renames, with each staged file's size and
+ *      SHA-256) is written to a temp name, fsynced and renamed into place: the commit point;
  *   3. each temp file is renamed over its target; the directory is fsynced;
  *   4. the journal is removed.
  *
@@ -19,9 +20,28 @@ import { inputError } from '../errors.js';
  * A kill after step 2 leaves a journal that recovery completes (roll forward). Every file is at
  * all times wholly old or wholly new; the pair is consistent once `recoverModelDirectory` has run,
  * which every mlf command that reads a model directory for writing does first.
+ *
+ * Recovery acts only on what it can prove is mlf's own (transaction-journal.ts): a journal that
+ * fails any check is refused with one line and nothing is renamed or deleted, and only temp
+ * files of mlf's naming for the files it writes are ever rolled back.
  */
 export const JOURNAL_NAME = '.mlf-transaction.json';
+// Kept equal to transaction-journal.ts's TEMP_MARKER, which is loaded only when a journal exists.
 const TEMP_MARKER = '.mlf-tmp-';
+const TEMP_NAME = /^(.+)\.mlf-tmp-([0-9a-f]{12})$/;
+
+/**
+ * The files of a model directory mlf rewrites (the env files MLflow writes beside MLmodel). A
+ * model whose MLmodel names another conda file adds it through `targets`.
+ */
+export const DEFAULT_TARGETS: readonly string[] = [REQUIREMENTS_FILE_NAME, CONSTRAINTS_FILE_NAME, CONDA_ENV_FILE_NAME, PYTHON_ENV_FILE_NAME];
+
+export interface RecoveryOptions {
+  /** File names beyond DEFAULT_TARGETS that a journal may rename onto (the model's declared env files). */
+  targets?: Iterable<string>;
+  /** How the directory is named in messages (the user's own words). */
+  displayPath?: string;
+}
 
 export interface FileWrite {
   /** A file name inside the model directory (no separators). */
@@ -29,27 +49,30 @@ export interface FileWrite {
   content: string | Uint8Array;
 }
 
-interface Journal {
-  version: 1;
-  id: string;
-  renames: { from: string; to: string }[];
+interface StagedRename {
+  from: string;
+  to: string;
+  size: number;
+  sha256: string;
 }
 
 export type RecoveryOutcome = 'clean' | 'rolled-forward' | 'rolled-back';
 
-export async function commitModelFiles(dir: string, files: FileWrite[]): Promise<void> {
+/** `displayPath` names the directory in messages (the user's own words). */
+export async function commitModelFiles(dir: string, files: FileWrite[], options: { displayPath?: string } = {}): Promise<void> {
   if (files.length === 0) return;
   for (const file of files) assertPlainName(file.name);
-  await recoverModelDirectory(dir);
+  await recoverModelDirectory(dir, { targets: files.map((file) => file.name), displayPath: options.displayPath });
 
   const id = randomBytes(6).toString('hex');
-  const renames: Journal['renames'] = [];
+  const renames: StagedRename[] = [];
   try {
     for (const file of files) {
       const temp = `${file.name}${TEMP_MARKER}${id}`;
       const mode = await existingMode(path.join(dir, file.name));
-      await writeDurably(path.join(dir, temp), file.content, mode);
-      renames.push({ from: temp, to: file.name });
+      const bytes = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
+      await writeDurably(path.join(dir, temp), bytes, mode);
+      renames.push({ from: temp, to: file.name, size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
     }
   } catch (error) {
     await Promise.all(renames.map((r) => fs.rm(path.join(dir, r.from), { force: true })));
@@ -64,41 +87,54 @@ export async function commitModelFiles(dir: string, files: FileWrite[]): Promise
     return;
   }
 
-  const journal: Journal = { version: 1, id, renames };
   const journalTemp = `${JOURNAL_NAME}${TEMP_MARKER}${id}`;
-  await writeDurably(path.join(dir, journalTemp), JSON.stringify(journal));
+  await writeDurably(path.join(dir, journalTemp), JSON.stringify({ version: 2, id, renames }));
   await fs.rename(path.join(dir, journalTemp), path.join(dir, JOURNAL_NAME));
   await fsyncDirectory(dir);
-  await applyJournal(dir, journal);
+  await applyRenames(dir, renames);
 }
 
 /**
  * Finishes or undoes a transaction that a killed mlf left behind. Safe to call at any time;
- * returns what it did.
+ * returns what it did. A journal it cannot prove is mlf's own is refused (CORRUPT_TRANSACTION,
+ * exit 2) before anything is renamed or deleted.
  */
-export async function recoverModelDirectory(dir: string): Promise<RecoveryOutcome> {
+export async function recoverModelDirectory(dir: string, options: RecoveryOptions = {}): Promise<RecoveryOutcome> {
+  const targets = new Set([...DEFAULT_TARGETS, ...(options.targets ?? [])]);
   let outcome: RecoveryOutcome = 'clean';
   const journalPath = path.join(dir, JOURNAL_NAME);
-  const journalText = await fs.readFile(journalPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw error;
-  });
-  if (journalText !== undefined) {
-    let journal: Journal;
+  const present = await fs.lstat(journalPath).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
+  if (present) {
+    const journal = await import('./transaction-journal.js');
+    let pending;
     try {
-      journal = JSON.parse(journalText) as Journal;
-    } catch {
-      // The journal is renamed into place whole, so this means someone edited it by hand.
-      throw inputError('CORRUPT_TRANSACTION', `an unreadable mlf transaction journal was found`, {
-        file: journalPath,
-        hint: 'inspect the *.mlf-tmp-* files beside it, then delete the journal',
+      pending = await journal.pendingRenames(dir, await journal.readJournal(journalPath), targets);
+    } catch (error) {
+      if (!(error instanceof journal.JournalRefusal)) throw error;
+      const shown = path.join(options.displayPath ?? dir, JOURNAL_NAME);
+      throw inputError('CORRUPT_TRANSACTION', `not a transaction journal mlf can finish: ${error.reason}; nothing was renamed or deleted`, {
+        file: shown,
+        hint: `inspect it and the \`*${TEMP_MARKER}*\` files beside it, then delete \`${shown}\` (and them) and run again`,
       });
     }
-    await applyJournal(dir, journal);
+    await applyRenames(dir, pending);
     outcome = 'rolled-forward';
   }
 
-  const leftovers = (await fs.readdir(dir)).filter((name) => name.includes(TEMP_MARKER));
+  const leftovers: string[] = [];
+  for (const name of await fs.readdir(dir)) {
+    const match = TEMP_NAME.exec(name);
+    if (!match || !(targets.has(match[1]!) || match[1] === JOURNAL_NAME)) continue;
+    // Only files: a directory or link of that name is not something mlf staged.
+    const stats = await fs.lstat(path.join(dir, name)).catch(() => undefined);
+    if (stats?.isFile()) leftovers.push(name);
+  }
   if (leftovers.length > 0) {
     await Promise.all(leftovers.map((name) => fs.rm(path.join(dir, name), { force: true })));
     await fsyncDirectory(dir);
@@ -107,16 +143,10 @@ export async function recoverModelDirectory(dir: string): Promise<RecoveryOutcom
   return outcome;
 }
 
-async function applyJournal(dir: string, journal: Journal): Promise<void> {
-  for (const { from, to } of journal.renames) {
-    assertPlainName(from);
-    assertPlainName(to);
-    try {
-      await fs.rename(path.join(dir, from), path.join(dir, to));
-    } catch (error) {
-      // Already renamed by an earlier, interrupted recovery.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+/** Renames each staged file over its target, then removes the journal (a no-op when there is none). */
+async function applyRenames(dir: string, renames: readonly { from: string; to: string }[]): Promise<void> {
+  for (const { from, to } of renames) {
+    await fs.rename(path.join(dir, from), path.join(dir, to));
   }
   await fsyncDirectory(dir);
   await fs.rm(path.join(dir, JOURNAL_NAME), { force: true });

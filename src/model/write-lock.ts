@@ -1,9 +1,8 @@
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 import { inputError } from '../errors.js';
-import { isProcessAlive } from '../process-alive.js';
+import { isOwnerDead, isOwnerFileName, isSameOwner, newLockOwner, readLockOwner, takeOverLock, writeLockOwner, type OwnerReading } from '../lock-owner.js';
 
 /**
  * One mlf writer at a time per model directory.
@@ -15,13 +14,14 @@ import { isProcessAlive } from '../process-alive.js';
  * this lock from before it reads the directory until after it committed.
  *
  * The lock is the directory `.mlf-lock` inside the model directory (mkdir is atomic), holding
- * `owner.json` (pid, host, since). A lock whose owner is a dead process on this host (a killed
- * mlf) is taken over at once; one without an owner file (killed between the two steps) once it
- * is older than OWNERLESS_STALE_MS. Two processes taking over the same dead lock at the same
- * instant may both win: the takeover is for crashed owners, not a second line of defence.
+ * `owner.json` (pid, host, boot, since, token; lock-owner.ts). A lock whose owner is a dead
+ * process on this host (a killed mlf), or whose owner file mlf did not write (it is written
+ * whole, so garbage is never a live mlf's), is taken over at once; one without an owner file
+ * (killed between the two steps) once it is older than OWNERLESS_STALE_MS. A `.mlf-lock` that
+ * is not a directory, or holds files mlf does not put there, is not mlf's lock: it is refused
+ * with one line, and nothing is removed.
  */
 export const WRITE_LOCK_NAME = '.mlf-lock';
-const OWNER_FILE = 'owner.json';
 const OWNERLESS_STALE_MS = 10_000;
 const UNLOCKABLE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS']);
 
@@ -30,12 +30,6 @@ export interface WriteLockOptions {
   timeoutMs?: number;
   /** How the directory is named in messages (the user's own words). */
   displayPath?: string;
-}
-
-interface Owner {
-  pid: number;
-  host: string;
-  since: string;
 }
 
 /** Runs `work` holding the model directory's write lock. */
@@ -50,20 +44,21 @@ export async function withModelWriteLock<T>(dir: string, work: () => Promise<T>,
 
 export async function acquireModelWriteLock(dir: string, options: WriteLockOptions = {}): Promise<() => Promise<void>> {
   const lockDir = path.join(dir, WRITE_LOCK_NAME);
+  const shownLock = path.join(options.displayPath ?? dir, WRITE_LOCK_NAME);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const started = Date.now();
-  const me: Owner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
+  const me = newLockOwner();
   for (;;) {
     try {
       await mkdir(lockDir);
       try {
-        await writeFile(path.join(lockDir, OWNER_FILE), `${JSON.stringify(me)}\n`);
+        await writeLockOwner(lockDir, me);
       } catch (error) {
         // (A full disk, say): leave no ownerless lock for others to wait out.
         await rm(lockDir, { recursive: true, force: true });
         throw error;
       }
-      return () => releaseLock(lockDir);
+      return () => releaseLock(lockDir, me);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // A missing or read-only directory: no lock can be made, and no mlf can write there either;
@@ -71,56 +66,61 @@ export async function acquireModelWriteLock(dir: string, options: WriteLockOptio
       if (code !== undefined && UNLOCKABLE.has(code)) return async () => undefined;
       if (code !== 'EEXIST') throw error;
     }
-    const holder = await readOwner(lockDir);
+    await assertLockDirectory(lockDir, shownLock);
+    const holder = await readLockOwner(lockDir);
     if (await isStale(lockDir, holder)) {
-      await takeOver(lockDir);
-      continue;
+      const gone = await takeOverLock(lockDir, holder, `${lockDir}-stale-${randomBytes(4).toString('hex')}`);
+      if (gone) continue;
     }
     if (Date.now() - started >= timeoutMs) {
-      const who = holder ? `mlf process ${holder.pid} on ${holder.host}, since ${holder.since}` : 'another mlf process';
+      const who = holder.kind === 'owner' ? `mlf process ${holder.owner.pid} on ${holder.owner.host}, since ${holder.owner.since}` : 'another mlf process';
       throw inputError('MODEL_DIR_BUSY', `\`${options.displayPath ?? dir}\` is being changed by ${who}`, {
-        file: path.join(options.displayPath ?? dir, WRITE_LOCK_NAME),
-        hint: `run again when it has finished; if no mlf is running, delete \`${path.join(options.displayPath ?? dir, WRITE_LOCK_NAME)}\``,
+        file: shownLock,
+        hint: `run again when it has finished; if no mlf is running, delete \`${shownLock}\``,
       });
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-async function readOwner(lockDir: string): Promise<Owner | undefined> {
+/**
+ * A `.mlf-lock` mlf did not make (a file, a symlink, a directory with other things in it) is
+ * someone's data or a mistake: refused, never removed. Gone meanwhile: fine, the loop retries.
+ */
+async function assertLockDirectory(lockDir: string, shownLock: string): Promise<void> {
+  const notOurs = (what: string) =>
+    inputError('MODEL_DIR_LOCK_INVALID', `not mlf's write lock (a directory holding only owner.json): ${what}`, {
+      file: shownLock,
+      hint: `inspect it, and if no mlf is running, delete it and run again`,
+    });
+  let entries;
   try {
-    const parsed = JSON.parse(await readFile(path.join(lockDir, OWNER_FILE), 'utf8')) as Partial<Owner>;
-    if (typeof parsed.pid !== 'number' || typeof parsed.host !== 'string') return undefined;
-    return { pid: parsed.pid, host: parsed.host, since: String(parsed.since ?? '') };
-  } catch {
-    return undefined;
+    const stats = await lstat(lockDir);
+    if (!stats.isDirectory()) throw notOurs(stats.isSymbolicLink() ? 'it is a symbolic link' : 'it is not a directory');
+    entries = await readdir(lockDir, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM') throw notOurs(`it cannot be listed (${code})`);
+    throw error;
   }
+  const foreign = entries.find((entry) => !isOwnerFileName(entry.name) || entry.isDirectory());
+  if (foreign) throw notOurs(`it holds \`${foreign.name}\`, which mlf does not put there`);
 }
 
-async function isStale(lockDir: string, holder: Owner | undefined): Promise<boolean> {
-  if (holder) return holder.host === os.hostname() && !isProcessAlive(holder.pid);
+async function isStale(lockDir: string, holder: OwnerReading): Promise<boolean> {
+  if (holder.kind === 'owner') return isOwnerDead(holder.owner);
+  if (holder.kind === 'invalid') return true;
   try {
-    return Date.now() - (await stat(lockDir)).mtimeMs > OWNERLESS_STALE_MS;
+    return Date.now() - (await lstat(lockDir)).mtimeMs > OWNERLESS_STALE_MS;
   } catch {
     // Released meanwhile: try again at once.
     return true;
   }
 }
 
-/** Moves the dead lock aside (one rename: of several takers, one moves it) and deletes it. */
-async function takeOver(lockDir: string): Promise<void> {
-  const aside = `${lockDir}-stale-${randomBytes(4).toString('hex')}`;
-  try {
-    await rename(lockDir, aside);
-  } catch {
-    return; // Someone else moved it, or it was released.
-  }
-  await rm(aside, { recursive: true, force: true });
-}
-
-async function releaseLock(lockDir: string): Promise<void> {
-  // Only our own lock: after a takeover by mistake (see above) it may be someone else's.
-  const holder = await readOwner(lockDir);
-  if (holder && (holder.pid !== process.pid || holder.host !== os.hostname())) return;
+async function releaseLock(lockDir: string, me: ReturnType<typeof newLockOwner>): Promise<void> {
+  // Only our own lock: after a takeover by mistake it may be someone else's.
+  if (!isSameOwner(await readLockOwner(lockDir), me)) return;
   await rm(lockDir, { recursive: true, force: true });
 }

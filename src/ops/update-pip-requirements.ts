@@ -75,9 +75,14 @@ async function planAndCommit(
   operation: UpdateOperation,
   requested: ReturnType<typeof parseRequirementArguments>,
 ): Promise<UpdatePipRequirementsResult> {
-  // A dry run must not write, so it reads through an interrupted transaction instead of finishing it.
-  const recovery: RecoveryOutcome = options.dryRun ? 'clean' : await recoverModelDirectory(dir).catch(ignoreMissing(dir));
-  const model = await readModelDirectory(dir, { displayPath: options.modelUri });
+  let model = await readModelDirectory(dir, { displayPath: options.modelUri });
+  // A dry run must not write, so it reads through an interrupted transaction instead of finishing
+  // it. MLmodel is never part of a transaction, so the conda file it names (which recovery may
+  // rename onto) is known before; the files are read again if recovery changed them.
+  const recovery: RecoveryOutcome = options.dryRun
+    ? 'clean'
+    : await recoverModelDirectory(dir, { targets: [model.envFileNames.conda], displayPath: options.modelUri }).catch(ignoreMissing(dir));
+  if (recovery !== 'clean') model = await readModelDirectory(dir, { displayPath: options.modelUri });
   const warnings: string[] = [];
   if (recovery === 'rolled-forward') warnings.push('completed an update that an earlier mlf run was interrupted in');
 
@@ -188,6 +193,7 @@ function fileUpdate(file: string, before: string, after: string, changes: Requir
 
 function ignoreMissing(dir: string) {
   return (error: NodeJS.ErrnoException): RecoveryOutcome => {
+    if (error instanceof MlfError) throw error; // a refused journal says so itself
     // A missing directory is reported by readModelDirectory with MLflow's wording.
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return 'clean';
     throw inputError('MODEL_DIRECTORY_UNREADABLE', `Cannot read \`${dir}\`: ${error.message}`, { file: dir });

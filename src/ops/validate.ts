@@ -76,7 +76,7 @@ export async function validateOne(model: string, options: ValidateOptions): Prom
         files = await loadModelFiles(resolved, limits);
         const planned = planFixes(files, runRules(files, overrides));
         if (planned.length === 0) return;
-        await commitModelFiles(resolved, planned.map(({ name, content }) => ({ name, content })));
+        await commitModelFiles(resolved, planned.map(({ name, content }) => ({ name, content })), { displayPath: model });
         for (const file of planned) fixes.push(...file.fixes);
       },
       { displayPath: model },

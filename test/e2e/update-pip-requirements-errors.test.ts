@@ -2,9 +2,9 @@
  * Bad input to update-pip-requirements: one line naming the file, line or field, exit code 2,
  * no stack trace (unless --verbose), and the model directory byte-identical afterwards.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { copyFixtureModel, repoRoot, runMlf, tempDir } from '../support/cli.js';
 import { snapshotDirectory } from '../support/files.js';
 
@@ -153,3 +153,39 @@ describe.skipIf(!built)(`update-pip-requirements on bad input${built ? '' : ' (s
     expect(result.stderr).toBe('');
   });
 });
+
+describe.skipIf(!built)(`update-pip-requirements with a leftover journal it cannot prove is its own${built ? '' : ' (skipped: run `npm run build`)'}`, () => {
+  const created: string[] = [];
+  afterAll(() => {
+    for (const dir of created) rmSync(path.dirname(dir), { recursive: true, force: true });
+  });
+
+  // The first is the fuzzer's reproduced data loss: it renamed MLmodel over requirements.txt.
+  const journals: [string, string, string][] = [
+    ['MLmodel renamed over requirements.txt', '{"version":1,"id":"x","renames":[{"from":"MLmodel","to":"requirements.txt"}]}', 'field `version`'],
+    ['an array', '[1,2,3]', 'its top level'],
+    ['null', 'null', 'its top level'],
+    [
+      'a target outside the directory',
+      JSON.stringify({ version: 2, id: '0123456789ab', renames: [{ from: 'MLmodel', to: '../../x', size: 1, sha256: '0'.repeat(64) }] }),
+      'field `renames.0.to`: `../../x` is not a file mlf writes',
+    ],
+  ];
+  it.each(journals)('%s: one line, exit 2, nothing renamed or deleted', async (_name, journal, reason) => {
+    const dir = copyFixtureModel('sklearn-iris');
+    created.push(dir);
+    writeFileSync(path.join(dir, '.mlf-transaction.json'), journal);
+    const before = snapshotDirectory(dir);
+    const result = await runMlf(['models', 'update-pip-requirements', '-m', dir, 'add', 'x==1']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe('');
+    const journalPath = path.join(dir, '.mlf-transaction.json');
+    const hint = `inspect it and the \`*.mlf-tmp-*\` files beside it, then delete \`${journalPath}\` (and them) and run again`;
+    expect(result.stderr.endsWith('\n') && !result.stderr.slice(0, -1).includes('\n'), result.stderr).toBe(true);
+    expect(result.stderr.startsWith(`error: ${journalPath}: not a transaction journal mlf can finish: ${reason}`), result.stderr).toBe(true);
+    expect(result.stderr.endsWith(`; nothing was renamed or deleted; ${hint}\n`), result.stderr).toBe(true);
+    expect(snapshotDirectory(dir)).toEqual(before);
+    expect(readFileSync(path.join(dir, 'MLmodel'), 'utf8')).toContain('flavors:');
+  });
+});
+

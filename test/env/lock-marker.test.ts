@@ -1,5 +1,9 @@
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquireEntryLock, isEntryLocked, withEntryLock } from '../../src/env/lock.js';
 import { markerPath, readMarker, touchMarker, writeMarker, type EnvMarker } from '../../src/env/marker.js';
@@ -46,6 +50,72 @@ describe('entry lock', () => {
     const release = await acquireEntryLock(entry, { timeoutMs: 500 });
     expect(await isEntryLocked(entry)).toBe(true);
     await release();
+  });
+
+  it('takes over at once the lock of a build killed with SIGKILL, without waiting for it to go stale', async () => {
+    // The child takes the lock with the real code (bundled for plain node), then is killed.
+    const bundle = path.join(tempDir(), 'lock.mjs');
+    buildSync({
+      entryPoints: [path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/env/lock.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: bundle,
+      logLevel: 'silent',
+    });
+    const entry = path.join(tempDir(), 'uv-0123456789abcdef');
+    const holder = `import(${JSON.stringify(bundle)}).then((m) => m.acquireEntryLock(${JSON.stringify(entry)}, { timeoutMs: 1000 })).then(() => { console.log('locked'); setInterval(() => {}, 1000); });`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', holder], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
+      child.on('exit', (code) => reject(new Error(`the lock holder exited (${code})`)));
+    });
+    expect(JSON.parse(readFileSync(`${entry}.lock/owner.json`, 'utf8'))).toMatchObject({ pid: child.pid, host: os.hostname() });
+    expect(await isEntryLocked(entry)).toBe(true);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+
+    expect(await isEntryLocked(entry)).toBe(false);
+    const started = Date.now();
+    let waited = false;
+    const release = await acquireEntryLock(entry, { timeoutMs: 30_000, onWait: () => (waited = true) });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(waited).toBe(false);
+    expect(JSON.parse(readFileSync(`${entry}.lock/owner.json`, 'utf8')).pid).toBe(process.pid);
+    await release();
+    expect(existsSync(`${entry}.lock`)).toBe(false);
+    // The dead lock was moved aside and removed: nothing is left in the bucket.
+    expect(readdirSync(path.dirname(entry))).toEqual([]);
+  });
+
+  it('waits for a live owner while its lock is fresh; a frozen one is taken over once stale, and told it lost the lock', async () => {
+    const entry = path.join(tempDir(), 'uv-0123456789abcdef');
+    const lost: Error[] = [];
+    const release = await acquireEntryLock(entry, { timeoutMs: 1000, staleMs: 2000, onCompromised: (error) => lost.push(error) });
+    const error = await acquireEntryLock(entry, { timeoutMs: 300, staleMs: 2000 }).catch((e: unknown) => e);
+    expect((error as MlfError).code).toBe('LOCK_TIMEOUT');
+    // A frozen holder: its lock not refreshed for longer than staleMs is taken over (the old rule).
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${entry}.lock`, old, old);
+    const second = await acquireEntryLock(entry, { timeoutMs: 1000, staleMs: 2000 });
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    expect(lost.map((e) => e.message)).toEqual(['the lock was removed or taken over by another process']);
+    // The first holder's release leaves the second's lock alone.
+    await release();
+    expect(await isEntryLocked(entry)).toBe(true);
+    await second();
+    expect(await isEntryLocked(entry)).toBe(false);
+  });
+
+  it('takes over a lock with a garbage owner file only once it is stale (the mtime rule)', async () => {
+    const entry = path.join(tempDir(), 'uv-0123456789abcdef');
+    mkdirSync(`${entry}.lock`);
+    writeFileSync(`${entry}.lock/owner.json`, '[1,2,3]');
+    expect(((await acquireEntryLock(entry, { timeoutMs: 300 }).catch((e: unknown) => e)) as MlfError).code).toBe('LOCK_TIMEOUT');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${entry}.lock`, old, old);
+    await (await acquireEntryLock(entry, { timeoutMs: 500 }))();
+    expect(existsSync(`${entry}.lock`)).toBe(false);
   });
 
   it('does not take over a fresh lock', async () => {
