@@ -54,7 +54,23 @@ export const DISTRIBUTIONS_BY_IMPORT_NAME: Readonly<Record<string, readonly stri
   typing_extensions: ['typing-extensions'],
   onnxruntime: ['onnxruntime', 'onnxruntime-gpu'],
   pyspark: ['pyspark', 'databricks-connect'],
+  imblearn: ['imbalanced-learn'],
 };
+
+/**
+ * Well-known distributions that install a top-level module of their own name and are not in the
+ * table generated from MLflow's environment (validate/known-distributions.ts): the libraries
+ * models most often need. A module of one of these names is "known" to come from it; a module
+ * whose name is in no table is not assumed to be a distribution of the same name, because a
+ * package named after someone's local module is how dependency confusion attacks work.
+ */
+export const SAME_NAME_DISTRIBUTIONS: ReadonlySet<string> = new Set([
+  'xgboost', 'lightgbm', 'catboost', 'torch', 'torchvision', 'torchaudio', 'transformers', 'tokenizers',
+  'datasets', 'accelerate', 'safetensors', 'statsmodels', 'prophet', 'nltk', 'spacy', 'gensim', 'sympy',
+  'networkx', 'shap', 'optuna', 'onnx', 'polars', 'numba', 'h5py', 'tqdm', 'tabulate', 'seaborn', 'plotly',
+  'jax', 'flax', 'openai', 'langchain', 'tiktoken', 'regex', 'openpyxl', 'xlrd', 'lxml', 'boto3', 'botocore',
+  'pytz', 'tzdata', 'toolz', 'dask', 'hdbscan',
+]);
 
 /**
  * Module names Python 3's pickle writes for protocols < 3 (the `fix_imports` mapping to Python 2
@@ -91,4 +107,15 @@ export function topLevelModule(module: string): string {
 export function usualDistribution(module: string): string | undefined {
   const top = topLevelModule(module);
   return Object.prototype.hasOwnProperty.call(DISTRIBUTIONS_BY_IMPORT_NAME, top) ? DISTRIBUTIONS_BY_IMPORT_NAME[top]![0] : undefined;
+}
+
+/**
+ * The distributions this module's tables know to install a top-level module (usual first), or
+ * an empty list: a name in no table is not taken to be a distribution.
+ */
+export function tableDistributions(module: string): string[] {
+  const top = topLevelModule(module);
+  const listed = Object.prototype.hasOwnProperty.call(DISTRIBUTIONS_BY_IMPORT_NAME, top) ? [...DISTRIBUTIONS_BY_IMPORT_NAME[top]!] : [];
+  if (SAME_NAME_DISTRIBUTIONS.has(top)) listed.push(top);
+  return listed;
 }
