@@ -119,3 +119,51 @@ export function tableDistributions(module: string): string[] {
   if (SAME_NAME_DISTRIBUTIONS.has(top)) listed.push(top);
   return listed;
 }
+
+/**
+ * The known distribution a misspelled name most likely meant (`scikit-lern` -> `scikit-learn`):
+ * the one closest by edit distance among the distributions of this module's tables, when it is
+ * at most 2 edits away, the name is not itself known, and no other is as close.
+ */
+export function closeKnownDistribution(name: string): string | undefined {
+  const wanted = canonicalName(name);
+  if (wanted.length < 4) return undefined;
+  const known = new Set([...Object.values(DISTRIBUTIONS_BY_IMPORT_NAME).flat(), ...SAME_NAME_DISTRIBUTIONS, ...COMMON_DISTRIBUTIONS].map(canonicalName));
+  if (known.has(wanted)) return undefined;
+  let best: string | undefined;
+  let bestDistance = 3;
+  let tie = false;
+  for (const candidate of known) {
+    if (Math.abs(candidate.length - wanted.length) >= bestDistance) continue;
+    const distance = editDistance(wanted, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+      tie = false;
+    } else if (distance === bestDistance) {
+      tie = true;
+    }
+  }
+  return best && !tie ? best : undefined;
+}
+
+/** Distributions models often list whose import name is their own, for spelling suggestions only. */
+const COMMON_DISTRIBUTIONS = ['numpy', 'pandas', 'scipy', 'mlflow', 'cloudpickle', 'matplotlib', 'requests', 'pyarrow', 'joblib', 'skops', 'packaging'];
+
+/** PEP 503 normalization (deps/pep508's canonicalizeName, repeated here to keep this table module free of imports). */
+function canonicalName(name: string): string {
+  return name.replace(/[-_.]+/g, '-').toLowerCase();
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
