@@ -99,9 +99,10 @@ export function isNotOnIndex(output: string, distribution: string): boolean {
 /** The version and top-level modules of the one `<name>-<version>.dist-info` under `target`. */
 async function installedDistribution(target: string, distribution: string): Promise<{ version: string; modules: string[] } | undefined> {
   const entries = await readdir(target);
-  const distInfo = entries.find((e) => e.endsWith('.dist-info') && canonicalizeName(e.slice(0, e.lastIndexOf('-'))) === distribution);
+  const stem = (entry: string) => entry.slice(0, -'.dist-info'.length);
+  const distInfo = entries.find((e) => e.endsWith('.dist-info') && canonicalizeName(stem(e).slice(0, stem(e).lastIndexOf('-'))) === distribution);
   if (!distInfo) return undefined;
-  const version = distInfo.slice(distInfo.lastIndexOf('-') + 1, -'.dist-info'.length);
+  const version = stem(distInfo).slice(stem(distInfo).lastIndexOf('-') + 1);
   const record = await readFile(path.join(target, distInfo, 'RECORD'), 'utf8').catch(() => '');
   const topLevel = await readFile(path.join(target, distInfo, 'top_level.txt'), 'utf8').catch(() => '');
   return { version, modules: topLevelModulesOf(record, topLevel) };
