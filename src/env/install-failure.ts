@@ -86,7 +86,7 @@ export function installFailure(error: ToolError, ctx: InstallFailureContext): Ml
   return environmentError('INSTALL_FAILED', message, {
     hint,
     // The error points at the line that asked for the requirement (`requirements.txt:3: ...`).
-    ...(file && ctx.step !== 'override' ? { file: path.join(ctx.modelDir, file), line: failed!.line!.line } : {}),
+    ...(file && ctx.step !== 'override' ? { file: path.resolve(ctx.modelDir, file), line: failed!.line!.line } : {}),
     ...(error.stderrTail ? { detail: error.stderrTail } : {}),
     cause: error,
     data: {

@@ -105,6 +105,19 @@ if (unavailable) {
       }, 120_000);
     });
 
+    it('an install that fails on a misspelled name points at its line and at `remove`, not at an override', async () => {
+      const model = brokenModel('pickle-module-unprovided', (dir) => {
+        writeFileSync(path.join(dir, 'python_env.yaml'), 'python: 3.11.7\nbuild_dependencies: []\ndependencies:\n- -r requirements.txt\n');
+        writeFileSync(path.join(dir, 'requirements.txt'), 'goodpkg==1.0\nscikit_lern==1.9.1\n');
+      });
+      const result = await runMlf(['models', 'prepare-env', '-m', model, '--env-manager', 'uv', '-q'], { env: indexEnv(), mlfHome: path.join(work, 'home') });
+      expect(result.exitCode, result.stderr).toBe(3);
+      expect(result.stderr.split('\n')[0]).toBe(
+        `error: ${model}/requirements.txt:2: installing the model's requirements failed: \`uv\` exited with code 1; the requirement that failed: \`scikit_lern==1.9.1\` (from \`requirements.txt:2\`); ` +
+          `the index has no distribution called \`scikit-lern\` (did you mean \`scikit-learn\`?): correct or remove line requirements.txt:2 (\`mlf models update-pip-requirements -m ${model} remove scikit-lern\`, then \`add\` the right name with its version)`,
+      );
+    }, 180_000);
+
     describe('predict, missing module (--env-manager local)', () => {
       // The local manager runs the interpreter first on PATH: the MLflow test environment's.
       const localEnv = () => indexEnv({ PATH: `${path.dirname(python)}${path.delimiter}${process.env.PATH ?? ''}` });
