@@ -54,7 +54,23 @@ export const DISTRIBUTIONS_BY_IMPORT_NAME: Readonly<Record<string, readonly stri
   typing_extensions: ['typing-extensions'],
   onnxruntime: ['onnxruntime', 'onnxruntime-gpu'],
   pyspark: ['pyspark', 'databricks-connect'],
+  imblearn: ['imbalanced-learn'],
 };
+
+/**
+ * Well-known distributions that install a top-level module of their own name and are not in the
+ * table generated from MLflow's environment (validate/known-distributions.ts): the libraries
+ * models most often need. A module of one of these names is "known" to come from it; a module
+ * whose name is in no table is not assumed to be a distribution of the same name, because a
+ * package named after someone's local module is how dependency confusion attacks work.
+ */
+export const SAME_NAME_DISTRIBUTIONS: ReadonlySet<string> = new Set([
+  'xgboost', 'lightgbm', 'catboost', 'torch', 'torchvision', 'torchaudio', 'transformers', 'tokenizers',
+  'datasets', 'accelerate', 'safetensors', 'statsmodels', 'prophet', 'nltk', 'spacy', 'gensim', 'sympy',
+  'networkx', 'shap', 'optuna', 'onnx', 'polars', 'numba', 'h5py', 'tqdm', 'tabulate', 'seaborn', 'plotly',
+  'jax', 'flax', 'openai', 'langchain', 'tiktoken', 'regex', 'openpyxl', 'xlrd', 'lxml', 'boto3', 'botocore',
+  'pytz', 'tzdata', 'toolz', 'dask', 'hdbscan',
+]);
 
 /**
  * Module names Python 3's pickle writes for protocols < 3 (the `fix_imports` mapping to Python 2
@@ -91,4 +107,63 @@ export function topLevelModule(module: string): string {
 export function usualDistribution(module: string): string | undefined {
   const top = topLevelModule(module);
   return Object.prototype.hasOwnProperty.call(DISTRIBUTIONS_BY_IMPORT_NAME, top) ? DISTRIBUTIONS_BY_IMPORT_NAME[top]![0] : undefined;
+}
+
+/**
+ * The distributions this module's tables know to install a top-level module (usual first), or
+ * an empty list: a name in no table is not taken to be a distribution.
+ */
+export function tableDistributions(module: string): string[] {
+  const top = topLevelModule(module);
+  const listed = Object.prototype.hasOwnProperty.call(DISTRIBUTIONS_BY_IMPORT_NAME, top) ? [...DISTRIBUTIONS_BY_IMPORT_NAME[top]!] : [];
+  if (SAME_NAME_DISTRIBUTIONS.has(top)) listed.push(top);
+  return listed;
+}
+
+/**
+ * The known distribution a misspelled name most likely meant (`scikit-lern` -> `scikit-learn`):
+ * the one closest by edit distance among the distributions of this module's tables, when it is
+ * at most 2 edits away, the name is not itself known, and no other is as close.
+ */
+export function closeKnownDistribution(name: string): string | undefined {
+  const wanted = canonicalName(name);
+  if (wanted.length < 4) return undefined;
+  const known = new Set([...Object.values(DISTRIBUTIONS_BY_IMPORT_NAME).flat(), ...SAME_NAME_DISTRIBUTIONS, ...COMMON_DISTRIBUTIONS].map(canonicalName));
+  if (known.has(wanted)) return undefined;
+  let best: string | undefined;
+  let bestDistance = 3;
+  let tie = false;
+  for (const candidate of known) {
+    if (Math.abs(candidate.length - wanted.length) >= bestDistance) continue;
+    const distance = editDistance(wanted, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+      tie = false;
+    } else if (distance === bestDistance) {
+      tie = true;
+    }
+  }
+  return best && !tie ? best : undefined;
+}
+
+/** Distributions models often list whose import name is their own, for spelling suggestions only. */
+const COMMON_DISTRIBUTIONS = ['numpy', 'pandas', 'scipy', 'mlflow', 'cloudpickle', 'matplotlib', 'requests', 'pyarrow', 'joblib', 'skops', 'packaging'];
+
+/** PEP 503 normalization (deps/pep508's canonicalizeName, repeated here to keep this table module free of imports). */
+function canonicalName(name: string): string {
+  return name.replace(/[-_.]+/g, '-').toLowerCase();
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }

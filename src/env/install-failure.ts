@@ -1,5 +1,8 @@
+import path from 'node:path';
+import { canonicalizeName } from '../deps/pep508.js';
 import type { ResolvedLine } from '../deps/requirements-txt.js';
 import { environmentError, type MlfError } from '../errors.js';
+import { closeKnownDistribution } from '../deps/module-names.js';
 import { requirementNameOf } from './install-plan.js';
 import type { ToolError } from './exec.js';
 import type { EnvManagerName, InstallStep } from './types.js';
@@ -31,6 +34,13 @@ export interface FailedRequirement {
   named: string;
   /** The model's line that asked for it, when found. */
   line?: ResolvedLine;
+  /** The index has no distribution of that name at all (a misspelling, or a private package). */
+  notOnIndex: boolean;
+}
+
+/** uv's and pip's words for "no distribution of this name" (as opposed to "no such version"). */
+function isNotOnIndex(output: string): boolean {
+  return /was not found in the package registry|was not found in the provided package locations|\(from versions: none\)/.test(output);
 }
 
 export function findFailedRequirement(output: string, lines: ResolvedLine[]): FailedRequirement | undefined {
@@ -40,7 +50,7 @@ export function findFailedRequirement(output: string, lines: ResolvedLine[]): Fa
     if (!named) continue;
     const name = requirementNameOf(named) ?? named.toLowerCase();
     const line = lines.find((l) => requirementNameOf(l.text) === name);
-    return { named, ...(line ? { line } : {}) };
+    return { named, ...(line ? { line } : {}), notOnIndex: isNotOnIndex(output) };
   }
   return undefined;
 }
@@ -71,14 +81,12 @@ export function installFailure(error: ToolError, ctx: InstallFailureContext): Ml
       ? `; the requirement that failed: \`${failed.line.text}\` (from \`${failed.line.origin}\`)`
       : `; the requirement that failed: \`${failed.named}\``;
   }
-  const hint =
-    ctx.step === 'override'
-      ? 'check the versions given to `--pip-requirements-override`'
-      : failed
-        ? `replace it for this run with \`--pip-requirements-override PKG==VERSION\`, then fix the model with \`mlf models update-pip-requirements -m ${ctx.modelDir} add PKG==VERSION\``
-        : 'run again with --verbose to see the installer\'s full output';
+  const hint = ctx.step === 'override' ? 'check the versions given to `--pip-requirements-override`' : failed ? failedRequirementHint(failed, ctx.modelDir) : "run again with --verbose to see the installer's full output";
+  const file = failed?.line?.file;
   return environmentError('INSTALL_FAILED', message, {
     hint,
+    // The error points at the line that asked for the requirement (`requirements.txt:3: ...`).
+    ...(file && ctx.step !== 'override' ? { file: path.resolve(ctx.modelDir, file), line: failed!.line!.line } : {}),
     ...(error.stderrTail ? { detail: error.stderrTail } : {}),
     cause: error,
     data: {
@@ -90,4 +98,32 @@ export function installFailure(error: ToolError, ctx: InstallFailureContext): Ml
       ...(failed ? { failedRequirement: failed.line?.text ?? failed.named, ...(failed.line ? { origin: failed.line.origin } : {}) } : {}),
     },
   });
+}
+
+/**
+ * What to do about the requirement that failed. A name the index does not have cannot be
+ * fixed by an override (that only replaces a same-name requirement): the line must be corrected
+ * or removed. A version the index does not have can be replaced.
+ */
+function failedRequirementHint(failed: FailedRequirement, modelDir: string): string {
+  const name = requirementNameOf(failed.line?.text ?? failed.named) ?? canonicalizeName(failed.named.replace(/[^A-Za-z0-9._-].*$/, ''));
+  const model = shellWord(modelDir);
+  const where = failed.line ? `line ${failed.line.origin}` : 'the requirement';
+  if (failed.notOnIndex) {
+    const near = closeKnownDistribution(name);
+    return (
+      `the index has no distribution called \`${name}\`${near ? ` (did you mean \`${near}\`?)` : ''}: correct or remove ${where} ` +
+      `(\`mlf models update-pip-requirements -m ${model} remove ${name}\`, then \`add\` the right name with its version)`
+    );
+  }
+  return (
+    `pick a version the index has: try it for this run with \`--pip-requirements-override ${name}==VERSION\`, ` +
+    `then fix ${where} with \`mlf models update-pip-requirements -m ${model} add ${name}==VERSION\` ` +
+    `(or drop it: \`mlf models update-pip-requirements -m ${model} remove ${name}\`)`
+  );
+}
+
+/** A path quoted for a POSIX shell only when it needs it. */
+function shellWord(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

@@ -4,15 +4,15 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { inputError, MlfError } from '../errors.js';
+import { inputError } from '../errors.js';
 import { markInUse, prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
-import { installableVersion } from '../env/latest-version.js';
 import { markerPath } from '../env/marker.js';
 import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
 import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
 import type { EarlyStartOutcome, rememberLaunch, takeEarlyWorker } from '../runtime/early-worker.js';
 import type { ContentType, LoadedRuntime, RuntimeChoice } from '../runtime/protocol.js';
-import { WorkerClient, workerErrorToMlfError } from '../runtime/worker-client.js';
+import { WorkerClient } from '../runtime/worker-client.js';
+import { explainMissingModule } from './missing-module-hint.js';
 import { LOCAL_MODEL_CACHE_BUCKET, MODEL_CACHE_DIR, PYCACHE_BUCKET } from './predict-caches.js';
 
 export interface PredictOptions extends Omit<EnvRequest, 'modelDir'> {
@@ -81,23 +81,23 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
       ...(environment.manager === 'local' ? { localPython: environment.pythonPath } : {}),
     };
     /**
-     * A missing module's hint suggests `PKG==VER`: the version an install would pick today (asked
-     * of uv's resolver), so that `update-pip-requirements add` records a pin. Without an answer
-     * (no uv, no index) the hint stays unpinned and says so.
+     * A missing module's hint (ops/missing-module-hint.ts): a distribution only when something
+     * vouches that it installs the module, pinned to the version an install would pick today;
+     * never a requirement the model already lists; otherwise the code_paths advice.
      */
-    const pinMissingModule = async (error: unknown): Promise<never> => {
-      if (!(error instanceof MlfError) || error.code !== 'MISSING_MODULE' || !error.data) throw error;
-      const { module, distribution, pythonMessage, stage } = error.data as { module: string; distribution: string; pythonMessage: string; stage: 'load' | 'predict' };
-      const version = await installableVersion({
-        distribution,
+    const pinMissingModule = (error: unknown): Promise<never> =>
+      explainMissingModule(error, {
+        modelDir,
+        manager: environment.manager,
+        pythonPath: environment.pythonPath,
         ...(environment.pythonVersion ? { pythonVersion: environment.pythonVersion } : {}),
+        envDir: environment.envDir,
+        override: options.pipRequirementsOverride ?? [],
+        fix: fixContext,
         mlfHome,
         env: options.env,
         cwd: options.cwd,
       });
-      if (version === undefined) throw error;
-      throw workerErrorToMlfError({ ok: false, kind: 'missing_module', module, message: pythonMessage }, stage, { ...fixContext, version });
-    };
 
     const client = await WorkerClient.start({
       pythonPath: environment.pythonPath,

@@ -29,6 +29,8 @@ export interface ValidateOptions {
    * (the CLI wires src/validate/smoke.ts), so that this module stays free of env/runtime.
    */
   smoke?: (files: ModelFiles) => Promise<Diagnostic[]>;
+  /** `--online`: resolve the requirements against the configured index (the CLI wires `onlineCheck`). */
+  online?: (files: ModelFiles, model: string) => Promise<Diagnostic[]>;
   concurrency?: number;
   limits?: LoadLimits;
 }
@@ -83,6 +85,10 @@ export async function validateOne(model: string, options: ValidateOptions): Prom
     );
     files = await loadModelFiles(resolved, limits);
     diagnostics = runRules(files, overrides);
+  }
+  if (options.online) {
+    const online = applyOverrides(await options.online(files, model), overrides);
+    diagnostics = [...diagnostics, ...online].sort(compareDiagnostics);
   }
   if (options.smoke) {
     const smoke = applyOverrides(await options.smoke(files), overrides);
@@ -153,4 +159,56 @@ export async function smokeTest(files: ModelFiles, options: SmokeOptions): Promi
     }
     return [diagnostic('MLF801', serving, undefined, `predict on \`${serving}\` failed: ${error instanceof Error ? error.message : String(error)}`)];
   }
+}
+
+export interface OnlineOptions {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  mlfHome?: string;
+  /** Per resolution; default 2 minutes. */
+  timeoutMs?: number;
+}
+
+/** How many refused requirements one model reports before it stops asking (each is one more resolution). */
+const MAX_REFUSALS = 10;
+
+/**
+ * `--online`: resolves the model's requirements with `uv pip compile` against the configured
+ * index (the index options in requirements.txt, UV_INDEX_URL, or pip's PIP_INDEX_URL), for the
+ * model's Python version, installing nothing. A requirement that the index does not have, or
+ * none of whose versions match, is MLF901 at its line, and the rest is resolved again without
+ * it, so that one run reports every such line; a conflict is reported once. When the check
+ * cannot run (no uv, the index unreachable) the model gets MLF902, never a silent pass.
+ */
+export async function onlineCheck(files: ModelFiles, model: string, options: OnlineOptions): Promise<Diagnostic[]> {
+  const [{ resolverInput, resolverText, readRefusal, unresolvableDiagnostic, onlineFailedDiagnostic }, { findUv, uvIndexEnvironment }, { resolveMlfHome }, { isToolError, runTool }] =
+    await Promise.all([import('../validate/online.js'), import('../env/index-probe.js'), import('../env/home.js'), import('../env/exec.js')]);
+  const input = resolverInput(files);
+  if (!input) return [];
+  const mlfHome = resolveMlfHome({ mlfHome: options.mlfHome, env: options.env, cwd: options.cwd });
+  const uv = findUv(options.env, mlfHome);
+  if (!uv) return [onlineFailedDiagnostic('uv was not found on PATH (nor bootstrapped under MLF_HOME); install it (`pip install uv`)')];
+  const args = ['pip', 'compile', '--quiet', '--no-header', '--no-annotate', '--color', 'never'];
+  if (input.pythonVersion) args.push('--python-version', input.pythonVersion);
+  for (const file of input.constraintFiles) args.push('--constraint', file);
+  args.push('-');
+  const found: Diagnostic[] = [];
+  const skip = new Set<(typeof input.lines)[number]>();
+  for (let attempt = 0; attempt < MAX_REFUSALS; attempt += 1) {
+    try {
+      await runTool('uv', uv, args, { cwd: files.dir, env: uvIndexEnvironment(options.env), input: resolverText(input, skip), timeoutMs: options.timeoutMs ?? 120_000 });
+      return found;
+    } catch (error) {
+      if (!isToolError(error)) throw error;
+      const refusal = error.timedOut || error.notFound ? undefined : readRefusal(error.output, input);
+      if (!refusal) {
+        const reason = error.timedOut ? 'uv timed out' : error.stderrTail.trim().split('\n').slice(-3).join(' ').trim() || `uv exited with code ${error.exitCode}`;
+        return [...found, onlineFailedDiagnostic(reason)];
+      }
+      found.push(unresolvableDiagnostic(refusal, model));
+      if (refusal.kind === 'conflict' || !refusal.located || skip.has(refusal.located)) return found;
+      skip.add(refusal.located);
+    }
+  }
+  return found;
 }

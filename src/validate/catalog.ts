@@ -13,7 +13,8 @@ export type RuleGroup =
   | 'dependencies'
   | 'signature'
   | 'mlflow-pin'
-  | 'smoke';
+  | 'smoke'
+  | 'online';
 
 export interface RuleInfo {
   code: string;
@@ -97,6 +98,10 @@ const RULES: RuleInfo[] = [
   { code: 'MLF801', name: 'smoke-predict-failed', group: 'smoke', severity: 'error', summary: '`--smoke`: loading the model or predicting on its input example failed (the worker\'s message is shown)', fix: 'fix the cause named in the message, then run again' },
   { code: 'MLF802', name: 'smoke-env-failed', group: 'smoke', severity: 'error', summary: '`--smoke`: the environment could not be built (the installer\'s message is shown)', fix: 'fix the requirement the installer names' },
   { code: 'MLF803', name: 'smoke-skipped', group: 'smoke', severity: 'warning', summary: '`--smoke`: the model has no input example to predict on', fix: 'save the model with `input_example=`' },
+
+  // online
+  { code: 'MLF901', name: 'requirement-unresolvable', group: 'online', severity: 'error', summary: '`--online`: the configured index cannot satisfy a requirement (no such distribution, no such version, or a conflict), so the environment cannot be built', fix: 'correct the name or version, or remove the line with `mlf models update-pip-requirements -m MODEL remove NAME`' },
+  { code: 'MLF902', name: 'online-check-failed', group: 'online', severity: 'warning', summary: '`--online`: the requirements could not be checked (no uv, the index unreachable, a timeout)', fix: 'make uv and the index reachable, then run again' },
 ];
 
 export const RULE_CATALOG: readonly RuleInfo[] = RULES;

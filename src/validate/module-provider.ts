@@ -1,5 +1,5 @@
 import { canonicalizeName } from '../deps/pep508.js';
-import { DISTRIBUTIONS_BY_IMPORT_NAME, PYTHON2_STDLIB_NAMES, topLevelModule, usualDistribution } from '../deps/module-names.js';
+import { DISTRIBUTIONS_BY_IMPORT_NAME, PYTHON2_STDLIB_NAMES, tableDistributions, topLevelModule } from '../deps/module-names.js';
 import { DISTRIBUTION_MODULES, DISTRIBUTION_REQUIRES, STDLIB_MODULES } from './known-distributions.js';
 
 /**
@@ -56,12 +56,23 @@ export function providingDistribution(module: string, installed: ReadonlySet<str
   return distributionsForModule(module).find((dist) => installed.has(dist));
 }
 
-/** The distribution to suggest for a module nobody provides: the well-known one, else its own name. */
-export function suggestedDistribution(module: string): string {
+/**
+ * The distributions known to install a top-level module, usual first: the import-name table,
+ * the well-known same-name list, then the environment the table was generated from. Empty for a
+ * name in no table: such a module may well be local code that was not saved with the model, and
+ * suggesting a distribution of its name would invite a dependency confusion attack.
+ */
+export function knownDistributionsFor(module: string): string[] {
   const top = topLevelModule(module);
-  const known = usualDistribution(top);
-  if (known) return known;
-  const own = canonicalizeName(top);
-  if (DISTRIBUTION_MODULES[own]?.includes(top)) return own;
-  return [...(MODULE_TO_DISTRIBUTIONS.get(top) ?? [])].sort()[0] ?? own;
+  const generated = Object.entries(DISTRIBUTION_MODULES)
+    .filter(([, modules]) => modules.includes(top))
+    .map(([dist]) => dist);
+  // The distribution of the module's own name first among the generated ones (`mlflow` before `mlflow-skinny`).
+  generated.sort((a, b) => Number(b === canonicalizeName(top)) - Number(a === canonicalizeName(top)) || a.localeCompare(b));
+  return [...new Set([...tableDistributions(top), ...generated].map(canonicalizeName))];
+}
+
+/** The distribution to suggest for a module nobody provides: a known one, or undefined when no table knows the name. */
+export function suggestedDistribution(module: string): string | undefined {
+  return knownDistributionsFor(module)[0];
 }

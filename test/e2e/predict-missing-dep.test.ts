@@ -38,7 +38,7 @@ if (unavailable) {
       const lines = all.slice(all.findIndex((l) => l.startsWith('error:')));
       expect(all.slice(0, all.length - lines.length).every((l) => /^(creating|installing|built) /.test(l))).toBe(true);
       expect(lines[0]).toBe(
-        "error: the model could not be loaded: ModuleNotFoundError: No module named 'tabulate'; `tabulate` is most likely provided by the distribution `tabulate` (a guess from the module name), which is not installed in the model's environment",
+        "error: the model could not be loaded: ModuleNotFoundError: No module named 'tabulate'; `tabulate` is provided by the distribution `tabulate`, which is not installed in the model's environment",
       );
       // The hint pins the version an install would pick today (asked of uv's resolver).
       const pinned = /--pip-requirements-override (tabulate==\S+)$/.exec(lines[2] ?? '')?.[1];

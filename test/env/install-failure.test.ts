@@ -59,9 +59,48 @@ describe('installFailure', () => {
       "installing the model's requirements failed: `uv` exited with code 1; the requirement that failed: `six==99` (from `requirements.txt:2`)",
     );
     expect(error.hint).toBe(
-      'replace it for this run with `--pip-requirements-override PKG==VERSION`, then fix the model with `mlf models update-pip-requirements -m /m add PKG==VERSION`',
+      'pick a version the index has: try it for this run with `--pip-requirements-override six==VERSION`, then fix line requirements.txt:2 with `mlf models update-pip-requirements -m /m add six==VERSION` (or drop it: `mlf models update-pip-requirements -m /m remove six`)',
     );
+    // The error points at the line: rendered as `/m/requirements.txt:2: installing ...`.
+    expect(error.where).toBe('/m/requirements.txt:2');
     expect(error.detail).toBe(toolError.stderrTail);
     expect(error.data).toMatchObject({ failedRequirement: 'six==99', origin: 'requirements.txt:2', step: 'requirements', exitCode: 1 });
+  });
+
+  it('a name the index does not have: no override (it cannot remove a line), the line and `remove`, and the name it was likely meant to be', () => {
+    const misspelled: ResolvedLine[] = [
+      { text: 'mlflow==3.17.2', line: 1, file: 'requirements.txt', origin: 'requirements.txt:1' },
+      { text: 'scikit_lern==1.9.1', line: 3, file: 'requirements.txt', origin: 'requirements.txt:3' },
+    ];
+    // uv 0.13.9's words, captured on this machine.
+    const toolError = new ToolError({
+      tool: 'uv',
+      argv: ['/usr/bin/uv', 'pip', 'install', '-r', '/c/requirements.txt'],
+      exitCode: 1,
+      stdout: '',
+      stderr:
+        'error: No solution found when resolving dependencies\n  cause: Because scikit-lern was not found in the package registry and you require scikit-lern==1.9.1, we can conclude that your requirements are unsatisfiable.\n',
+    });
+    const error = installFailure(toolError, { manager: 'uv', envDir: '/c/uv-1', modelDir: '/models/my model', step: 'requirements', lines: misspelled });
+    expect(error.message).toBe(
+      "installing the model's requirements failed: `uv` exited with code 1; the requirement that failed: `scikit_lern==1.9.1` (from `requirements.txt:3`)",
+    );
+    expect(error.hint).toBe(
+      "the index has no distribution called `scikit-lern` (did you mean `scikit-learn`?): correct or remove line requirements.txt:3 (`mlf models update-pip-requirements -m '/models/my model' remove scikit-lern`, then `add` the right name with its version)",
+    );
+    expect(error.where).toBe('/models/my model/requirements.txt:3');
+  });
+
+  it('pip\'s "(from versions: none)" is a name the index does not have', () => {
+    const toolError = new ToolError({
+      tool: 'pip',
+      argv: ['/e/bin/python', '-m', 'pip', 'install'],
+      exitCode: 1,
+      stdout: '',
+      stderr: 'ERROR: Could not find a version that satisfies the requirement zzz-not-a-pkg==1 (from versions: none)\nERROR: No matching distribution found for zzz-not-a-pkg==1\n',
+    });
+    const error = installFailure(toolError, { manager: 'virtualenv', envDir: '/c/v', modelDir: '/m', step: 'requirements', lines: [] });
+    expect(error.hint).toBe('the index has no distribution called `zzz-not-a-pkg`: correct or remove the requirement (`mlf models update-pip-requirements -m /m remove zzz-not-a-pkg`, then `add` the right name with its version)');
+    expect(error.where).toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ interface ValidateFlags {
   strict?: boolean;
   fix?: boolean;
   smoke?: boolean;
+  online?: boolean;
   envManager?: string;
   rule: string[];
   concurrency?: string;
@@ -18,7 +19,7 @@ interface ValidateFlags {
   quiet?: boolean;
 }
 
-/** `mlf models validate MODEL... [--format text|json|github|sarif] [--strict] [--fix] [--smoke] [--rule CODE=off|warn|error]...` */
+/** `mlf models validate MODEL... [--format text|json|github|sarif] [--strict] [--fix] [--online] [--smoke] [--rule CODE=off|warn|error]...` */
 export const registerValidate: RegisterCommand = ({ models }, ctx) => {
   const command = models
     .command('validate')
@@ -27,6 +28,7 @@ export const registerValidate: RegisterCommand = ({ models }, ctx) => {
     .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'json', 'github', 'sarif']).default('text'))
     .option('--strict', 'fail (exit 1) on warnings too')
     .option('--fix', 'fix what can be fixed (the conda `defaults` channel, conda.yaml\'s pip list), atomically, and print what changed')
+    .option('--online', "also resolve each model's requirements against the configured index with uv (no install)")
     .option('--smoke', 'also build the environment and predict on the saved input example')
     .option('--env-manager <MANAGER>', 'with --smoke: uv, virtualenv, conda or local')
     .option('--rule <CODE=SETTING>', 'turn a rule (code, name or group) off, or set its severity: off|warn|error|info (repeatable)', collect, [])
@@ -61,6 +63,7 @@ async function runValidate(ctx: CliContext, modelArgs: string[], flags: Validate
     strict,
   });
   const smoke = flags.smoke ? await smokeCheck(ctx, flags) : undefined;
+  const online = flags.online ? await onlineResolver(ctx) : undefined;
 
   const summary = new SummaryCollector(strict);
   await write(ctx, formatter.begin());
@@ -70,6 +73,7 @@ async function runValidate(ctx: CliContext, modelArgs: string[], flags: Validate
     overrides,
     fix: Boolean(flags.fix),
     ...(smoke ? { smoke } : {}),
+    ...(online ? { online } : {}),
     // Smoke tests build environments and start Python: one model at a time.
     concurrency: smoke ? 1 : concurrency,
   })) {
@@ -89,6 +93,11 @@ async function smokeCheck(ctx: CliContext, flags: ValidateFlags) {
   }
   return (files: Parameters<typeof smokeTest>[0]) =>
     smokeTest(files, { env: ctx.env, cwd: ctx.cwd, ...(flags.envManager !== undefined ? { envManager: flags.envManager } : {}) });
+}
+
+async function onlineResolver(ctx: CliContext) {
+  const { onlineCheck } = await import('../../ops/validate.js');
+  return (files: Parameters<typeof onlineCheck>[0], model: string) => onlineCheck(files, model, { env: ctx.env, cwd: ctx.cwd });
 }
 
 /** Writes to stdout, waiting for the stream to drain so that a long run keeps memory bounded. */

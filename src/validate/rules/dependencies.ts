@@ -168,7 +168,9 @@ function unprovided(context: DependencyContext, module: string, source: 'pickle'
       source === 'loader'
         ? `${what} neither in ${tick(`${codeDir}/`)} nor provided by any requirement: loading fails with ModuleNotFoundError: No module named '${top}'`
         : `${what}, but no requirement provides ${tick(top)}: loading fails with ModuleNotFoundError: No module named '${top}'`,
-    hint: `add the distribution that provides ${tick(top)} (e.g. ${tick(suggestion)}) to requirements.txt and conda.yaml, or put the module in ${tick(`${codeDir}/`)}`,
+    hint: suggestion
+      ? `add the distribution that provides ${tick(top)} (${tick(suggestion)}) to requirements.txt and conda.yaml, or put the module in ${tick(`${codeDir}/`)}`
+      : localCodeHint(top, codeDir),
   };
 }
 
@@ -208,3 +210,15 @@ function layoutProblem(context: DependencyContext, module: string, names: string
   return undefined;
 }
 
+/**
+ * The hint for a module no table knows a distribution for: most often the model's own code,
+ * which MLflow saves only when given as a code path. No distribution is named: one named after
+ * a local module is what a dependency confusion attack publishes.
+ */
+function localCodeHint(top: string, codeDir: string): string {
+  return (
+    `${tick(top)} looks like local code that is missing from ${tick(`${codeDir}/`)}: re-save the model with its file or package as a code path ` +
+    `(MLflow: ${tick(`code_paths=["${top}.py"]`)} or ${tick(`code_paths=["${top}"]`)}; mlf: ${tick(`mlf models package --code-path ${top}.py`)}); ` +
+    `if it is a published package, add the distribution that installs it to requirements.txt and conda.yaml`
+  );
+}
