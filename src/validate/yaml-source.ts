@@ -1,35 +1,39 @@
 import { isMlfError } from '../errors.js';
 import { PyFloat, PyTimestamp } from '../model/pyyaml.js';
-import { loadYaml, type YamlPath } from '../model/yaml-file.js';
+import { parseYaml, type YamlPath } from '../model/yaml-file.js';
 
 /**
  * A YAML file as the rules see it: the value PyYAML's `safe_load` would give (model/yaml-file.ts),
- * or the syntax error, and a way back from a path in the value to the line it was written on,
- * so that every diagnostic names a line. Never throws: a broken file is a diagnostic.
+ * or why mlf will not read it (a syntax error, something PyYAML refuses, a limit), and a way back
+ * from a path in the value to the line it was written on, so that every diagnostic names a line.
+ * Never throws: a broken file is a diagnostic.
  */
 export interface YamlSource {
   file: string;
+  /** The file's text (invalid UTF-8 shown as U+FFFD). */
   text: string;
-  /** Undefined when the text does not parse (see `error`); null for an empty file. */
+  /** Undefined when the file does not load (see `error`); null for an empty file. */
   value: unknown;
   error?: { message: string; line?: number; column?: number };
   /** 1-based line of the key at `path` (or of the item, for a sequence index). */
   lineOf(path: YamlPath): number | undefined;
 }
 
-export function parseYamlSource(text: string, file: string): YamlSource {
+/** `source`: the file's bytes (decoded strictly), or its text when it was decoded elsewhere. */
+export function parseYamlSource(source: string | Uint8Array, file: string): YamlSource {
+  const text = typeof source === 'string' ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString('utf8');
   try {
-    const loaded = loadYaml(text, file);
+    const loaded = parseYaml(source, file);
     return { file, text, value: loaded.value, lineOf: (path) => loaded.lineOf(path)?.line };
   } catch (error) {
     if (!isMlfError(error)) throw error;
-    // loadYaml says "Malformed YAML in `file`: ..."; the file is named by the diagnostic already.
-    const message = error.message.replace(/^Malformed YAML in `[^`]*`: /, '');
+    // The reader's message names the file, which the diagnostic names already: keep the reason.
+    const reason = error.data?.reason;
     return {
       file,
       text,
       value: undefined,
-      error: { message, line: error.location.line, column: error.location.column },
+      error: { message: typeof reason === 'string' ? reason : error.message, line: error.location.line, column: error.location.column },
       lineOf: () => undefined,
     };
   }
