@@ -1,0 +1,79 @@
+/**
+ * Keeping an error readable: a message that echoes the user's input (a 10 MB payload, a
+ * 30,000-character requirement line, a pandas frame) is cut to one line of a readable length,
+ * with a marker saying how much was left out; a caret block (the offending text with `^` under
+ * a column) is narrowed to a window around the caret. `--verbose` shows everything.
+ */
+
+/** Characters of a message (or hint) shown on the error line. */
+export const MESSAGE_LIMIT = 300;
+/** Characters of each line of a detail block. */
+export const DETAIL_LINE_LIMIT = 160;
+/** Lines of a detail block shown without --verbose (a caret block is two). */
+export const DETAIL_LINES_LIMIT = 6;
+
+/** The marker that replaces what was cut. */
+export function cutMarker(count: number, unit: 'characters' | 'lines'): string {
+  return `… (${count} more ${count === 1 ? unit.slice(0, -1) : unit}; --verbose shows all)`;
+}
+
+/**
+ * The first line of `text`, at most `limit` characters; whatever is left out (the rest of the
+ * line and every further line) is counted in the marker. Control characters other than tab are
+ * shown as `\xNN` escapes, so that a message never moves the cursor or clears the terminal.
+ */
+export function cutToOneLine(text: string, limit = MESSAGE_LIMIT): string {
+  const trimmed = text.replace(/\s+$/, '');
+  const newline = trimmed.search(/\r\n|[\n\r\u0085\u2028\u2029]/);
+  const firstLine = newline < 0 ? trimmed : trimmed.slice(0, newline).replace(/\s+$/, '');
+  let shown = firstLine;
+  if ([...shown].length > limit) shown = sliceCodePoints(shown, limit);
+  const omitted = [...trimmed].length - [...shown].length;
+  const visible = escapeControls(shown);
+  return omitted > 0 ? `${visible} ${cutMarker(omitted, 'characters')}` : visible;
+}
+
+/**
+ * A detail block as shown without --verbose: a caret block is kept, narrowed around its caret;
+ * another short block is kept with long lines cut; a longer one is left out with a marker.
+ */
+export function cutDetail(detail: string): string {
+  const lines = detail.replace(/\s+$/, '').split(/\r?\n/);
+  const caretAt = lines.findIndex((line, i) => i > 0 && /^\s*[~^]*\^[~^]*\s*$/.test(line));
+  if (caretAt > 0) {
+    const block = narrowCaretBlock(lines[caretAt - 1]!, lines[caretAt]!);
+    const rest = lines.length - 2;
+    return rest > 0 ? [...block, cutMarker(rest, 'lines')].join('\n') : block.join('\n');
+  }
+  if (lines.length > DETAIL_LINES_LIMIT) return cutMarker(lines.length, 'lines');
+  return lines.map((line) => cutToOneLine(line, DETAIL_LINE_LIMIT)).join('\n');
+}
+
+/**
+ * The text line of a caret block cut to a window around the caret, and the mark line (`^`,
+ * `~~~^`) cut to match, so that it still points at the same character.
+ */
+export function narrowCaretBlock(text: string, markLine: string, width = DETAIL_LINE_LIMIT): [string, string] {
+  const anchor = markLine.indexOf('^');
+  const markStart = markLine.search(/\S/);
+  const markEnd = markLine.replace(/\s+$/, '').length;
+  // Keep about a third of the window before the caret, so the reader sees what led to it.
+  const start = text.length <= width ? 0 : Math.max(0, Math.min(anchor - Math.floor(width / 3), text.length - width));
+  const end = Math.min(text.length, start + width);
+  const before = start > 0 ? '…' : '';
+  const after = end < text.length ? '…' : '';
+  const from = Math.max(markStart, start);
+  const to = Math.min(markEnd, Math.max(end, anchor + 1));
+  const pad = before.length + escapeControls(text.slice(start, from)).length;
+  return [`${before}${escapeControls(text.slice(start, end))}${after}`, `${' '.repeat(pad)}${markLine.slice(from, to)}`];
+}
+
+function sliceCodePoints(text: string, count: number): string {
+  return [...text].slice(0, count).join('');
+}
+
+/** C0 controls (but tab), DEL and C1 controls as `\xNN`. */
+export function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
