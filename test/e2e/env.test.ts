@@ -257,8 +257,9 @@ describe('mlf envs prune', () => {
 
     const pruned = await mlf(['envs', 'prune', '--older-than', '7d'], home);
     expect(pruned.exitCode).toBe(0);
-    expect(pruned.stdout).toMatch(new RegExp(`^removed ${old.envDir} \\(complete, [\\d.]+ (KiB|MiB)\\)$`));
-    expect(pruned.stderr).toMatch(/^removed 1 environment, freed [\d.]+ (KiB|MiB)$/);
+    const size = String.raw`[\d.]+ (B|KiB|MiB)`;
+    expect(pruned.stdout).toMatch(new RegExp(`^removed ${old.envDir} \\(complete, ${size} on disk \\(${size} not shared with other files\\)\\)$`));
+    expect(pruned.stderr).toMatch(new RegExp(`^removed 1 environment: ${size} on disk, ${size} freed( \\(${size} is still linked from uv's cache or another environment\\))?$`));
     expect(existsSync(String(old.envDir))).toBe(false);
     expect(existsSync(String(fresh.envDir))).toBe(true);
 
