@@ -18,19 +18,24 @@ export function cutMarker(count: number, unit: 'characters' | 'lines'): string {
 }
 
 /**
- * The first line of `text`, at most `limit` characters; whatever is left out (the rest of the
- * line and every further line) is counted in the marker. Control characters other than tab are
- * shown as `\xNN` escapes, so that a message never moves the cursor or clears the terminal.
+ * `text` as one line of at most about `limit` characters. Line breaks become spaces (a message
+ * never prints a multi-line dump). A longer text keeps its start and its end, where Python and
+ * pandas put the actual error (`... Error: Model is missing inputs ['n'].`), and the marker in
+ * between counts what was left out. Control characters other than tab are shown as `\xNN`
+ * escapes, so that a message never moves the cursor or clears the terminal.
  */
 export function cutToOneLine(text: string, limit = MESSAGE_LIMIT): string {
-  const trimmed = text.replace(/\s+$/, '');
-  const newline = trimmed.search(/\r\n|[\n\r\u0085\u2028\u2029]/);
-  const firstLine = newline < 0 ? trimmed : trimmed.slice(0, newline).replace(/\s+$/, '');
-  let shown = firstLine;
-  if ([...shown].length > limit) shown = sliceCodePoints(shown, limit);
-  const omitted = [...trimmed].length - [...shown].length;
-  const visible = escapeControls(shown);
-  return omitted > 0 ? `${visible} ${cutMarker(omitted, 'characters')}` : visible;
+  const flat = text
+    .split(/\r\n|[\n\r\u0085\u2028\u2029]/)
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+  const chars = [...flat];
+  if (chars.length <= limit) return escapeControls(flat);
+  const head = Math.ceil(limit / 2);
+  const tail = limit - head;
+  const omitted = chars.length - head - tail;
+  return `${escapeControls(chars.slice(0, head).join('').trimEnd())} ${cutMarker(omitted, 'characters')} ${escapeControls(chars.slice(-tail).join('').trimStart())}`;
 }
 
 /**

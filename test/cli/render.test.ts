@@ -15,15 +15,23 @@ describe('cutting a message to one readable line', () => {
     expect(cutToOneLine('no such file `x.json`')).toBe('no such file `x.json`');
   });
 
-  it('cuts a long one with a marker that counts what was left out', () => {
-    const text = `bad payload: ${'x'.repeat(10_000)}`;
+  it('cuts a long one in the middle, keeping its start and its end, with a marker that counts what was left out', () => {
+    const text = `bad payload: ${'x'.repeat(10_000)} Error: the cause`;
     const cut = cutToOneLine(text);
-    expect(cut).toBe(`${text.slice(0, MESSAGE_LIMIT)} … (${text.length - MESSAGE_LIMIT} more characters; --verbose shows all)`);
+    const half = MESSAGE_LIMIT / 2;
+    expect(cut).toBe(`${text.slice(0, half)} … (${text.length - MESSAGE_LIMIT} more characters; --verbose shows all) ${text.slice(-half)}`);
+    expect(cut.endsWith('Error: the cause')).toBe(true);
   });
 
-  it('keeps the first line only, counting the other lines in the marker', () => {
-    const dump = '   a  b\n0  1  2\n1  3  4';
-    expect(cutToOneLine(`Failed to enforce schema:\n${dump}`)).toBe(`Failed to enforce schema: … (${dump.length + 1} more characters; --verbose shows all)`);
+  it('puts a multi-line message on one line', () => {
+    expect(cutToOneLine('Failed to enforce schema:\n   a  b\n0  1  2\n')).toBe('Failed to enforce schema: a  b 0  1  2');
+  });
+
+  it('keeps the cause at the end of a long multi-line dump', () => {
+    const frame = Array.from({ length: 500 }, (_, i) => `${i}  ${i * 2}.0  ${i * 3}.0`).join('\n');
+    const cut = cutToOneLine(`Failed to enforce schema of data '${frame}' with schema '['x': double]'. Error: Model is missing inputs ['n'].`);
+    expect(cut).not.toContain('\n');
+    expect(cut).toMatch(/^Failed to enforce schema of data '0  0\.0  0\.0 1 .* … \(\d+ more characters; --verbose shows all\) .*Error: Model is missing inputs \['n'\]\.$/);
   });
 
   it('shows control characters as escapes, never raw', () => {
@@ -66,7 +74,7 @@ describe('renderError', () => {
     expect(stdout).toBe('');
     const lines = stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^error: input\.json: invalid JSON: \{"a":1\}.* … \(\d+ more characters; --verbose shows all\); fix it$/);
+    expect(lines[0]).toMatch(/^error: input\.json: invalid JSON: \{"a":1\}.* … \(\d+ more characters; --verbose shows all\) .*\{"a":1\}; fix it$/);
     expect(lines[0]!.length).toBeLessThan(500);
     expect(lines[1]).toBe('  … (50 more lines; --verbose shows all)');
   });
@@ -80,7 +88,7 @@ describe('renderError', () => {
   it('cuts the message of a model error that holds a multi-line dump', () => {
     const { stderr, code } = render(modelError('PREDICT_FAILED', 'the model failed: ValueError: bad frame\n   a  b\n0  1  2'));
     expect(code).toBe(1);
-    expect(stderr).toBe('error: the model failed: ValueError: bad frame … (16 more characters; --verbose shows all)\n');
+    expect(stderr).toBe('error: the model failed: ValueError: bad frame a  b 0  1  2\n');
   });
 
   it('cuts the --json object the same way unless --verbose', () => {
@@ -93,8 +101,8 @@ describe('renderError', () => {
   });
 
   it('renders an internal error as one line too', () => {
-    const { stderr, code } = render(new Error('boom\n  at somewhere'));
+    const { stderr, code } = render(new Error(`boom: ${'y'.repeat(1000)}\n  at somewhere`));
     expect(code).toBe(1);
-    expect(stderr).toBe('error: internal error: boom … (15 more characters; --verbose shows all) (run again with --verbose for the trace, and please report it)\n');
+    expect(stderr).toMatch(/^error: internal error: boom: y+ … \(\d+ more characters; --verbose shows all\) y+ at somewhere \(run again with --verbose for the trace, and please report it\)\n$/);
   });
 });
