@@ -5,8 +5,13 @@
  * a column) is narrowed to a window around the caret. `--verbose` shows everything.
  */
 
-/** Characters of a message (or hint) shown on the error line. */
-export const MESSAGE_LIMIT = 300;
+/**
+ * Characters of a message (or hint) shown on the error line: MLflow's own longest messages
+ * (the scoring protocol's, ~800) are cut too, but keep their point within the first 300.
+ */
+export const MESSAGE_LIMIT = 500;
+/** Of those, the characters kept from the start; the rest come from the end. */
+export const MESSAGE_HEAD = 300;
 /** Characters of each line of a detail block. */
 export const DETAIL_LINE_LIMIT = 160;
 /** Lines of a detail block shown without --verbose (a caret block is two). */
@@ -24,7 +29,7 @@ export function cutMarker(count: number, unit: 'characters' | 'lines'): string {
  * between counts what was left out. Control characters other than tab are shown as `\xNN`
  * escapes, so that a message never moves the cursor or clears the terminal.
  */
-export function cutToOneLine(text: string, limit = MESSAGE_LIMIT): string {
+export function cutToOneLine(text: string, limit = MESSAGE_LIMIT, headLength = Math.min(MESSAGE_HEAD, Math.ceil(limit * 0.6))): string {
   const flat = text
     .split(/\r\n|[\n\r\u0085\u2028\u2029]/)
     .map((line) => line.trim())
@@ -32,7 +37,7 @@ export function cutToOneLine(text: string, limit = MESSAGE_LIMIT): string {
     .join(' ');
   const chars = [...flat];
   if (chars.length <= limit) return escapeControls(flat);
-  const head = Math.ceil(limit / 2);
+  const head = headLength;
   const tail = limit - head;
   const omitted = chars.length - head - tail;
   return `${escapeControls(chars.slice(0, head).join('').trimEnd())} ${cutMarker(omitted, 'characters')} ${escapeControls(chars.slice(-tail).join('').trimStart())}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cutDetail, cutToOneLine, MESSAGE_LIMIT, narrowCaretBlock } from '../../src/cli/cut.js';
+import { cutDetail, cutToOneLine, MESSAGE_HEAD, MESSAGE_LIMIT, narrowCaretBlock } from '../../src/cli/cut.js';
 import { renderError } from '../../src/cli/render.js';
 import { inputError, modelError } from '../../src/errors.js';
 import { captureContext } from './capture.js';
@@ -18,8 +18,9 @@ describe('cutting a message to one readable line', () => {
   it('cuts a long one in the middle, keeping its start and its end, with a marker that counts what was left out', () => {
     const text = `bad payload: ${'x'.repeat(10_000)} Error: the cause`;
     const cut = cutToOneLine(text);
-    const half = MESSAGE_LIMIT / 2;
-    expect(cut).toBe(`${text.slice(0, half)} … (${text.length - MESSAGE_LIMIT} more characters; --verbose shows all) ${text.slice(-half)}`);
+    expect(cut).toBe(
+      `${text.slice(0, MESSAGE_HEAD)} … (${text.length - MESSAGE_LIMIT} more characters; --verbose shows all) ${text.slice(-(MESSAGE_LIMIT - MESSAGE_HEAD))}`,
+    );
     expect(cut.endsWith('Error: the cause')).toBe(true);
   });
 
@@ -75,7 +76,7 @@ describe('renderError', () => {
     const lines = stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^error: input\.json: invalid JSON: \{"a":1\}.* … \(\d+ more characters; --verbose shows all\) .*\{"a":1\}; fix it$/);
-    expect(lines[0]!.length).toBeLessThan(500);
+    expect(lines[0]!.length).toBeLessThan(600);
     expect(lines[1]).toBe('  … (50 more lines; --verbose shows all)');
   });
 
@@ -94,7 +95,7 @@ describe('renderError', () => {
   it('cuts the --json object the same way unless --verbose', () => {
     const parsed = JSON.parse(render(huge, { json: true }).stdout) as { ok: boolean; error: { message: string; detail: string } };
     expect(parsed.ok).toBe(false);
-    expect(parsed.error.message.length).toBeLessThan(400);
+    expect(parsed.error.message.length).toBeLessThan(600);
     expect(parsed.error.detail).toBe('… (50 more lines; --verbose shows all)');
     const full = JSON.parse(render(huge, { json: true, verbose: true }).stdout) as { error: { message: string } };
     expect(full.error.message).toBe(huge.message);
