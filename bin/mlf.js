@@ -4,14 +4,30 @@
 // Before anything else loads: start the model worker of the last identical `mlf models predict`,
 // so that Python's start overlaps Node's (src/runtime/early-worker.ts). Other commands do not load
 // that code at all (~15 ms of, say, a ~0.2 s `mlf models validate`).
-const early = process.argv[2] === 'models' && process.argv[3] === 'predict' ? await import('../dist/bundle/early.mjs') : undefined;
-early?.startEarly(process.argv);
-const { main } = await import('../dist/bundle/main.mjs');
+try {
+  const early = process.argv[2] === 'models' && process.argv[3] === 'predict' ? await import('../dist/bundle/early.mjs') : undefined;
+  // The early start is only a head start: a failure here leaves predict to start its own worker.
+  try {
+    early?.startEarly(process.argv);
+  } catch {}
+  const { main, installInterruptHandler } = await import('../dist/bundle/main.mjs');
 
-// Stack traces (shown with --verbose) should name src/ files, not bundle chunks.
-if (process.argv.includes('--verbose') || process.argv.includes('-v')) process.setSourceMapsEnabled(true);
+  // Stack traces (shown with --verbose) should name src/ files, not bundle chunks.
+  if (process.argv.includes('--verbose') || process.argv.includes('-v')) process.setSourceMapsEnabled(true);
+  installInterruptHandler();
 
-main(process.argv).then((code) => {
+  const code = await main(process.argv);
   early?.discardEarlyWorker();
   process.exitCode = code;
-});
+} catch (error) {
+  // Only a broken installation gets here (main() renders every error itself); --json still
+  // gets its one object.
+  const message = error instanceof Error ? error.message : String(error);
+  if (process.argv.includes('--json')) {
+    process.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'INTERNAL_ERROR', category: 'internal', message, exitCode: 1 } }, null, 2)}\n`);
+  } else {
+    process.stderr.write(`error: internal error: ${message} (run again with --verbose for the trace, and please report it)\n`);
+  }
+  if (process.argv.includes('--verbose') || process.argv.includes('-v')) process.stderr.write(`${error instanceof Error ? error.stack : ''}\n`);
+  process.exitCode = 1;
+}

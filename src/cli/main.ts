@@ -1,21 +1,28 @@
+import { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { defaultContext, type CliContext } from './context.js';
 import { renderError } from './render.js';
+import { commanderUsageError } from './usage-errors.js';
 import { commandModules } from './commands/index.js';
 import { MLF_VERSION } from '../version.js';
 
+export { installInterruptHandler } from './interrupt.js';
+
 /**
  * Builds the command tree. Each command lives in its own file under `commands/` and only
- * parses, calls one core function and renders (style.md, practice 2).
+ * parses, calls one core function and renders (style.md, practice 2). commander's own error
+ * text is handed to `onParseError` instead of being printed, so that main() renders it as one
+ * usage error like any other.
  */
-export function buildProgram(ctx: CliContext): Command {
+export function buildProgram(ctx: CliContext, onParseError: (message: string) => void = (m) => ctx.stderr.write(m)): Command {
   const program = new Command('mlf')
     .description('A toolchain for MLflow-format model directories.')
     .version(MLF_VERSION, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => ctx.stdout.write(s),
       writeErr: (s) => ctx.stderr.write(s),
+      outputError: (s) => onParseError(s),
     })
     .exitOverride();
 
@@ -25,19 +32,57 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
-/** Runs the CLI and returns the exit code; never calls process.exit (tests call it in-process). */
+/** The arguments after node and the script, up to `--`. */
+function flagsOf(argv: string[]): string[] {
+  const args = argv.slice(2);
+  const end = args.indexOf('--');
+  return end < 0 ? args : args.slice(0, end);
+}
+
+/**
+ * Runs the CLI and returns the exit code; never calls process.exit (tests call it in-process).
+ *
+ * With `--json`, stdout is exactly one JSON object whatever happens: what a command writes is
+ * held back until it returns, and on any error (one of commander's, one thrown before the
+ * command ran, an internal one) it is dropped and the error object is written instead.
+ */
 export async function main(argv: string[], ctx: CliContext = defaultContext()): Promise<number> {
-  const program = buildProgram(ctx);
+  const flags = flagsOf(argv);
+  const json = flags.includes('--json');
+  const verbose = flags.includes('--verbose') || flags.includes('-v');
+  const held: Buffer[] = [];
+  const runCtx: CliContext = json ? { ...ctx, stdout: holdingStream(held) } : ctx;
+  let parseMessage = '';
+  let program: Command | undefined;
   try {
+    program = buildProgram(runCtx, (message) => {
+      parseMessage += message;
+    });
     await program.parseAsync(argv);
-    return ctx.exitCode;
+    for (const chunk of held) ctx.stdout.write(chunk);
+    return runCtx.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help and --version end through here with code 0; every parse error is bad usage.
-      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-      return 2;
+      // --help and --version end through here with code 0.
+      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') {
+        for (const chunk of held) ctx.stdout.write(chunk);
+        return 0;
+      }
+      // `mlf models` alone: commander printed the help; that is bad usage, and said.
+      if (error.code === 'commander.help' && !json) return 2;
+      const usage = commanderUsageError(error, parseMessage, program!, argv.slice(2));
+      return renderError(ctx, usage, { verbose, json });
     }
-    const verbose = argv.includes('--verbose') || argv.includes('-v');
-    return renderError(ctx, error, { verbose, json: argv.includes('--json') });
+    return renderError(ctx, error, { verbose, json });
   }
+}
+
+/** A stdout stand-in that keeps what is written. */
+function holdingStream(chunks: Buffer[]): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      callback();
+    },
+  });
 }

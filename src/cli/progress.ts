@@ -1,5 +1,6 @@
 import type { ProgressEvent } from '../env/index.js';
 import type { CliContext } from './context.js';
+import { buildEnded, trackBuild } from './interrupt.js';
 import { dim, green, yellow } from './render.js';
 
 /**
@@ -23,8 +24,23 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 const REDRAW_MS = 100;
 
 export function createProgressRenderer(ctx: CliContext, options: ProgressRenderOptions): ProgressRenderer {
-  if (options.json || options.quiet) return { onProgress: () => undefined, stop: () => undefined };
-  return ctx.stderrIsTTY ? spinnerRenderer(ctx, options) : plainRenderer(ctx, options);
+  const drawn: ProgressRenderer =
+    options.json || options.quiet
+      ? { onProgress: () => undefined, stop: () => undefined }
+      : ctx.stderrIsTTY
+        ? spinnerRenderer(ctx, options)
+        : plainRenderer(ctx, options);
+  // Also followed when nothing is drawn: an interrupt names the environment being built.
+  return {
+    onProgress: (event) => {
+      trackBuild(event);
+      drawn.onProgress(event);
+    },
+    stop: () => {
+      buildEnded();
+      drawn.stop();
+    },
+  };
 }
 
 /** The sentence for a phase event, or undefined for events that are not phases. */

@@ -1,5 +1,6 @@
 import { MlfError, isMlfError } from '../errors.js';
 import type { CliContext } from './context.js';
+import { cutDetail, cutToOneLine } from './cut.js';
 
 /** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function useColor(ctx: CliContext): boolean {
@@ -27,44 +28,76 @@ export function warn(ctx: CliContext, message: string): void {
 
 /** The single object `--json` prints on stdout. */
 export function printJson(ctx: CliContext, value: unknown): void {
-  ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  ctx.stdout.write(`${stringifyJson(value)}\n`);
+}
+
+/** JSON.stringify that never throws (a BigInt or a cycle in an error's data becomes a string). */
+function stringifyJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, null, 2);
+  } catch {
+    const seen = new WeakSet<object>();
+    return JSON.stringify(
+      value,
+      (_key, v: unknown) => {
+        if (typeof v === 'bigint') return v.toString();
+        if (v !== null && typeof v === 'object') {
+          if (seen.has(v)) return '[circular]';
+          seen.add(v);
+        }
+        return v;
+      },
+      2,
+    );
+  }
 }
 
 /**
- * One error, rendered as one line: `error: <where>: <message>; <hint>`. A detail block (the
- * offending text with a caret under it) follows on its own lines; the stack only with --verbose.
+ * One error, rendered as one line: `error: <where>: <message>; <hint>`, cut to a readable
+ * length (cut.ts). A short detail block (the offending text with a caret under it) follows on
+ * its own lines; a long one, the full message and the stack only with --verbose. With --json
+ * the error is the one object on stdout, cut the same way unless --verbose.
  */
 export function renderError(ctx: CliContext, error: unknown, options: { verbose?: boolean; json?: boolean }): number {
   const mlfError = isMlfError(error) ? error : undefined;
-  if (options.json) {
-    const payload = mlfError
-      ? mlfError.toJSON()
-      : { code: 'INTERNAL_ERROR', category: 'internal', message: messageOf(error), exitCode: 1 };
-    printJson(ctx, { ok: false, error: payload });
+  const verbose = Boolean(options.verbose);
+  if (options.json) printJson(ctx, { ok: false, error: errorJson(error, verbose) });
+  if (!options.json || verbose) {
+    say(ctx, formatErrorLine(ctx, error, { verbose }));
+    if (mlfError?.detail) say(ctx, indent(verbose ? mlfError.detail : cutDetail(mlfError.detail)));
   }
-  if (!options.json || options.verbose) {
-    say(ctx, formatErrorLine(ctx, error));
-    if (mlfError?.detail) say(ctx, indent(mlfError.detail));
-  }
-  if (options.verbose && error instanceof Error) {
+  if (verbose && error instanceof Error) {
     say(ctx, dim(ctx, error.stack ?? String(error)));
     if (error.cause instanceof Error) say(ctx, dim(ctx, `Caused by: ${error.cause.stack ?? error.cause.message}`));
   }
   return mlfError ? mlfError.exitCode : 1;
 }
 
-export function formatErrorLine(ctx: CliContext, error: unknown): string {
+/** The `error` member of `--json`'s `{ok: false, error}`. */
+export function errorJson(error: unknown, verbose: boolean): Record<string, unknown> {
+  const payload: Record<string, unknown> = isMlfError(error)
+    ? error.toJSON()
+    : { code: 'INTERNAL_ERROR', category: 'internal', message: messageOf(error), exitCode: 1 };
+  if (verbose) return payload;
+  const cut: Record<string, unknown> = { ...payload, message: cutToOneLine(String(payload.message)) };
+  if (typeof payload.hint === 'string') cut.hint = cutToOneLine(payload.hint);
+  if (typeof payload.detail === 'string') cut.detail = cutDetail(payload.detail);
+  return cut;
+}
+
+export function formatErrorLine(ctx: CliContext, error: unknown, options: { verbose?: boolean } = {}): string {
+  const cut = (text: string) => (options.verbose ? text : cutToOneLine(text));
   if (!isMlfError(error)) {
-    return `${red(ctx, 'error')}: internal error: ${messageOf(error)} (run again with --verbose for the trace, and please report it)`;
+    return `${red(ctx, 'error')}: internal error: ${cut(messageOf(error))} (run again with --verbose for the trace, and please report it)`;
   }
-  return `${red(ctx, 'error')}: ${describe(error)}`;
+  return `${red(ctx, 'error')}: ${describe(error, cut)}`;
 }
 
 /** The plain text of an error line, without colour: also used in tests. */
-export function describe(error: MlfError): string {
+export function describe(error: MlfError, cut: (text: string) => string = (text) => text): string {
   const where = error.where;
-  let line = where ? `${where}: ${error.message}` : error.message;
-  if (error.hint) line += `; ${error.hint}`;
+  let line = where ? `${cut(where)}: ${cut(error.message)}` : cut(error.message);
+  if (error.hint) line += `; ${cut(error.hint)}`;
   return line;
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { InterpreterIdentity } from './python-discovery.js';
 import type { EnvManagerName } from './types.js';
 
 /**
@@ -8,8 +9,12 @@ import type { EnvManagerName } from './types.js';
  */
 export interface EnvKeyInputs {
   manager: EnvManagerName;
-  /** The resolved interpreter: its X.Y.Z and path (conda: the `python=` spec of conda.yaml). */
-  python: { version: string; path: string };
+  /**
+   * The resolved interpreter: its X.Y.Z and identity (conda: the `python=` spec of conda.yaml,
+   * no identity). Not its path: a venv's python, the base it was made from, and a second
+   * install of the same build give the same environment (python-discovery.ts).
+   */
+  python: { version: string; identity?: InterpreterIdentity };
   /** python_env.yaml's build_dependencies, as written. */
   buildDependencies: string[];
   /** Requirement lines with every -r expanded, normalised (see normalizeRequirementLine). */
@@ -29,14 +34,14 @@ export interface EnvKeyInputs {
 }
 
 /** Bump when the meaning of an entry changes without the bucket changing. */
-const KEY_SCHEMA = 1;
+const KEY_SCHEMA = 2;
 
 /** Hex sha256 of the canonical JSON of the inputs. Requirements and constraints are order-insensitive. */
 export function computeEnvKey(inputs: EnvKeyInputs): string {
   const normalized = {
     schema: KEY_SCHEMA,
     manager: inputs.manager,
-    python: inputs.python,
+    python: { version: inputs.python.version, identity: inputs.python.identity ?? null },
     buildDependencies: inputs.buildDependencies.map(normalizeRequirementLine),
     requirements: sortedUnique(inputs.requirements.map(normalizeRequirementLine)),
     constraints: sortedUnique(inputs.constraints.map(normalizeRequirementLine)),

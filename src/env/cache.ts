@@ -1,5 +1,6 @@
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { DiskUsage, type DiskUsageTotals } from './disk-usage.js';
 import { envBucketDir, resolveMlfHome } from './home.js';
 import { processesUsing } from './in-use.js';
 import { acquireEntryLock, isEntryLocked } from './lock.js';
@@ -20,7 +21,10 @@ export interface CachedEnvironment {
   status: EntryStatus;
   manager?: EnvManagerName;
   marker?: EnvMarker;
+  /** On disk: allocated blocks, a hard-linked file once (disk-usage.ts). */
   sizeBytes?: number;
+  /** The part of sizeBytes linked from nowhere outside this environment (uv's cache links the rest). */
+  unsharedBytes?: number;
 }
 
 export interface CacheLocation {
@@ -33,7 +37,7 @@ const ENTRY_NAME = /^(uv|virtualenv|conda)-[0-9a-f]{16}$/;
 
 export async function listEnvironments(
   options: CacheLocation & { withSize?: boolean },
-): Promise<{ bucket: string; environments: CachedEnvironment[] }> {
+): Promise<{ bucket: string; environments: CachedEnvironment[]; totals?: DiskUsageTotals }> {
   const bucket = envBucketDir(resolveMlfHome(options));
   let names: string[];
   try {
@@ -42,18 +46,30 @@ export async function listEnvironments(
     return { bucket, environments: [] };
   }
   const environments: CachedEnvironment[] = [];
+  // All entries together: a file two environments share is counted once in the total.
+  const all = new DiskUsage();
   for (const name of names.filter((n) => ENTRY_NAME.test(n)).sort()) {
     const envDir = path.join(bucket, name);
     const marker = await readMarker(envDir);
     const status: EntryStatus = marker ? 'complete' : (await isEntryLocked(envDir)) ? 'building' : 'incomplete';
     const entry: CachedEnvironment = { name, envDir, status, manager: name.split('-')[0] as EnvManagerName };
     if (marker) entry.marker = marker;
-    if (options.withSize) entry.sizeBytes = await directorySize(envDir);
+    if (options.withSize) all.merge(await measureEntry(entry));
     environments.push(entry);
   }
   // Most recently used first.
   environments.sort((a, b) => (b.marker?.lastUsed ?? '').localeCompare(a.marker?.lastUsed ?? ''));
-  return { bucket, environments };
+  return options.withSize ? { bucket, environments, totals: all.totals() } : { bucket, environments };
+}
+
+/** Sets the entry's sizes and returns its measurement, to be merged into a total. */
+async function measureEntry(entry: CachedEnvironment): Promise<DiskUsage> {
+  const usage = new DiskUsage();
+  await usage.add(entry.envDir);
+  const { onDiskBytes, unsharedBytes } = usage.totals();
+  entry.sizeBytes = onDiskBytes;
+  entry.unsharedBytes = unsharedBytes;
+  return usage;
 }
 
 export interface PruneOptions extends CacheLocation {
@@ -67,7 +83,12 @@ export interface PruneResult {
   removed: CachedEnvironment[];
   /** Entries left alone because another process holds their lock. */
   skipped: CachedEnvironment[];
-  freedBytes: number;
+  /**
+   * What was removed, measured just before each removal: its on-disk total, and the part
+   * linked from nowhere else, which is what the removal freed. Callers that remove more
+   * (ops/envs.ts: the bytecode mirrors) add it here before they remove it.
+   */
+  usage: DiskUsage;
 }
 
 /**
@@ -78,8 +99,8 @@ export interface PruneResult {
  */
 export async function pruneEnvironments(options: PruneOptions): Promise<PruneResult> {
   const now = (options.now ?? new Date()).getTime();
-  const { bucket, environments } = await listEnvironments({ ...options, withSize: true });
-  const result: PruneResult = { bucket, removed: [], skipped: [], freedBytes: 0 };
+  const { bucket, environments } = await listEnvironments(options);
+  const result: PruneResult = { bucket, removed: [], skipped: [], usage: new DiskUsage() };
   for (const entry of environments) {
     if (entry.status === 'complete' && options.olderThanMs !== undefined) {
       const lastUsed = Date.parse(entry.marker?.lastUsed ?? '');
@@ -101,9 +122,9 @@ export async function pruneEnvironments(options: PruneOptions): Promise<PruneRes
         result.skipped.push(entry);
         continue;
       }
+      result.usage.merge(await measureEntry(entry));
       await removeTree(entry.envDir);
       result.removed.push(entry);
-      result.freedBytes += entry.sizeBytes ?? 0;
     } finally {
       await release();
     }
@@ -126,31 +147,4 @@ async function removeScratch(bucket: string): Promise<void> {
     if (name.endsWith('.inputs') && (await isEntryLocked(path.join(bucket, name.slice(0, -'.inputs'.length))))) continue;
     await rm(path.join(bucket, name), { recursive: true, force: true }).catch(() => undefined);
   }
-}
-
-/** Bytes on disk under `dir` (symlinks counted as links, not followed). */
-export async function directorySize(dir: string): Promise<number> {
-  let total = 0;
-  const stack = [dir];
-  while (stack.length > 0) {
-    const current = stack.pop()!;
-    let entries;
-    try {
-      entries = await readdir(current, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      const full = path.join(current, entry.name);
-      if (entry.isDirectory()) stack.push(full);
-      else {
-        try {
-          total += (await lstat(full)).size;
-        } catch {
-          // removed meanwhile
-        }
-      }
-    }
-  }
-  return total;
 }

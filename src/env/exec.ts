@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { definedVariables } from '../config/env-vars.js';
 
 /**
@@ -89,6 +90,9 @@ export async function runTool(tool: string, file: string, args: string[], option
   // module graph costs ~80 ms of Node's start.
   const { execa } = await import('execa');
   const child = execa(file, args, {
+    // Its own process group, so that stopRunningTools() reaches what the tool starts in turn
+    // (uv's and pip's build backends) and an interrupted mlf leaves nothing running.
+    detached: true,
     cwd: options.cwd,
     env: definedVariables(options.env),
     extendEnv: false,
@@ -102,7 +106,11 @@ export async function runTool(tool: string, file: string, args: string[], option
     forwardLines(child.stdout, (line) => onLine(line, 'stdout'));
     forwardLines(child.stderr, (line) => onLine(line, 'stderr'));
   }
-  const result = await child;
+  const pid = child.pid;
+  if (pid !== undefined) runningGroups.add(pid);
+  const result = await child.finally(() => {
+    if (pid !== undefined) runningGroups.delete(pid);
+  });
   const stdout = String(result.stdout ?? '');
   const stderr = String(result.stderr ?? '');
   if (!result.failed) return { stdout, stderr };
@@ -117,6 +125,58 @@ export async function runTool(tool: string, file: string, args: string[], option
     stderr: stderr || (result.exitCode === undefined && !result.timedOut && !result.signal ? (result.message ?? '') : ''),
     stdout,
     timeoutMs,
+  });
+}
+
+/** The process groups of the tools running now (each led by the tool runTool started). */
+const runningGroups = new Set<number>();
+
+/**
+ * Ends every running tool and whatever it started: SIGTERM to each process group, up to
+ * `graceMs` for them to go, then SIGKILL. Synchronous, for a signal handler that exits next.
+ */
+export function stopRunningTools(graceMs = 2000): void {
+  const groups = [...runningGroups];
+  for (const pgid of groups) signalGroup(pgid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (groups.some(groupAlive) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 20);
+  for (const pgid of groups) if (groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Whether a process of the group still runs. On Linux, /proc tells a zombie (exited, not yet
+ * reaped: Node reaps in its event loop, which does not run here) from a live process.
+ */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return true;
+  }
+  return pids.some((pid) => {
+    try {
+      // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(fields[2]) === pgid && fields[0] !== 'Z';
+    } catch {
+      return false;
+    }
   });
 }
 

@@ -1,6 +1,6 @@
 /** The environment engine: build, reuse, list and prune the Python environments models run in. */
 export { prepareEnvironment, environmentPathFor } from './prepare.js';
-export { directorySize, listEnvironments, pruneEnvironments, type CachedEnvironment, type EntryStatus, type PruneResult, type PruneOptions } from './cache.js';
+export { listEnvironments, pruneEnvironments, type CachedEnvironment, type EntryStatus, type PruneResult, type PruneOptions } from './cache.js';
 export { splitOverride } from './install-plan.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { resolveMlfHome, envBucketDir } from './home.js';

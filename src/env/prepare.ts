@@ -163,7 +163,7 @@ async function resolveEntry(request: EnvRequest, model: ModelEnvironment, emit: 
 
   const keyInputs: EnvKeyInputs = {
     manager,
-    python: { version: python.version, path: python.path },
+    python: { version: python.version, ...(python.identity ? { identity: python.identity } : {}) },
     buildDependencies: plan.buildDependencies,
     requirements: plan.requirementLines.map((l) => l.text),
     constraints: plan.constraintLines.map((l) => l.text),

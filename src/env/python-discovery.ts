@@ -20,10 +20,37 @@ export type InterpreterSource = 'PATH' | 'pyenv' | 'uv';
 export interface InterpreterInfo {
   /** X.Y.Z */
   version: string;
-  /** `sys.executable`: what environments are created from. */
+  /**
+   * What environments are created from: `sys.executable`, or for a virtual environment's
+   * python its base interpreter (`sys._base_executable`, else found under `sys.base_prefix`),
+   * since an environment made from a venv's python is one made from its base.
+   */
   path: string;
   implementation: string;
+  /** What decides which wheels and bytecode fit: the cache key uses this, not the path. */
+  identity?: InterpreterIdentity;
   source: InterpreterSource;
+}
+
+/**
+ * An interpreter's identity: two interpreters equal in all of it install the same packages, so
+ * that the same requirements give the same environment whichever of them (or a venv made from
+ * either) was found first.
+ */
+export interface InterpreterIdentity {
+  /** `sys.implementation.name`: cpython, pypy. */
+  implementation: string;
+  /** `sys.version_info` in full: `3.13.0.candidate.1`, `3.11.7.final.0`. */
+  versionInfo: string;
+  /** `sys.abiflags` (`t` free-threaded, `d` debug); '' when none. */
+  abiFlags: string;
+  /** `sysconfig.get_config_var('SOABI')`, e.g. `cpython-311-x86_64-linux-gnu`; '' when none. */
+  soabi: string;
+  /** `sys.platform` and `platform.machine()`. */
+  platform: string;
+  machine: string;
+  /** Pointer size in bits (a 32-bit build on a 64-bit machine). */
+  bits: number;
 }
 
 export interface PythonRequest {
@@ -235,13 +262,55 @@ async function uvCandidates(options: DiscoveryOptions): Promise<PythonCandidate[
 // ---------------------------------------------------------------------------------------
 // Asking an interpreter about itself
 
-/** Works on Python 2.7 too, so that an old interpreter is listed rather than crashing. */
-const QUERY_SCRIPT = [
-  'import sys, json, platform',
-  'print(json.dumps({"version": "%d.%d.%d" % tuple(sys.version_info[:3]), "path": sys.executable, "implementation": platform.python_implementation().lower()}))',
-].join('\n');
+/**
+ * Works on Python 2.7 too, so that an old interpreter is listed rather than crashing. In a
+ * virtual environment (`sys.prefix` differs from `sys.base_prefix`, or virtualenv 20-'s
+ * `sys.real_prefix`) the path reported is the base interpreter's: `sys._base_executable` where
+ * it points outside the environment (Python 3.11+), else `pythonX.Y`/`python3`/`python` under
+ * the base prefix.
+ */
+const QUERY_SCRIPT = `
+import sys, json, os, platform, struct
+try:
+    import sysconfig
+    soabi = sysconfig.get_config_var("SOABI") or ""
+except Exception:
+    soabi = ""
+v = sys.version_info
+exe = sys.executable
+base_prefix = getattr(sys, "real_prefix", None) or getattr(sys, "base_prefix", sys.prefix)
+if os.path.realpath(base_prefix) != os.path.realpath(sys.prefix):
+    base = getattr(sys, "_base_executable", None)
+    if not base or not os.path.exists(base) or os.path.abspath(base).startswith(os.path.abspath(sys.prefix) + os.sep):
+        base = None
+        for name in ("python%d.%d" % (v[0], v[1]), "python%d" % v[0], "python"):
+            candidate = os.path.join(base_prefix, "bin", name)
+            if os.path.exists(candidate):
+                base = candidate
+                break
+    if base:
+        exe = base
+print(json.dumps({
+    "version": "%d.%d.%d" % tuple(v[:3]),
+    "path": exe,
+    "implementation": platform.python_implementation().lower(),
+    "identity": {
+        "implementation": getattr(getattr(sys, "implementation", None), "name", platform.python_implementation().lower()),
+        "versionInfo": "%d.%d.%d.%s.%d" % tuple(v[:5]),
+        "abiFlags": getattr(sys, "abiflags", ""),
+        "soabi": soabi,
+        "platform": sys.platform,
+        "machine": platform.machine(),
+        "bits": struct.calcsize("P") * 8,
+    },
+}))
+`;
+
+/** Bump when QUERY_SCRIPT answers something new, so that cached answers are asked again. */
+const QUERY_VERSION = 2;
 
 interface CachedQuery {
+  queryVersion: number;
   candidate: string;
   target: string;
   size: number;
@@ -283,7 +352,7 @@ export async function queryInterpreter(
   if (cacheFile) {
     try {
       const cached = JSON.parse(await readFile(cacheFile, 'utf8')) as CachedQuery;
-      if (cached.candidate === candidate && cached.target === target && cached.size === size && cached.mtimeMs === mtimeMs) {
+      if (cached.queryVersion === QUERY_VERSION && cached.candidate === candidate && cached.target === target && cached.size === size && cached.mtimeMs === mtimeMs) {
         return cached.info;
       }
     } catch {
@@ -295,7 +364,12 @@ export async function queryInterpreter(
     const { stdout } = await runTool('python', candidate, ['-c', QUERY_SCRIPT], { cwd: options.cwd, env: options.env, timeoutMs: 20_000 });
     const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '') as Partial<InterpreterInfo>;
     if (typeof parsed.version !== 'string' || typeof parsed.path !== 'string' || !parsed.path) return undefined;
-    info = { version: parsed.version, path: parsed.path, implementation: String(parsed.implementation ?? 'cpython') };
+    info = {
+      version: parsed.version,
+      path: parsed.path,
+      implementation: String(parsed.implementation ?? 'cpython'),
+      ...(parsed.identity && typeof parsed.identity === 'object' ? { identity: parsed.identity } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -303,7 +377,7 @@ export async function queryInterpreter(
     try {
       await mkdir(path.dirname(cacheFile), { recursive: true });
       const tmp = `${cacheFile}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify({ candidate, target, size, mtimeMs, info } satisfies CachedQuery));
+      await writeFile(tmp, JSON.stringify({ queryVersion: QUERY_VERSION, candidate, target, size, mtimeMs, info } satisfies CachedQuery));
       await rename(tmp, cacheFile);
     } catch {
       // a cache that cannot be written only costs time

@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
+import type { DiskUsageTotals } from '../env/disk-usage.js';
 import {
-  directorySize,
   environmentPathFor,
   listEnvironments,
   parseDuration,
@@ -9,7 +10,6 @@ import {
   resolveMlfHome,
   type CachedEnvironment,
   type EnvRequest,
-  type PruneResult,
 } from '../env/index.js';
 import { pruneLaunchRecords } from '../runtime/early-worker.js';
 import { PYCACHE_BUCKET } from './predict-caches.js';
@@ -22,8 +22,27 @@ export interface CacheOptions {
   cwd: string;
 }
 
-export async function listEnvs(options: CacheOptions): Promise<{ bucket: string; environments: CachedEnvironment[] }> {
-  return listEnvironments({ ...options, withSize: true });
+export interface EnvListing {
+  bucket: string;
+  /** Each with its own sizes: on disk, and the part no other file links (disk-usage.ts). */
+  environments: CachedEnvironment[];
+  /** All of them together: a file two environments share counted once. */
+  totals: DiskUsageTotals;
+}
+
+export async function listEnvs(options: CacheOptions): Promise<EnvListing> {
+  const { bucket, environments, totals } = await listEnvironments({ ...options, withSize: true });
+  return { bucket, environments, totals: totals ?? { onDiskBytes: 0, unsharedBytes: 0 } };
+}
+
+export interface PruneEnvsResult {
+  bucket: string;
+  removed: CachedEnvironment[];
+  skipped: CachedEnvironment[];
+  /** What the removed environments and their bytecode took on disk, each file once. */
+  onDiskBytes: number;
+  /** The part of it that was linked from nowhere else: the space the removal freed. */
+  freedBytes: number;
 }
 
 /**
@@ -31,17 +50,19 @@ export async function listEnvs(options: CacheOptions): Promise<{ bucket: string;
  * packages (the pycache prefix mirrors the environment's absolute path) and the launch records
  * that started workers in it (runtime/early-worker.ts).
  */
-export async function pruneEnvs(options: CacheOptions & { olderThan?: string; now?: Date }): Promise<PruneResult> {
+export async function pruneEnvs(options: CacheOptions & { olderThan?: string; now?: Date }): Promise<PruneEnvsResult> {
   const olderThanMs = options.olderThan !== undefined ? parseDuration(options.olderThan) : undefined;
   const result = await pruneEnvironments({ ...options, ...(olderThanMs !== undefined ? { olderThanMs } : {}) });
   const mlfHome = resolveMlfHome(options);
   for (const entry of result.removed) {
     const bytecode = path.join(mlfHome, PYCACHE_BUCKET, entry.envDir);
-    result.freedBytes += await directorySize(bytecode);
+    if (!existsSync(bytecode)) continue;
+    await result.usage.add(bytecode);
     await rm(bytecode, { recursive: true, force: true });
   }
   pruneLaunchRecords(mlfHome);
-  return result;
+  const { onDiskBytes, unsharedBytes } = result.usage.totals();
+  return { bucket: result.bucket, removed: result.removed, skipped: result.skipped, onDiskBytes, freedBytes: unsharedBytes };
 }
 
 export async function envPath(request: EnvRequest) {

@@ -1,9 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalJson, computeEnvKey, normalizeRequirementLine, shortKey, type EnvKeyInputs } from '../../src/env/cache-key.js';
+import { queryInterpreter } from '../../src/env/python-discovery.js';
 
 const base: EnvKeyInputs = {
   manager: 'uv',
-  python: { version: '3.11.7', path: '/root/.pyenv/versions/3.11.7/bin/python3' },
+  python: {
+    version: '3.11.7',
+    identity: { implementation: 'cpython', versionInfo: '3.11.7.final.0', abiFlags: '', soabi: 'cpython-311-x86_64-linux-gnu', platform: 'linux', machine: 'x86_64', bits: 64 },
+  },
   buildDependencies: ['pip==24.0'],
   requirements: ['six==1.17.0', 'numpy>=1.0'],
   constraints: ['six<2'],
@@ -14,6 +22,7 @@ const base: EnvKeyInputs = {
   workerVersion: '0.1.0',
 };
 const baseKey = computeEnvKey(base);
+const baseInputs = base;
 
 describe('computeEnvKey', () => {
   it('is a sha256 hex digest, and the short form is its first 16 digits', () => {
@@ -33,8 +42,12 @@ describe('computeEnvKey', () => {
 
   it.each<[string, Partial<EnvKeyInputs>]>([
     ['another manager', { manager: 'virtualenv' }],
-    ['another Python version', { python: { version: '3.11.6', path: base.python.path } }],
-    ['another interpreter path', { python: { version: '3.11.7', path: '/usr/bin/python3.11' } }],
+    ['another Python version', { python: { ...base.python, version: '3.11.6' } }],
+    ['a release candidate of the version', { python: { ...base.python, identity: { ...base.python.identity!, versionInfo: '3.11.7.candidate.1' } } }],
+    ['a free-threaded build', { python: { ...base.python, identity: { ...base.python.identity!, abiFlags: 't', soabi: 'cpython-311t-x86_64-linux-gnu' } } }],
+    ['another implementation', { python: { ...base.python, identity: { ...base.python.identity!, implementation: 'pypy' } } }],
+    ['another machine', { python: { ...base.python, identity: { ...base.python.identity!, machine: 'aarch64' } } }],
+    ['a 32-bit build', { python: { ...base.python, identity: { ...base.python.identity!, bits: 32 } } }],
     ['another build dependency', { buildDependencies: ['pip==23.0'] }],
     ['another requirement pin', { requirements: ['six==1.16.0', 'numpy>=1.0'] }],
     ['an added constraint', { constraints: ['six<2', 'numpy<3'] }],
@@ -76,5 +89,31 @@ describe('normalizeRequirementLine', () => {
 describe('canonicalJson', () => {
   it('sorts keys at every level and drops undefined', () => {
     expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[2,{"y":2,"z":1}]},"b":1}');
+  });
+});
+
+describe('the key of an interpreter found through a virtual environment', () => {
+  const temps: string[] = [];
+  afterAll(() => {
+    for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+  });
+
+  // A real python3 and a real venv made from it: the query script runs in both.
+  it('is the key of its base interpreter: same path to build from, same identity', async () => {
+    const python3 = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+    const base = await queryInterpreter(python3, { env: process.env, cwd: tmpdir() });
+    expect(base).toBeDefined();
+    const dir = mkdtempSync(path.join(tmpdir(), 'mlf-venv-key-'));
+    temps.push(dir);
+    execFileSync('python3', ['-m', 'venv', '--without-pip', path.join(dir, 'venv')]);
+    const venvPython = path.join(dir, 'venv', 'bin', 'python');
+    const inVenv = await queryInterpreter(venvPython, { env: process.env, cwd: dir });
+    expect(inVenv).toBeDefined();
+    expect(inVenv!.path.startsWith(dir)).toBe(false);
+    expect(realpathSync(inVenv!.path)).toBe(realpathSync(base!.path));
+    expect(inVenv!.identity).toEqual(base!.identity);
+    expect(inVenv!.identity).toMatchObject({ implementation: expect.any(String), versionInfo: expect.stringMatching(/^\d+\.\d+\.\d+\.\w+\.\d+$/), bits: expect.any(Number) });
+    const keyOf = (info: NonNullable<typeof base>) => computeEnvKey({ ...baseInputs, python: { version: info.version, identity: info.identity! } });
+    expect(keyOf(inVenv!)).toBe(keyOf(base!));
   });
 });

@@ -3,13 +3,23 @@
  * packages (under the pycache prefix, which mirrors absolute paths) and the launch records that
  * would start workers in it; what belongs to other environments stays.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { pruneEnvs } from '../../src/ops/envs.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { listEnvs, pruneEnvs } from '../../src/ops/envs.js';
 import { PYCACHE_BUCKET } from '../../src/ops/predict-caches.js';
 import { LAUNCH_BUCKET } from '../../src/runtime/early-worker.js';
-import { tempDir } from '../support/cli.js';
+import { tempDir as makeTempDir } from '../support/cli.js';
+
+const temps: string[] = [];
+function tempDir(): string {
+  const dir = makeTempDir();
+  temps.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
 
 function environment(home: string, name: string, lastUsed: string): { envDir: string; bytecode: string; marker: string } {
   const envDir = path.join(home, 'envs-v1', name);
@@ -51,5 +61,46 @@ describe('pruneEnvs', () => {
     expect(existsSync(recentRecord)).toBe(true);
     expect(existsSync(localRecord)).toBe(true);
     expect(readdirSync(path.join(home, LAUNCH_BUCKET)).sort()).toEqual(['b.json', 'c.json']);
+  });
+});
+
+describe('sizes on disk with files hard-linked from uv\'s cache', () => {
+  function linkedEnvironments(home: string) {
+    const cacheFile = path.join(home, 'uv-cache', 'numpy.so');
+    mkdirSync(path.dirname(cacheFile), { recursive: true });
+    writeFileSync(cacheFile, Buffer.alloc(400_000, 1));
+    const envs = ['uv-0123456789abcdef', 'uv-fedcba9876543210'].map((name) => {
+      const env = environment(home, name, '2026-10-01T00:00:00Z');
+      linkSync(cacheFile, path.join(env.envDir, 'bin', 'numpy.so'));
+      writeFileSync(path.join(env.envDir, 'bin', 'own.py'), Buffer.alloc(40_000, 2));
+      return env;
+    });
+    return { cacheFile, envs };
+  }
+
+  it('lists each environment with the linked file counted once in the total, and not as unshared', async () => {
+    const home = tempDir();
+    const { cacheFile } = linkedEnvironments(home);
+    const linked = lstatSync(cacheFile).blocks * 512;
+    const { environments, totals } = await listEnvs({ env: { MLF_HOME: home }, cwd: '/' });
+    expect(environments).toHaveLength(2);
+    for (const e of environments) {
+      expect(e.sizeBytes! - e.unsharedBytes!).toBe(linked);
+      expect(e.unsharedBytes).toBeGreaterThanOrEqual(40_000);
+    }
+    // Apparent sizes would add the 400 kB file twice; on disk it is there once.
+    expect(totals.onDiskBytes).toBe(environments[0]!.unsharedBytes! + environments[1]!.unsharedBytes! + linked);
+    expect(totals.unsharedBytes).toBe(totals.onDiskBytes - linked);
+  });
+
+  it('prune says what was on disk and frees only what no other file links', async () => {
+    const home = tempDir();
+    const { cacheFile } = linkedEnvironments(home);
+    const linked = lstatSync(cacheFile).blocks * 512;
+    const result = await pruneEnvs({ env: { MLF_HOME: home }, cwd: '/' });
+    expect(result.removed).toHaveLength(2);
+    expect(result.onDiskBytes - result.freedBytes).toBe(linked);
+    expect(result.freedBytes).toBeGreaterThanOrEqual(2 * (40_000 + 1000));
+    expect(existsSync(cacheFile)).toBe(true);
   });
 });

@@ -16,9 +16,9 @@ export const registerEnvs: RegisterCommand = ({ envs }, ctx) => {
   addCommonOptions(envs.command('list').description('List the cached environments, most recently used first.')).action(
     async (flags: CommonFlags) => {
       const { listEnvs } = await import('../../ops/envs.js');
-      const { bucket, environments } = await listEnvs({ env: ctx.env, cwd: ctx.cwd });
+      const { bucket, environments, totals } = await listEnvs({ env: ctx.env, cwd: ctx.cwd });
       if (flags.json) {
-        printJson(ctx, { ok: true, bucket, environments: environments.map(entryJson) });
+        printJson(ctx, { ok: true, bucket, environments: environments.map(entryJson), onDiskBytes: totals.onDiskBytes, unsharedBytes: totals.unsharedBytes });
         return;
       }
       if (environments.length === 0) {
@@ -31,10 +31,18 @@ export const registerEnvs: RegisterCommand = ({ envs }, ctx) => {
         e.status,
         e.marker?.pythonVersion ?? '-',
         formatSize(e.sizeBytes ?? 0),
+        formatSize(e.unsharedBytes ?? 0),
         e.marker ? `${formatDuration(now - Date.parse(e.marker.lastUsed))} ago` : '-',
         e.marker?.modelDir ?? '-',
       ]);
-      ctx.stdout.write(table([['NAME', 'STATUS', 'PYTHON', 'SIZE', 'LAST USED', 'MODEL'], ...rows]));
+      ctx.stdout.write(table([['NAME', 'STATUS', 'PYTHON', 'ON DISK', 'NOT SHARED', 'LAST USED', 'MODEL'], ...rows]));
+      if (!flags.quiet) {
+        const n = environments.length;
+        say(
+          ctx,
+          `${n} environment${n === 1 ? '' : 's'}: ${onDiskText(totals.onDiskBytes, totals.unsharedBytes)}; removing them all frees the part not shared`,
+        );
+      }
     },
   );
 
@@ -52,14 +60,21 @@ export const registerEnvs: RegisterCommand = ({ envs }, ctx) => {
         bucket: result.bucket,
         removed: result.removed.map(entryJson),
         skipped: result.skipped.map(entryJson),
+        onDiskBytes: result.onDiskBytes,
         freedBytes: result.freedBytes,
       });
       return;
     }
-    for (const e of result.removed) ctx.stdout.write(`removed ${e.envDir} (${e.status}, ${formatSize(e.sizeBytes ?? 0)})\n`);
+    for (const e of result.removed) ctx.stdout.write(`removed ${e.envDir} (${e.status}, ${onDiskText(e.sizeBytes ?? 0, e.unsharedBytes ?? 0)})\n`);
     if (!flags.quiet) {
       for (const e of result.skipped) say(ctx, `skipped ${e.envDir}: another mlf process is using it`);
-      say(ctx, `removed ${result.removed.length} environment${result.removed.length === 1 ? '' : 's'}, freed ${formatSize(result.freedBytes)}`);
+      const n = result.removed.length;
+      const shared = result.onDiskBytes - result.freedBytes;
+      say(
+        ctx,
+        `removed ${n} environment${n === 1 ? '' : 's'}: ${formatSize(result.onDiskBytes)} on disk, ${formatSize(result.freedBytes)} freed` +
+          (shared > 0 ? ` (${formatSize(shared)} is still linked from uv's cache or another environment)` : ''),
+      );
     }
   });
 
@@ -84,6 +99,7 @@ function entryJson(e: CachedEnvironment) {
     status: e.status,
     manager: e.manager,
     sizeBytes: e.sizeBytes,
+    unsharedBytes: e.unsharedBytes,
     ...(e.marker
       ? {
           key: e.marker.key,
@@ -96,6 +112,11 @@ function entryJson(e: CachedEnvironment) {
         }
       : {}),
   };
+}
+
+/** `1.2 GiB on disk (300 MiB not shared with other files)`. */
+function onDiskText(onDiskBytes: number, unsharedBytes: number): string {
+  return `${formatSize(onDiskBytes)} on disk (${formatSize(unsharedBytes)} not shared with other files)`;
 }
 
 export function formatSize(bytes: number): string {
