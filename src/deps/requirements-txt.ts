@@ -577,7 +577,10 @@ export interface ResolveIncludesOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** Reads an included file. Throwing (e.g. ENOENT) is reported as `INCLUDE_NOT_READABLE` at the include line. */
+/**
+ * Reads an included file. Throwing (e.g. ENOENT) is reported as `INCLUDE_NOT_READABLE` at the include line;
+ * another MlfError without a line keeps its code and message and gets the include line.
+ */
 export type ReadRequirementsFile = (filePath: string) => string;
 
 /**
@@ -635,7 +638,19 @@ export function resolveIncludes(
       try {
         text = readFile(included);
       } catch (error) {
-        if (isMlfError(error)) throw error;
+        // A reader's refusal of the file as a whole (not a regular file, too large) is placed at the
+        // include line; one inside the file (a line that is not UTF-8) stays where it is; a missing
+        // file is INCLUDE_NOT_READABLE, as it always was.
+        if (isMlfError(error) && error.location.line === undefined && error.code !== 'FILE_NOT_FOUND') {
+          throw inputError(error.code, `${error.message} (included by \`${statement.flag} ${statement.path}\`)`, {
+            file: current.file,
+            line: statement.line,
+            ...(error.hint ? { hint: error.hint } : {}),
+            ...(error.data ? { data: error.data } : {}),
+            cause: error,
+          });
+        }
+        if (isMlfError(error) && error.code !== 'FILE_NOT_FOUND') throw error;
         throw inputError('INCLUDE_NOT_READABLE', `Cannot read \`${included}\`, included by \`${statement.flag} ${statement.path}\``, {
           file: current.file,
           line: statement.line,

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseRequirementsFile, resolveIncludes, type ResolvedLine } from '../deps/requirements-txt.js';
+import { readRegularTextSync } from '../fs/read-regular-file.js';
 import { inputError } from '../errors.js';
 import { getCondaDependencies, getPipDependencies, parseCondaEnv } from '../model/conda-env.js';
 import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
@@ -123,7 +123,7 @@ function expandLines(
 ): { requirements: ResolvedLine[]; constraints: ResolvedLine[]; warnings: string[] } {
   if (lines.length === 0) return { requirements: [], constraints: [], warnings: [] };
   const file = parseRequirementsFile(lines.join('\n'), path.join(dir, origin), { env });
-  const resolved = resolveIncludes(file, (p) => readFileSync(p, 'utf8'), dir, { env });
+  const resolved = resolveIncludes(file, (p) => readRegularTextSync(p), dir, { env });
   // Lines of the YAML list itself are named by list entry (their line in the YAML is not known here).
   const listFile = path.join(dir, origin);
   const relabel = (l: ResolvedLine): ResolvedLine => ({

@@ -160,7 +160,7 @@ function irregular(stats: Stats, file: string, shown: string): MlfError {
     file: shown,
     hint: stats.isDirectory()
       ? 'name the file itself, not a directory'
-      : 'mlf reads only regular files: save the content to a file and name that',
+      : 'mlf reads only regular files: name one, or put one in its place',
     data: { kind },
   });
 }

@@ -4,10 +4,11 @@
  * names the MLmodel declares). The env files are returned as text, not parsed, so that each
  * caller decides whether a broken conda.yaml is fatal (predict) or a diagnostic (validate).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inputError, usageError } from '../errors.js';
+import { readOptionalRegularTextSync } from '../fs/read-regular-file.js';
 import { CONSTRAINTS_FILE_NAME, MLMODEL_FILE_NAME, PYFUNC_FLAVOR_NAME, REQUIREMENTS_FILE_NAME } from './file-names.js';
 import { envFileNames, parseMlmodel, type EnvFileNames, type MlmodelDocument, type MlmodelWarning } from './mlmodel.js';
 import type { LoadedYaml } from './yaml-file.js';
@@ -80,7 +81,8 @@ export interface ReadModelDirectoryOptions {
 /**
  * Read a model directory. Errors (all exit 2, one line each): MLMODEL_NOT_FOUND (no such path,
  * or no MLmodel in it: MLflow's wording), NOT_A_DIRECTORY, MALFORMED_YAML / INVALID_MLMODEL
- * (file and line), INVALID_ENV_FILE_NAME (an env file name that leaves the directory).
+ * (file and line), INVALID_ENV_FILE_NAME (an env file name that leaves the directory), and
+ * fs/read-regular-file.ts's refusals of a file that is not a regular UTF-8 file of at most 16 MiB.
  */
 export async function readModelDirectory(dir: string, options: ReadModelDirectoryOptions = {}): Promise<ModelDirectory> {
   const absolute = options.cwd === undefined ? path.resolve(dir) : path.resolve(options.cwd, dir);
@@ -162,16 +164,7 @@ function insideDirectory(dir: string, name: string): string | undefined {
   return target;
 }
 
-/** UTF-8 text of a file, or undefined when it does not exist. */
+/** UTF-8 text of a file, or undefined when nothing is there (a dangling symlink is an error: MLflow would fail to open it). */
 async function readOptionalText(file: string, shown: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw inputError('MODEL_FILE_UNREADABLE', `Cannot read \`${shown}\`: ${(error as Error).message}`, {
-      file: shown,
-      cause: error,
-    });
-  }
+  return readOptionalRegularTextSync(file, { shown });
 }

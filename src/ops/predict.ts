@@ -4,7 +4,8 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { inputError } from '../errors.js';
+import { inputError, isMlfError } from '../errors.js';
+import { checkRegularFileSync, FILE_NOT_FOUND } from '../fs/read-regular-file.js';
 import { markInUse, prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
 import { markerPath } from '../env/marker.js';
 import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
@@ -163,10 +164,20 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   }
 }
 
+/**
+ * The worker reads the input itself (it may be large, so there is no size limit), but only once
+ * mlf has seen a regular file there: `/dev/zero` or a FIFO would hang the worker, and a dangling
+ * symlink is named as such. Stdin (`-i -`) comes as `inputData` and never gets here.
+ */
 async function requireFile(absolute: string, shown: string): Promise<void> {
-  const stats = await stat(absolute).catch(() => undefined);
-  if (stats === undefined) throw inputError('INPUT_NOT_FOUND', `the input file \`${shown}\` does not exist`);
-  if (!stats.isFile()) throw inputError('INPUT_NOT_A_FILE', `the input \`${shown}\` is not a file`);
+  try {
+    checkRegularFileSync(absolute, { shown });
+  } catch (error) {
+    if (isMlfError(error) && error.code === FILE_NOT_FOUND) {
+      throw inputError('INPUT_NOT_FOUND', `the input file \`${shown}\` does not exist`);
+    }
+    throw error;
+  }
 }
 
 async function requireDirectory(absolute: string, shownFile: string): Promise<void> {

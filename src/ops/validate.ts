@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMlfError } from '../errors.js';
 import { commitModelFiles } from '../model/transaction.js';
 import { withModelWriteLock } from '../model/write-lock.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
@@ -64,6 +65,13 @@ export async function validateOne(model: string, options: ValidateOptions): Prom
   } catch (error) {
     if (error instanceof ModelDirectoryUnreadable) {
       return makeReport(model, resolved, false, [diagnostic('MLF100', '.', undefined, `cannot read \`${model}\`: ${error.reason}`)]);
+    }
+    // A file the checks must read that is no regular UTF-8 file (fs/read-regular-file.ts).
+    if (isMlfError(error) && error.category === 'input') {
+      const file = error.location.file ?? '.';
+      return makeReport(model, resolved, false, [
+        diagnostic('MLF100', file, error.location.line, `cannot read \`${model}\`: ${error.message}`, error.hint ? { hint: error.hint } : {}),
+      ]);
     }
     throw error;
   }

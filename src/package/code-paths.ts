@@ -1,6 +1,7 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { inputError, usageError } from '../errors.js';
+import { fileKindOf, readRegularTextSync } from '../fs/read-regular-file.js';
 import { scanImports, type ImportRef } from '../scan/import-scan.js';
 import { CODE_DIR_NAME } from '../model/file-names.js';
 
@@ -87,7 +88,9 @@ export function planCodePaths(given: readonly string[], cwd: string): CodePathPl
         hint: 'copy the code into the project instead of linking to it',
       });
     }
-    const isDirectory = statSync(real).isDirectory();
+    const stats = statSync(real);
+    refuseUncopyable(stats, `code path \`${value}\` is ${fileKindOf(stats)}`);
+    const isDirectory = stats.isDirectory();
     const basename = path.basename(absolute);
     const previous = seenBasenames.get(basename);
     if (previous !== undefined) {
@@ -134,12 +137,21 @@ function walkTree(dir: string, root: string, given: string): string[] {
         }
       }
       const st = statSync(real);
+      refuseUncopyable(st, `code path \`${given}\` contains \`${path.relative(root, full)}\`, ${fileKindOf(st)}`);
       if (st.isDirectory()) visit(full);
       else out.push(full);
     }
   };
   visit(dir);
   return out;
+}
+
+/** Only files and directories are copied: copying a FIFO blocks, copying a device never ends. */
+function refuseUncopyable(stats: Stats, what: string): void {
+  if (stats.isFile() || stats.isDirectory()) return;
+  throw inputError('CODE_PATH_NOT_A_FILE', `${what}, not a regular file or a directory`, {
+    hint: 'mlf copies only regular files and directories: remove it, or pass the paths around it',
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -229,7 +241,7 @@ export function inferCodePaths(options: {
     const relative = path.relative(root, file);
     let refs: ImportRef[];
     try {
-      refs = scanImports(readFileSync(file, 'utf8'), relative);
+      refs = scanImports(readRegularTextSync(file, { shown: relative }), relative);
     } catch {
       return; // the caller's own scan of the same file reports it
     }

@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inputError, isMlfError, usageError } from '../errors.js';
 import { ENV } from '../config/env-vars.js';
+import { BINARY_FILE_LIMIT, checkRegularFileSync, readRegularFileSync, readRegularTextSync } from '../fs/read-regular-file.js';
 import {
   condaEnvPipList,
   finalPipList,
@@ -170,10 +171,21 @@ function checkUsage(options: PackageOptions): void {
   }
 }
 
+/** The absolute path of a file the user named; a symlink that leads nowhere is left to the reader, which names it so. */
 function requireFile(cwd: string, given: string, what: string, code: string): string {
   const absolute = path.resolve(cwd, given);
-  if (!existsSync(absolute)) throw inputError(code, `${what} \`${given}\` does not exist`);
+  if (!existsSync(absolute) && !lstatSync(absolute, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    throw inputError(code, `${what} \`${given}\` does not exist`);
+  }
   return absolute;
+}
+
+function isDirectorySync(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** An existing non-empty OUT_DIR is refused unless --force (MLflow: "Path '…' already exists and is not empty"). */
@@ -212,12 +224,21 @@ async function copyCodeFiles(dir: string, files: readonly CodeFile[]): Promise<v
   }
 }
 
+/** `--conda-env FILE`: the document, and its pip list with `-r`/`-c` expanded. */
+function readCondaEnvArgument(cwd: string, given: string) {
+  const condaPath = requireFile(cwd, given, 'conda env file', 'CONDA_ENV_NOT_FOUND');
+  const document = parseCondaEnv(readRegularTextSync(condaPath, { shown: given }), given).document;
+  const pip: RequirementsArgument = requirementsArgumentFromLines((getPipDependencies(document) ?? []).map(String), '--conda-env', cwd);
+  return { document, pip };
+}
+
 function readSignatureFile(cwd: string, given: string): Signature {
   const absolute = requireFile(cwd, given, 'signature file', 'SIGNATURE_NOT_FOUND');
   let value: Record<string, unknown>;
   try {
-    value = JSON.parse(readFileSync(absolute, 'utf8')) as Record<string, unknown>;
+    value = JSON.parse(readRegularTextSync(absolute, { shown: given })) as Record<string, unknown>;
   } catch (error) {
+    if (isMlfError(error)) throw error;
     throw inputError('INVALID_SIGNATURE', `\`${given}\` is not valid JSON`, { file: given, cause: error });
   }
   const asText = (part: unknown) => (part === undefined || part === null ? null : typeof part === 'string' ? part : JSON.stringify(part));
@@ -238,15 +259,18 @@ export async function packageModel(options: PackageOptions): Promise<PackageResu
   let dataPath: string | undefined;
   if (source.kind === 'sklearn') {
     modelFile = requireFile(cwd, source.modelFile, 'model file', 'MODEL_FILE_NOT_FOUND');
-    pickleBytes = readFileSync(modelFile);
+    pickleBytes = readRegularFileSync(modelFile, { shown: source.modelFile, limit: BINARY_FILE_LIMIT });
   } else if (source.kind === 'python-model') {
     modelFile = path.resolve(cwd, source.modelFile);
     if (!existsSync(modelFile)) {
       const hint = existsSync(`${modelFile}.py`) ? `did you mean \`${source.modelFile}.py\`?` : undefined;
       throw inputError('MODEL_FILE_NOT_FOUND', `model file \`${source.modelFile}\` does not exist`, hint ? { hint } : {});
     }
+    checkRegularFileSync(modelFile, { shown: source.modelFile });
   } else {
     dataPath = requireFile(cwd, source.dataPath, 'data path', 'DATA_PATH_NOT_FOUND');
+    // A directory is copied whole (its entries checked by planCodePaths); anything else must be a regular file.
+    if (!isDirectorySync(dataPath)) checkRegularFileSync(dataPath, { shown: source.dataPath });
     if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(source.loaderModule)) {
       throw usageError('INVALID_LOADER_MODULE', `\`${source.loaderModule}\` is not a Python module name`);
     }
@@ -255,8 +279,15 @@ export async function packageModel(options: PackageOptions): Promise<PackageResu
 
   const signatureFromFile = options.signature !== undefined ? readSignatureFile(cwd, options.signature) : undefined;
   const example = options.inputExample !== undefined
-    ? readExampleFile(readFileSync(requireFile(cwd, options.inputExample, 'input example', 'INPUT_EXAMPLE_NOT_FOUND'), 'utf8'), options.inputExample)
+    ? readExampleFile(readRegularTextSync(requireFile(cwd, options.inputExample, 'input example', 'INPUT_EXAMPLE_NOT_FOUND'), { shown: options.inputExample }), options.inputExample)
     : undefined;
+
+  // The requirement arguments with the files their `-r`/`-c` lines name: a bad one fails before Python starts.
+  const userArgument = options.pipRequirements ?? options.extraPipRequirements;
+  const userRequirements = userArgument !== undefined
+    ? requirementsArgumentFromLines(userArgument, options.pipRequirements !== undefined ? '--pip-requirements' : '--extra-pip-requirements', cwd)
+    : undefined;
+  const condaEnv = options.condaEnv !== undefined ? readCondaEnvArgument(cwd, options.condaEnv) : undefined;
 
   // Code paths: the user's, or inferred from the model's imports.
   const plan = planCodePaths(options.codePaths, cwd);
@@ -294,7 +325,7 @@ export async function packageModel(options: PackageOptions): Promise<PackageResu
   for (const src of sources) {
     let refs: ImportRef[];
     try {
-      refs = scanImports(readFileSync(src.file, 'utf8'), src.relative);
+      refs = scanImports(readRegularTextSync(src.file, { shown: src.relative }), src.relative);
     } catch (error) {
       // A file that does not tokenize (a template, Python 2) is reported, not fatal: MLflow copies it anyway.
       if (!isMlfError(error)) throw error;
@@ -316,7 +347,7 @@ export async function packageModel(options: PackageOptions): Promise<PackageResu
   try {
     const result = await writeModel({
       options, facts, tempDir, source, modelFile, dataPath, pickleScan, codeFiles, providedModules, imports, example,
-      signatureFromFile, warnings, notes,
+      signatureFromFile, userRequirements, condaEnv, warnings, notes,
     });
     await publish(tempDir, outDir);
     return { ...result, outDir };
@@ -365,6 +396,9 @@ interface WriteContext {
   imports: { file: string; ref: ImportRef; absolute: string }[];
   example?: ReturnType<typeof readExampleFile>;
   signatureFromFile?: Signature;
+  /** `--pip-requirements` / `--extra-pip-requirements` expanded. */
+  userRequirements?: RequirementsArgument;
+  condaEnv?: ReturnType<typeof readCondaEnvArgument>;
   warnings: PackageWarning[];
   notes: string[];
 }
@@ -563,17 +597,14 @@ async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'
   let condaDocument;
   let lock: PackageResult['lock'];
   let merged: MergedPipRequirements | undefined;
-  if (options.condaEnv !== undefined) {
-    const condaPath = requireFile(cwd, options.condaEnv, 'conda env file', 'CONDA_ENV_NOT_FOUND');
-    const parsed = parseCondaEnv(readFileSync(condaPath, 'utf8'), options.condaEnv).document;
-    const pip: RequirementsArgument = requirementsArgumentFromLines((getPipDependencies(parsed) ?? []).map(String), '--conda-env', cwd);
+  if (w.condaEnv !== undefined) {
+    const { document: parsed, pip } = w.condaEnv;
     const processed = condaEnvPipList(pip, mlflowVersion);
     pipList = processed.pipList;
     constraints = processed.constraints.map((entry) => entry.text);
     condaDocument = withPipDependencies(parsed, pipList);
   } else {
-    const userArgument = options.pipRequirements ?? options.extraPipRequirements;
-    const parsedUser = userArgument !== undefined ? requirementsArgumentFromLines(userArgument, userLabel, cwd) : undefined;
+    const parsedUser = w.userRequirements;
     merged = mergePipRequirements({
       ...(options.pipRequirements !== undefined ? { pipRequirements: parsedUser } : {}),
       ...(options.extraPipRequirements !== undefined ? { extraPipRequirements: parsedUser } : {}),

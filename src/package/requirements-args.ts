@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { parseRequirementsFile, resolveIncludes } from '../deps/requirements-txt.js';
+import { readRegularTextSync } from '../fs/read-regular-file.js';
 import type { RequirementsArgument } from '../deps/merge.js';
 
 /**
@@ -11,7 +11,7 @@ import type { RequirementsArgument } from '../deps/merge.js';
  */
 export function requirementsArgumentFromLines(lines: readonly string[], label: string, cwd: string): RequirementsArgument {
   const file = parseRequirementsFile(lines.join('\n'), label);
-  const resolved = resolveIncludes(file, (p) => readFileSync(p, 'utf8'), cwd);
+  const resolved = resolveIncludes(file, (p) => readRegularTextSync(p), cwd);
   const entry = (line: { text: string; file?: string; line: number; origin: string }) => ({
     text: line.text,
     origin: line.file === label ? label : line.origin,

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isMlfError } from '../errors.js';
+import { FILE_TOO_LARGE, readRegularFileSync, readRegularTextSync } from '../fs/read-regular-file.js';
 import { scanImports, type ImportRef } from '../scan/import-scan.js';
 import { scanPickle } from '../scan/pickle-scan.js';
 import { envFileNamesOf, normalizeRelative, type ModelFiles, type PickleModules, type ScanResult } from './model-files.js';
@@ -12,12 +13,15 @@ import { isInsidePath } from './rules/shared.js';
  * Reads what the rules need from one model directory: the listing, MLmodel and the env files,
  * the requirements files (following `-r`/`-c` inside the directory), the input examples, and
  * the static scans of the pickles and Python files. The only I/O of validation; the rules are
- * pure functions of the result. Throws only when `dir` is not a readable directory.
+ * pure functions of the result. Throws ModelDirectoryUnreadable when `dir` is not a readable
+ * directory, and fs/read-regular-file.ts's MlfError when MLmodel, an env file, a requirements
+ * file or an input example is not a regular UTF-8 file within `maxTextBytes` (a scan that cannot
+ * read its file reports it in its ScanResult instead).
  */
 export interface LoadLimits {
   /** Stop listing after this many entries (a model dir with a huge artifacts tree). */
   maxEntries: number;
-  /** Text files above this size are not read (examples, requirements). */
+  /** Text files above this size are refused (MLmodel, env files, requirements, examples); Python files above it are not scanned. */
   maxTextBytes: number;
   /** Pickles above this size are not scanned. */
   maxPickleBytes: number;
@@ -50,10 +54,7 @@ export async function loadModelFiles(dir: string, limits: LoadLimits = DEFAULT_L
   const { entries, truncated } = await listEntries(dir, limits.maxEntries);
   const readText = async (relative: string): Promise<string | undefined> => {
     if (!entries.has(relative)) return undefined;
-    const full = path.join(dir, relative);
-    const size = (await fs.stat(full)).size;
-    if (size > limits.maxTextBytes) return undefined;
-    return fs.readFile(full, 'utf8');
+    return readRegularTextSync(path.join(dir, relative), { shown: relative, limit: limits.maxTextBytes });
   };
 
   const mlmodelText = await readText('MLmodel');
@@ -88,16 +89,17 @@ export async function loadModelFiles(dir: string, limits: LoadLimits = DEFAULT_L
 
   const imports = new Map<string, ScanResult<ImportRef[]>>();
   for (const relative of pythonFiles(mlmodelValue, entries).slice(0, limits.maxPythonFiles)) {
-    const text = await readText(relative);
-    if (text === undefined) {
-      imports.set(relative, { ok: false, kind: 'skipped', message: 'the file is too large to scan' });
-      continue;
-    }
     try {
+      const text = readRegularTextSync(path.join(dir, relative), { shown: relative, limit: limits.maxTextBytes });
       imports.set(relative, { ok: true, value: scanImports(text, relative) });
     } catch (error) {
       if (!isMlfError(error)) throw error;
-      imports.set(relative, { ok: false, kind: 'error', message: error.message, line: error.location.line });
+      imports.set(
+        relative,
+        error.code === FILE_TOO_LARGE
+          ? { ok: false, kind: 'skipped', message: 'the file is too large to scan' }
+          : { ok: false, kind: 'error', message: error.message, line: error.location.line },
+      );
     }
   }
 
@@ -199,11 +201,14 @@ function pythonFiles(mlmodel: Record<string, unknown> | undefined, entries: Read
 }
 
 async function scanPickleFile(full: string, relative: string, limits: LoadLimits): Promise<ScanResult<PickleModules>> {
-  const size = (await fs.stat(full)).size;
-  if (size > limits.maxPickleBytes) {
-    return { ok: false, kind: 'skipped', message: `the pickle is larger than ${limits.maxPickleBytes} bytes` };
+  let bytes: Uint8Array;
+  try {
+    bytes = readRegularFileSync(full, { shown: relative, limit: limits.maxPickleBytes });
+  } catch (error) {
+    if (!isMlfError(error)) throw error;
+    if (error.code === FILE_TOO_LARGE) return { ok: false, kind: 'skipped', message: `the pickle is larger than ${limits.maxPickleBytes} bytes` };
+    return { ok: false, kind: 'error', message: error.message };
   }
-  let bytes: Uint8Array = await fs.readFile(full);
   if (relative.endsWith('.gz')) {
     try {
       bytes = gunzipSync(bytes);

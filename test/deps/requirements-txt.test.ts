@@ -14,6 +14,8 @@ import {
   serializeRequirementsFile,
   type Statement,
 } from '../../src/deps/requirements-txt.js';
+import { inputError } from '../../src/errors.js';
+import { readRegularTextSync } from '../../src/fs/read-regular-file.js';
 import { catchMlfError } from '../support/errors.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/requirements');
@@ -545,6 +547,32 @@ describe('resolveIncludes', () => {
       `Cannot read \`${path.join(includes, 'does-not-exist.txt')}\`, included by \`-r does-not-exist.txt\``,
     );
     expect(error.location).toMatchObject({ file: missing, line: 2 });
+  });
+
+  it.skipIf(process.platform === 'win32')('places the reader\'s refusal of an included file at the include line', () => {
+    const file = parseRequirementsFile('ok==1\n-r /dev/zero\n', 'top.txt');
+    const error = catchMlfError(() => resolveIncludes(file, (p) => readRegularTextSync(p), '.'));
+    expect(error.code).toBe('NOT_A_REGULAR_FILE');
+    expect(error.message).toBe('`/dev/zero` is a character device, not a regular file (included by `-r /dev/zero`)');
+    expect(error.location).toMatchObject({ file: 'top.txt', line: 2 });
+    expect(error.exitCode).toBe(2);
+  });
+
+  it('keeps a missing include INCLUDE_NOT_READABLE when read with the regular-file reader', () => {
+    const file = parseRequirementsFile('-r does-not-exist.txt\n', 'top.txt');
+    const error = catchMlfError(() => resolveIncludes(file, (p) => readRegularTextSync(p), includes));
+    expect(error.code).toBe('INCLUDE_NOT_READABLE');
+    expect(error.location).toMatchObject({ file: 'top.txt', line: 1 });
+  });
+
+  it('keeps a line-located reader error in the included file', () => {
+    const error = catchMlfError(() =>
+      resolveIncludes(parseRequirementsFile('-r bad.txt\n', 'top.txt'), () => {
+        throw inputError('FILE_NOT_UTF8', '`bad.txt` is not valid UTF-8 (line 3, byte 9 of the file)', { file: 'bad.txt', line: 3 });
+      }, '.'),
+    );
+    expect(error.location).toMatchObject({ file: 'bad.txt', line: 3 });
+    expect(error.message).not.toMatch(/included by/);
   });
 
   it('passes an invalid requirement in an included file on, located in that file', () => {
