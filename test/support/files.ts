@@ -1,14 +1,20 @@
-import { cpSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from './cli.js';
 
-/** Every file under a directory (`/`-separated relative path -> base64 bytes), for byte-for-byte comparisons. */
+/**
+ * Every file under a directory (`/`-separated relative path -> base64 bytes), for byte-for-byte
+ * comparisons. A symlink is recorded as the link (`symlink -> target`), never followed (it may
+ * lead to `/dev/zero`, a FIFO, or nowhere), and a FIFO, socket or device by its kind, never read.
+ */
 export function snapshotDirectory(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
   const walk = (relative: string) => {
     for (const entry of readdirSync(path.join(dir, relative), { withFileTypes: true })) {
       const child = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(child);
+      if (entry.isSymbolicLink()) files[child] = `symlink -> ${readlinkSync(path.join(dir, child))}`;
+      else if (entry.isDirectory()) walk(child);
+      else if (!entry.isFile()) files[child] = entry.isFIFO() ? 'fifo' : entry.isSocket() ? 'socket' : 'device';
       else files[child] = readFileSync(path.join(dir, child)).toString('base64');
     }
   };
