@@ -166,7 +166,7 @@ function irregular(stats: Stats, file: string, shown: string): MlfError {
 }
 
 function tooLarge(shown: string, limit: number, size?: number): MlfError {
-  const limitText = `${limit} bytes (${formatSize(limit)})`;
+  const limitText = limit >= MIB ? `${limit} bytes (${formatMib(limit)})` : `${limit} bytes`;
   return inputError(
     FILE_TOO_LARGE,
     size === undefined
@@ -256,8 +256,6 @@ function statOrUndefined(file: string): Stats | undefined {
   }
 }
 
-function formatSize(bytes: number): string {
-  if (bytes % MIB === 0) return `${bytes / MIB} MiB`;
-  if (bytes >= MIB) return `${(bytes / MIB).toFixed(1)} MiB`;
-  return `${Math.ceil(bytes / 1024)} KiB`;
+function formatMib(bytes: number): string {
+  return bytes % MIB === 0 ? `${bytes / MIB} MiB` : `${(bytes / MIB).toFixed(1)} MiB`;
 }

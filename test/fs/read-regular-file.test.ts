@@ -44,8 +44,15 @@ describe('readRegularFileSync', () => {
     const error = catchMlfError(() => readRegularFileSync(at('over-limit.bin'), { limit: 1000, shown: 'big.txt' }));
     expect(error.code).toBe('FILE_TOO_LARGE');
     expect(error.exitCode).toBe(2);
-    expect(error.message).toBe('`big.txt` is too large: 1001 bytes, over the limit of 1000 bytes (1 KiB)');
+    expect(error.message).toBe('`big.txt` is too large: 1001 bytes, over the limit of 1000 bytes');
     expect(error.location.file).toBe('big.txt');
+  });
+
+  it('states a limit of a MiB or more in MiB too', () => {
+    writeFileSync(at('two-mib.bin'), Buffer.alloc(2 * 1024 * 1024 + 1));
+    expect(catchMlfError(() => readRegularFileSync(at('two-mib.bin'), { limit: 2 * 1024 * 1024, shown: 'x' })).message).toBe(
+      '`x` is too large: 2097153 bytes, over the limit of 2097152 bytes (2 MiB)',
+    );
   });
 
   it('reads a file larger than the first buffer it allocates', () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -59,6 +60,17 @@ describe('planCodePaths', () => {
     expect(error.code).toBe(code);
     expect(error.message).toBe(message.replace('<project>', project));
     expect(error.exitCode).toBe(2);
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a FIFO, given or inside a directory: copying it would block', () => {
+    execFileSync('mkfifo', [path.join(project, 'pipe.py')]);
+    const given = refusal(() => planCodePaths(['pipe.py'], project));
+    expect(given.code).toBe('CODE_PATH_NOT_A_FILE');
+    expect(given.message).toBe('code path `pipe.py` is a FIFO (named pipe), not a regular file or a directory');
+    execFileSync('mkfifo', [path.join(project, 'core', 'pipe.py')]);
+    const inside = refusal(() => planCodePaths(['core'], project));
+    expect(inside.message).toBe('code path `core` contains `core/pipe.py`, a FIFO (named pipe), not a regular file or a directory');
+    expect(inside.exitCode).toBe(2);
   });
 
   it('refuses a symlink that leads out of the working directory', () => {
