@@ -5,11 +5,10 @@
  * directory as it was. None of these reach Python, so they need only the built CLI.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, cpSync, existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturesDir, repoRoot, runMlf, type MlfResult } from '../support/cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixturesDir, repoRoot, runMlf, tempDir, type MlfResult } from '../support/cli.js';
 import { snapshotDirectory } from '../support/files.js';
 
 const built = existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'));
@@ -23,11 +22,8 @@ describe.skipIf(!built || !posix)(`files that are not files${built ? '' : ' (ski
   let count = 0;
 
   beforeAll(() => {
-    root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'mlf-not-files-')));
+    root = realpathSync(tempDir('mlf-not-files-'));
     mlfHome = path.join(root, 'mlf-home');
-  });
-  afterAll(() => {
-    rmSync(root, { recursive: true, force: true });
   });
 
   /** A private copy of a fixture model, changed by `change`. */

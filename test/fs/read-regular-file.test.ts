@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,16 +12,14 @@ import {
   TEXT_FILE_LIMIT,
 } from '../../src/fs/read-regular-file.js';
 import { catchMlfError } from '../support/errors.js';
+import { tempDir } from '../support/temp.js';
 
 const posix = process.platform !== 'win32';
 let root: string;
 const at = (name: string) => path.join(root, name);
 
 beforeAll(() => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'mlf-read-regular-'));
-});
-afterAll(() => {
-  rmSync(root, { recursive: true, force: true });
+  root = tempDir('mlf-read-regular-');
 });
 
 describe('readRegularFileSync', () => {

@@ -1,21 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_LOAD_LIMITS, loadModelFiles } from '../../src/validate/load.js';
 import { fixturesDir } from '../support/cli.js';
 import { rejectedMlfError } from '../support/errors.js';
+import { tempDir } from '../support/temp.js';
 
 // How validate's loader takes files that are not regular files: the inputs of the rules are
 // refused (validate turns that into MLF100), a scan that cannot read its file says so in its result.
 const posix = process.platform !== 'win32';
-const roots: string[] = [];
 
 function copyModel(name: string): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'mlf-validate-load-'));
-  roots.push(root);
-  const dir = path.join(root, name);
+  const dir = path.join(tempDir('mlf-validate-load-'), name);
   cpSync(path.join(fixturesDir, 'models', name), dir, { recursive: true });
   return dir;
 }
@@ -24,10 +21,6 @@ function replaceWithFifo(file: string): void {
   rmSync(file);
   execFileSync('mkfifo', [file]);
 }
-
-afterEach(() => {
-  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
-});
 
 describe.skipIf(!posix)('loadModelFiles on files that are not files', () => {
   it('refuses an MLmodel that is a FIFO instead of waiting on it', async () => {
