@@ -70,11 +70,13 @@ export function parseYamlBytes(bytes: Uint8Array, file: string): LoadedYaml {
 }
 
 /**
- * YAML text decoded elsewhere. A decode such as `readFile(path, 'utf8')` turns invalid UTF-8 into
- * U+FFFD, so a U+FFFD is refused here (as not valid UTF-8); `parseYamlBytes` knows better.
+ * YAML text decoded elsewhere. mlf's own readers decode strictly (src/fs/read-regular-file.ts
+ * refuses invalid UTF-8), so a U+FFFD in their text is a real one and PyYAML accepts it. Text
+ * from a lossy decode (`readFile(path, 'utf8')`) cannot tell a real U+FFFD from a replaced byte:
+ * pass `{ lossy: true }` and a U+FFFD is refused as invalid UTF-8.
  */
-export function parseYamlText(text: string, file: string): LoadedYaml {
-  return loadChecked(checkYamlText(text, file, { lossy: true }).text, file);
+export function parseYamlText(text: string, file: string, options: { lossy?: boolean } = {}): LoadedYaml {
+  return loadChecked(checkYamlText(text, file, { lossy: options.lossy ?? false }).text, file);
 }
 
 /** Either form: bytes as `parseYamlBytes`, text as `parseYamlText`. */
