@@ -81,7 +81,7 @@ const MODEL_COMMANDS: readonly (readonly [Command, number])[] = [
   ['validate --fix', 20],
   ['update-pip-requirements add', 20],
   ['update-pip-requirements remove', 10],
-  ['predict', 10],
+  ['predict', 6],
 ];
 
 const INPUT_WEIGHTS: readonly (readonly [InputClass, number])[] = [
@@ -92,7 +92,7 @@ const INPUT_WEIGHTS: readonly (readonly [InputClass, number])[] = [
   ['signature', 8],
   ['input example', 6],
   ['model artifact', 4],
-  ['predict payload', 10],
+  ['predict payload', 7],
   ['package arguments', 12],
   ['requirement argument', 5],
   ['journal', 8],

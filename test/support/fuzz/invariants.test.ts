@@ -39,7 +39,11 @@ describe('fuzz invariants', () => {
   });
 
   it('keep stderr short', () => {
-    expect(rules({ exitCode: 2, stderr: 'a\n'.repeat(7) })).toEqual(['stderr-lines']);
+    expect(rules({ exitCode: 2, stderr: 'a\n'.repeat(6) })).toEqual(['stderr-lines']);
+    expect(rules({ exitCode: 2, stderr: 'error: a\nerror: b\n' })).toEqual(['stderr-lines']);
+    expect(rules({ exitCode: 2, stderr: 'warning: w\n'.repeat(6) })).toEqual(['stderr-lines']);
+    // predict's missing-module error: two warnings, the error line, a four-line hint.
+    expect(rules({ exitCode: 1, stderr: 'warning: a\nwarning: b\nerror: c\n  Try, in order:\n    x\n    y\n  (z)\n' })).toEqual([]);
     expect(rules({ exitCode: 2, stderr: `error: ${'x'.repeat(3000)}\n` })).toEqual(['stderr-line-length']);
   });
 
@@ -61,6 +65,7 @@ describe('fuzz invariants', () => {
     expect(rules({}, {}, {}, { 'requirements.txt.mlf-tmp-ab12': 'x' })).toEqual(['changed-other-files', 'left-scratch']);
     expect(rules({ exitCode: 2 }, {}, {}, { '.mlf-lock': 'directory' })).toEqual(['changed-after-failure', 'left-scratch']);
     expect(rules({ exitCode: 0 }, { mustReject: '~' })).toEqual(['accepted-invalid']);
+    expect(checkOutcome({ ...ok, exitCode: 2 }, expectations, {}, {}, ['mlf-lock-x1']).map((v) => v.rule)).toEqual(['left-temp']);
     expect(rules({ exitCode: 1 }, { mustReject: '~' })).toEqual([]);
   });
 

@@ -17,6 +17,7 @@ export type Rule =
   | 'changed-after-failure'
   | 'changed-other-files'
   | 'left-scratch'
+  | 'left-temp'
   | 'accepted-invalid';
 
 export interface Violation {
@@ -39,8 +40,13 @@ export interface Expectations {
   timeoutMs: number;
 }
 
-/** One error line plus a short detail block (the offending text and a caret), plus a warning or two. */
-export const MAX_STDERR_LINES = 6;
+/**
+ * stderr holds at most one `error:` line, a short block under it (the offending text and a
+ * caret, or predict's "Try, in order" hint), and a few one-line warnings.
+ */
+export const MAX_ERROR_LINES = 1;
+export const MAX_BLOCK_LINES = 5;
+export const MAX_WARNING_LINES = 5;
 /** Long enough for MLflow's own longest messages (~1,100 characters), short of an echoed payload. */
 export const MAX_LINE_LENGTH = 2_000;
 export const EXIT_CODES: ReadonlySet<number> = new Set([0, 1, 2, 3]);
@@ -54,7 +60,8 @@ const BARE_EXCEPTION = /^(?:[A-Z][A-Za-z0-9_.]*)?(?:Error|Exception):/m;
 const INTERNAL = /internal error/i;
 const SCRATCH = /\.mlf-tmp-|^\.mlf-lock(?:-stale-.*)?(?:\/|$)|^\.mlf-transaction\.json$/;
 
-export function checkOutcome(outcome: Outcome, expect: Expectations, before: Record<string, string>, after: Record<string, string>): Violation[] {
+/** `tempLeft`: what the command left in its private TMPDIR. */
+export function checkOutcome(outcome: Outcome, expect: Expectations, before: Record<string, string>, after: Record<string, string>, tempLeft: readonly string[] = []): Violation[] {
   const found: Violation[] = [];
   const add = (rule: Rule, message: string) => found.push({ rule, message });
 
@@ -78,7 +85,12 @@ export function checkOutcome(outcome: Outcome, expect: Expectations, before: Rec
   }
 
   const lines = stderr === '' ? [] : stderr.replace(/\n$/, '').split('\n');
-  if (lines.length > MAX_STDERR_LINES) add('stderr-lines', `${lines.length} lines on stderr (at most ${MAX_STDERR_LINES}), the first: ${firstMatch(/^/, stderr)}`);
+  const errors = lines.filter((l) => l.startsWith('error:')).length;
+  const warnings = lines.filter((l) => l.startsWith('warning:')).length;
+  const block = lines.length - errors - warnings;
+  if (errors > MAX_ERROR_LINES || block > MAX_BLOCK_LINES || warnings > MAX_WARNING_LINES) {
+    add('stderr-lines', `${lines.length} lines on stderr: ${errors} error, ${warnings} warning, ${block} other (at most ${MAX_ERROR_LINES}, ${MAX_WARNING_LINES}, ${MAX_BLOCK_LINES}); the first: ${firstMatch(/^/, stderr)}`);
+  }
   const longest = lines.reduce((max, l) => Math.max(max, l.length), 0);
   if (longest > MAX_LINE_LENGTH || outcome.stderrTruncated) {
     add('stderr-line-length', `a ${outcome.stderrTruncated ? `${outcome.stderrBytes}-byte stderr with a` : `${longest}-character`} line (at most ${MAX_LINE_LENGTH})`);
@@ -94,6 +106,7 @@ export function checkOutcome(outcome: Outcome, expect: Expectations, before: Rec
   }
   const scratch = Object.keys(after).filter((p) => SCRATCH.test(p) && !(p in before));
   if (scratch.length > 0 && !outcome.timedOut) add('left-scratch', `left behind: ${scratch.slice(0, 5).join(', ')}`);
+  if (tempLeft.length > 0 && !outcome.timedOut) add('left-temp', `left in TMPDIR: ${tempLeft.slice(0, 5).join(', ')}`);
 
   if (expect.mustReject !== undefined && outcome.exitCode === 0) add('accepted-invalid', `exit 0 although the input has \`${expect.mustReject}\``);
   return found;
