@@ -114,7 +114,8 @@ export function materialize(c: FuzzCase, root: string, options: WorkspaceOptions
   if (t.kind === 'argument') {
     subject = t.flag === 'add' || t.flag === 'remove' ? `the requirement argument of \`${t.flag}\`` : `the ${t.flag} argument`;
     detail = `${t.mutation}: ${describeValue(t.value)}`;
-    if (SYNTAX_INVALID.has(t.value)) mustReject = t.value;
+    // An invalid requirement given to add (or to package) must be refused; remove takes names.
+    if (SYNTAX_INVALID.has(t.value) && t.flag !== 'remove') mustReject = t.value;
   }
 
   const allowed: Record<FuzzCase['command'], (f: string) => boolean> = {
@@ -133,8 +134,10 @@ export function materialize(c: FuzzCase, root: string, options: WorkspaceOptions
     detail,
     mayChange: allowed[c.command],
     lockPlanted: t.kind === 'lock',
-    // validate reports all three lines; update-pip-requirements and package only the invalid syntax.
-    mustReject: mustReject && (c.command.startsWith('validate') || SYNTAX_INVALID.has(mustReject)) ? mustReject : undefined,
+    // validate must report all three lines of a requirements file; the other commands read the
+    // file only as far as they need it (predict --env-manager local installs nothing), so only an
+    // invalid argument is theirs to refuse.
+    mustReject: t.kind === 'argument' ? mustReject : c.command.startsWith('validate') ? mustReject : undefined,
   };
 }
 
