@@ -3,19 +3,22 @@ import path from 'node:path';
 import { tempDir } from './cli.js';
 
 /**
- * Every file under a directory (`/`-separated relative path -> base64 bytes), for byte-for-byte
- * comparisons. A symlink is recorded as the link (`symlink -> target`), never followed (it may
- * lead to `/dev/zero`, a FIFO, or nowhere), and a FIFO, socket or device by its kind, never read.
+ * Every entry under a directory (`/`-separated relative path -> base64 bytes of a file,
+ * `symlink -> TARGET`, `directory`, `fifo` or `special`), for byte-for-byte comparisons.
+ * Symlinks are compared by target and never followed (one may point at /dev/zero or loop).
  */
 export function snapshotDirectory(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
   const walk = (relative: string) => {
     for (const entry of readdirSync(path.join(dir, relative), { withFileTypes: true })) {
       const child = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isSymbolicLink()) files[child] = `symlink -> ${readlinkSync(path.join(dir, child))}`;
-      else if (entry.isDirectory()) walk(child);
-      else if (!entry.isFile()) files[child] = entry.isFIFO() ? 'fifo' : entry.isSocket() ? 'socket' : 'device';
-      else files[child] = readFileSync(path.join(dir, child)).toString('base64');
+      const full = path.join(dir, child);
+      if (entry.isSymbolicLink()) files[child] = `symlink -> ${readlinkSync(full)}`;
+      else if (entry.isDirectory()) {
+        files[child] = 'directory';
+        walk(child);
+      } else if (entry.isFile()) files[child] = readFileSync(full).toString('base64');
+      else files[child] = entry.isFIFO() ? 'fifo' : 'special';
     }
   };
   walk('');
