@@ -96,12 +96,37 @@ export function encodePythonJsonString(text: string): string {
 // ---------------------------------------------------------------------------------------------
 // json.loads
 
+/** Deeper than this, Python's `json.loads` raises RecursionError (it recurses per level, limit 1,000). */
+export const JSON_MAX_DEPTH = 990;
+const NUMBER = /(-?(?:0|[1-9]\d*))(\.\d+)?([eE][-+]?\d+)?/y;
+
+/**
+ * How deep the JSON text nests (`[[1]]` is 2), in one pass that skips strings; for readers that
+ * use `JSON.parse` and must still refuse what Python's `json.loads` cannot read.
+ */
+export function jsonNestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c /* \ */) i++;
+      else if (ch === 0x22 /* " */) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5b /* [ */ || ch === 0x7b /* { */) deepest = Math.max(deepest, ++depth);
+    else if (ch === 0x5d /* ] */ || ch === 0x7d /* } */) depth--;
+  }
+  return deepest;
+}
+
 /**
  * Python's `json.loads` into pyyaml.ts's value model. Errors become MALFORMED_JSON (exit 2) with
  * the file, line and column, worded as Python words them (`Expecting value`).
  */
 export function pythonJsonLoads(text: string, file: string): PyValue {
   let index = 0;
+  let depth = 0;
   const fail = (message: string, at = index): never => {
     const before = text.slice(0, at);
     const line = before.split('\n').length;
@@ -148,58 +173,74 @@ export function pythonJsonLoads(text: string, file: string): PyValue {
   const parseValue = (): PyValue => {
     skipWhitespace();
     const ch = text[index];
-    if (ch === '{') {
+    if (ch === '{' || ch === '[') {
+      // Python's json.loads recurses per level and raises RecursionError near 1,000 levels, so a
+      // deeper value is one MLflow cannot read: refuse it, rather than recurse until the stack ends.
+      if (depth >= JSON_MAX_DEPTH) {
+        return fail(`the value is nested more than ${JSON_MAX_DEPTH} levels deep (Python's json module cannot read it: RecursionError)`);
+      }
+      depth++;
+      try {
+        return ch === '{' ? parseObject() : parseArray();
+      } finally {
+        depth--;
+      }
+    }
+    return parseScalar(ch);
+  };
+  const parseObject = (): PyValue => {
+    index++;
+    const result: Record<string, PyValue> = {};
+    skipWhitespace();
+    if (text[index] === '}') {
       index++;
-      const result: Record<string, PyValue> = {};
+      return result;
+    }
+    for (;;) {
       skipWhitespace();
+      if (text[index] !== '"') return fail('Expecting property name enclosed in double quotes');
+      const key = parseString();
+      skipWhitespace();
+      if (text[index] !== ':') return fail("Expecting ':' delimiter");
+      index++;
+      const item = parseValue();
+      if (key === '__proto__') Object.defineProperty(result, key, { value: item, enumerable: true, writable: true, configurable: true });
+      else result[key] = item;
+      skipWhitespace();
+      if (text[index] === ',') {
+        index++;
+        continue;
+      }
       if (text[index] === '}') {
         index++;
         return result;
       }
-      for (;;) {
-        skipWhitespace();
-        if (text[index] !== '"') return fail('Expecting property name enclosed in double quotes');
-        const key = parseString();
-        skipWhitespace();
-        if (text[index] !== ':') return fail("Expecting ':' delimiter");
-        index++;
-        const item = parseValue();
-        if (key === '__proto__') Object.defineProperty(result, key, { value: item, enumerable: true, writable: true, configurable: true });
-        else result[key] = item;
-        skipWhitespace();
-        if (text[index] === ',') {
-          index++;
-          continue;
-        }
-        if (text[index] === '}') {
-          index++;
-          return result;
-        }
-        return fail("Expecting ',' delimiter");
-      }
+      return fail("Expecting ',' delimiter");
     }
-    if (ch === '[') {
+  };
+  const parseArray = (): PyValue => {
+    index++;
+    const result: PyValue[] = [];
+    skipWhitespace();
+    if (text[index] === ']') {
       index++;
-      const result: PyValue[] = [];
+      return result;
+    }
+    for (;;) {
+      result.push(parseValue());
       skipWhitespace();
+      if (text[index] === ',') {
+        index++;
+        continue;
+      }
       if (text[index] === ']') {
         index++;
         return result;
       }
-      for (;;) {
-        result.push(parseValue());
-        skipWhitespace();
-        if (text[index] === ',') {
-          index++;
-          continue;
-        }
-        if (text[index] === ']') {
-          index++;
-          return result;
-        }
-        return fail("Expecting ',' delimiter");
-      }
+      return fail("Expecting ',' delimiter");
     }
+  };
+  const parseScalar = (ch: string | undefined): PyValue => {
     if (ch === '"') return parseString();
     for (const [word, value] of [
       ['null', null],
@@ -214,7 +255,9 @@ export function pythonJsonLoads(text: string, file: string): PyValue {
         return value;
       }
     }
-    const number = /^(-?(?:0|[1-9]\d*))(\.\d+)?([eE][-+]?\d+)?/.exec(text.slice(index));
+    // Sticky, from `index`: slicing the rest of the text for every number would be quadratic.
+    NUMBER.lastIndex = index;
+    const number = NUMBER.exec(text);
     if (number) {
       index += number[0].length;
       if (number[2] === undefined && number[3] === undefined) {

@@ -22,7 +22,7 @@ import {
   PYTHON_ENV_FILE_NAME,
   REQUIREMENTS_FILE_NAME,
 } from '../model/file-names.js';
-import { buildInputExample } from '../model/input-example.js';
+import { buildInputExample, jsonNestingDepth, JSON_MAX_DEPTH } from '../model/input-example.js';
 import { serializeMlmodel, type MlmodelDocument } from '../model/mlmodel.js';
 import { buildPythonEnv, serializePythonEnv } from '../model/python-env.js';
 import type { PyValue } from '../model/pyyaml.js';
@@ -235,8 +235,12 @@ function readCondaEnvArgument(cwd: string, given: string) {
 function readSignatureFile(cwd: string, given: string): Signature {
   const absolute = requireFile(cwd, given, 'signature file', 'SIGNATURE_NOT_FOUND');
   let value: Record<string, unknown>;
+  const text = readRegularTextSync(absolute, { shown: given });
+  if (jsonNestingDepth(text) > JSON_MAX_DEPTH) {
+    throw inputError('INVALID_SIGNATURE', `\`${given}\` is nested more than ${JSON_MAX_DEPTH} levels deep, deeper than Python's json module reads`, { file: given });
+  }
   try {
-    value = JSON.parse(readRegularTextSync(absolute, { shown: given })) as Record<string, unknown>;
+    value = JSON.parse(text) as Record<string, unknown>;
   } catch (error) {
     if (isMlfError(error)) throw error;
     throw inputError('INVALID_SIGNATURE', `\`${given}\` is not valid JSON`, { file: given, cause: error });

@@ -5,11 +5,13 @@ import {
   buildInputExample,
   pythonJsonDumps,
   pythonJsonLoads,
+  JSON_MAX_DEPTH,
   readInputExample,
   type InputExampleType,
 } from '../../src/model/input-example.js';
 import { PyFloat, type PyValue } from '../../src/model/pyyaml.js';
 import { decodeTagged } from '../support/python-values.js';
+import { catchMlfError } from '../support/errors.js';
 
 const load = <T>(name: string): T => JSON.parse(readFileSync(new URL(`./cases/${name}`, import.meta.url), 'utf8')) as T;
 
@@ -35,6 +37,15 @@ describe('pythonJsonLoads keeps what json.loads distinguishes', () => {
       new PyFloat(100),
       123456789012345678901n,
     ]);
+  });
+  it('reads as deep as json.loads reads, and refuses deeper with one error instead of a stack overflow', () => {
+    const nested = (depth: number, open = '[', close = ']') => open.repeat(depth) + close.repeat(depth);
+    expect(() => pythonJsonLoads(nested(JSON_MAX_DEPTH), 'x.json')).not.toThrow();
+    for (const text of [nested(JSON_MAX_DEPTH + 1), nested(100_000), '{"a":'.repeat(100_000)]) {
+      const error = catchMlfError(() => pythonJsonLoads(text, 'x.json'));
+      expect(error.code).toBe('MALFORMED_JSON');
+      expect(error.message).toContain(`nested more than ${JSON_MAX_DEPTH} levels deep`);
+    }
   });
   it.each([
     ['', 1, 1, 'Expecting value'],

@@ -2,6 +2,7 @@ import type { Diagnostic } from '../diagnostic.js';
 import { hasFile, normalizeRelative, type ModelFiles } from '../model-files.js';
 import { asRecord, pythonTypeName, scalarText, type YamlSource } from '../yaml-source.js';
 import { diagnostic, isInsidePath, tick } from './shared.js';
+import { jsonNestingDepth, JSON_MAX_DEPTH } from '../../model/input-example.js';
 
 /**
  * Signature and input example rules (MLF601-MLF607): the signature is valid MLflow signature
@@ -59,6 +60,7 @@ export function checkSignature(files: ModelFiles): Diagnostic[] {
 function readSchema(value: unknown, part: string, _mlmodel: YamlSource): InputSchema | undefined | string {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') return `${tick(`signature.${part}`)} must be a JSON string, not ${pythonTypeName(value)}`;
+  if (jsonNestingDepth(value) > JSON_MAX_DEPTH) return `${tick(`signature.${part}`)} is nested more than ${JSON_MAX_DEPTH} levels deep: Python's json module cannot read it (RecursionError)`;
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -105,6 +107,7 @@ function readSchema(value: unknown, part: string, _mlmodel: YamlSource): InputSc
 function checkParams(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') return `${tick('signature.params')} must be a JSON string, not ${pythonTypeName(value)}`;
+  if (jsonNestingDepth(value) > JSON_MAX_DEPTH) return `${tick('signature.params')} is nested more than ${JSON_MAX_DEPTH} levels deep: Python's json module cannot read it (RecursionError)`;
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -148,6 +151,10 @@ function checkExample(files: ModelFiles, mlmodel: YamlSource, root: Record<strin
   const text = artifact ? files.examples.get(artifact) : undefined;
   if (!artifact || text === undefined) return found;
 
+  if (jsonNestingDepth(text) > JSON_MAX_DEPTH) {
+    found.push(diagnostic('MLF603', artifact, 1, `${tick(artifact)} is nested more than ${JSON_MAX_DEPTH} levels deep: Python's json module cannot read it (RecursionError)`));
+    return found;
+  }
   let example: unknown;
   try {
     example = JSON.parse(text);
