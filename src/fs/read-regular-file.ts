@@ -191,7 +191,13 @@ function readUpTo(fd: number, limit: number, sizeHint: number, shown: string): B
       buffer.copy(grown, 0, 0, length);
       buffer = grown;
     }
-    const read = readSync(fd, buffer, length, buffer.length - length, null);
+    let read: number;
+    try {
+      read = readSync(fd, buffer, length, buffer.length - length, null);
+    } catch (error) {
+      // A "regular file" that fails to read (EIO from /proc/self/mem, a file on a dying disk).
+      throw inputError(FILE_NOT_READABLE, `\`${shown}\` cannot be read: ${(error as Error).message}`, { file: shown, cause: error });
+    }
     if (read === 0) break;
     length += read;
   }

@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { inputError, isMlfError } from '../errors.js';
 import { checkRegularFileSync, FILE_NOT_FOUND } from '../fs/read-regular-file.js';
+import { refuseSpecialFilesSync } from '../fs/special-files.js';
 import { markInUse, prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
 import { markerPath } from '../env/marker.js';
 import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
@@ -59,6 +60,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   const modelDir = resolveModelUri(options.modelUri, options.cwd);
   // Read (and so validate) the directory before anything slow: a missing MLmodel is exit 2 at once.
   await readModelDirectory(modelDir, { displayPath: options.modelUri });
+  refuseSpecialFilesSync(modelDir, options.modelUri);
 
   if ((options.inputPath === undefined) === (options.inputData === undefined)) {
     throw inputError('NO_INPUT', 'give the input as a file (`-i input.json`) or on stdin (`-i -`)');

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,12 @@ describe('readRegularFileSync', () => {
     expect(error.message).toBe('`/dev/zero` is a character device, not a regular file');
     expect(error.hint).toMatch(/regular files/);
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it.skipIf(!existsSync('/proc/self/mem'))('a regular file whose read fails (/proc/self/mem: EIO) is one input error, not an internal one', () => {
+    const error = catchMlfError(() => readRegularFileSync('/proc/self/mem'));
+    expect(error.code).toBe('FILE_NOT_READABLE');
+    expect(error.message).toMatch(/^`\/proc\/self\/mem` cannot be read: EIO/);
   });
 
   it.skipIf(!posix)('refuses /dev/null: empty is not the same as a file', () => {
