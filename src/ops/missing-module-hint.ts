@@ -60,13 +60,16 @@ export async function explainMissingModule(error: unknown, ctx: MissingModuleHin
       cwd: ctx.cwd,
     });
   }
-  throw missingModuleError(advice, {
+  const advised = missingModuleError(advice, {
     stage,
     pythonMessage,
     fix: { ...ctx.fix, ...(version ? { version } : {}) },
     manager: ctx.manager,
     ...(ctx.manager === 'local' ? {} : { envDir: ctx.envDir }),
   });
+  // The worker's traceback, for --verbose.
+  if (error.cause !== undefined) advised.cause = error.cause;
+  throw advised;
 }
 
 /** The lines the model's environment installs (conda.yaml's pip list too, for conda), or none when they cannot be read. */

@@ -114,6 +114,8 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
       ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
       ...(earlyStart ? { adopt: earlyStart.take } : {}),
       fixContext,
+      // Messages name files as the user did: `-m model` shows `model/MLmodel`.
+      modelLabel: /^file:/i.test(modelUri) ? modelDir : modelUri,
     }).catch(pinMissingModule);
     const workerReady = Date.now();
     try {
@@ -122,6 +124,8 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
         ...(inputPath !== undefined ? { inputPath } : { data: inputData! }),
         ...(outputPath !== undefined ? { outputPath } : {}),
         ...(strictJson ? { strictJson } : {}),
+        ...(options.inputPath !== undefined ? { inputLabel: options.inputPath } : {}),
+        ...(options.outputPath !== undefined ? { outputLabel: options.outputPath } : {}),
       }).catch(pinMissingModule);
       // What decided this run before its worker started: the next run of the same command may
       // start the same worker early as long as these did not change (early-worker.ts). The

@@ -1,23 +1,24 @@
 import { canonicalizeName, parseRequirement } from '../deps/pep508.js';
-import { topLevelModule, usualDistribution } from '../deps/module-names.js';
+import { tableDistributions, topLevelModule } from '../deps/module-names.js';
 import { modelError, type MlfError } from '../errors.js';
 export interface MissingModule {
   /** The module as Python named it, e.g. `cv2` or `sklearn.ensemble`. */
   module: string;
   /** The distribution that most likely provides it, e.g. `opencv-python`. */
   distribution: string;
-  /** False when the table had no entry and the distribution is the module's own name (a guess). */
+  /** False when no table vouches for it and the distribution is only the module's own name. */
   known: boolean;
 }
 
 /**
- * From a module Python could not import to the distribution a user should install: the
- * well-known one when the names differ (`cv2` → `opencv-python`; only the top-level package
- * counts), else the module's own name, which most distributions use (`tabulate`), marked a guess.
+ * From a module Python could not import to the distribution a user should install: the one a
+ * table of deps/module-names.ts vouches for (`cv2` → `opencv-python`, `tabulate` → `tabulate`;
+ * only the top-level package counts). Otherwise the module's own name, marked unknown: callers
+ * never suggest installing it on that ground alone.
  */
 export function distributionForModule(module: string): MissingModule {
-  const usual = usualDistribution(module);
-  return { module, distribution: usual ?? canonicalizeName(topLevelModule(module)), known: usual !== undefined };
+  const [vouched] = tableDistributions(module);
+  return { module, distribution: vouched ?? canonicalizeName(topLevelModule(module)), known: vouched !== undefined };
 }
 
 export interface FixCommandsInput {

@@ -10,8 +10,11 @@ Protocol (version PROTOCOL_VERSION), newline-delimited JSON, one object per line
     then loads the model and writes {"ok": true, "type": "ready", "runtime": ...} or an error;
   - then for each request line {"id": K, "type": "predict" | "ping" | "shutdown", ...} it writes
     exactly one reply line {"ok": true, "id": K, ...} or {"ok": false, "id": K, "kind": ..., ...}.
-Errors: {"ok": false, "kind": "missing_module" | "bad_input" | "schema" | "model_error" |
-"load_error" | "bad_request" | "internal", "message": ..., "module"?: ..., "traceback"?: ...}.
+Errors: {"ok": false, "kind": "missing_module" | "bad_input" | "schema" | "bad_model_file" |
+"model_error" | "load_error" | "bad_request" | "internal", "message": ..., "detail"?: ...,
+"traceback"?: ..., "file"?, "line"?, "column"?, "field"?, "hint"?, "module"?, "input_looks_like"?}:
+`message` is always one line of at most ~300 characters; the full text, when it was cut, is in
+`detail`, and the Python traceback in `traceback` (mlf shows both under --verbose only).
 
 The protocol travels on a private duplicate of the original stdout. File descriptor 1 itself is
 pointed at stderr before any model code runs, so a model's print() (or a C library writing to
@@ -47,7 +50,7 @@ import uuid
 from collections import defaultdict
 from copy import deepcopy
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 WORKER_VERSION = "1"
 
 SCALAR_TYPES = ("boolean", "integer", "long", "float", "double", "string", "binary", "datetime")
@@ -76,6 +79,23 @@ MAX_ECHOED_INPUT = 300
 
 # --------------------------------------------------------------------------------------------
 # Errors the worker reports, each with the protocol `kind` it maps to.
+#
+# Every failure becomes one reply whose `message` is one line of readable length (cut_message);
+# the full text, when it was cut, travels in `detail`, and the Python traceback in `traceback`:
+# mlf shows those two only under --verbose. Kinds:
+#   bad_input        the input is malformed (not JSON, not UTF-8, two input keys, a bad CSV);
+#   schema           the input does not satisfy the model's signature;
+#   bad_model_file   a file of the model directory cannot be read as MLflow would read it
+#                    (MLmodel not UTF-8 or not YAML, a signature that is not valid JSON, a model
+#                    code file that is not Python, a file MLmodel names that is missing);
+#   load_error / model_error   the model's own code (or MLflow's loader) raised;
+#   missing_module   an ImportError at load or predict (`module` names it);
+#   bad_request / internal     a bug in mlf (the client sent nonsense, or the worker failed).
+
+# Fields a WorkerError may add to its reply (protocol.ts, ErrorReply).
+REPLY_FIELDS = ("file", "line", "column", "field", "hint", "detail", "module", "input_looks_like")
+# At most this many characters of a message reach the one line the user sees.
+MAX_MESSAGE = 300
 
 
 class WorkerError(Exception):
@@ -83,8 +103,11 @@ class WorkerError(Exception):
 
     def __init__(self, message, **extra):
         super().__init__(message)
+        unknown = set(extra) - set(REPLY_FIELDS)
+        if unknown:
+            raise TypeError("unknown reply fields {}".format(sorted(unknown)))
         self.message = message
-        self.extra = extra
+        self.extra = {k: v for k, v in extra.items() if v is not None}
 
 
 class BadInput(WorkerError):
@@ -99,8 +122,20 @@ class SchemaError(WorkerError):
     kind = "schema"
 
 
+class BadModelFile(WorkerError):
+    """A file of the model directory is damaged: `file` names it (and line, column or field)."""
+
+    kind = "bad_model_file"
+
+
 class LoadError(WorkerError):
     kind = "load_error"
+
+
+class ModelOutputError(WorkerError):
+    """What the model returned cannot be encoded (MLflow's encoder fails on it too)."""
+
+    kind = "model_error"
 
 
 class BadRequest(WorkerError):
@@ -111,8 +146,84 @@ class NeedsMlflow(Exception):
     """The fast path cannot be sure of giving MLflow's result; the reason says why."""
 
 
-def invalid_input(message):
-    return BadInput("Invalid input. " + message)
+class LoadFailure(Exception):
+    """The model's loader raised while reading `file`: reported as a load error naming the file."""
+
+    def __init__(self, error, file):
+        super().__init__(str(error))
+        self.error = error
+        self.file = file
+
+
+def invalid_input(message, **extra):
+    return BadInput("Invalid input. " + message, **extra)
+
+
+def cut_message(text, limit=MAX_MESSAGE):
+    """(one line of at most `limit` characters plus a marker, the full text or None).
+
+    Line breaks and runs of blanks become single spaces (a pandas dump or a traceback-like text
+    inside a message would otherwise spill over many lines); what is cut is counted in the marker.
+    The full text comes back only when the line differs from it.
+    """
+    flat = " ".join(text.split())
+    full = text if flat != text.strip() else None
+    if len(flat) <= limit:
+        return flat, full
+    shown = flat[:limit].rstrip()
+    return "{}… ({} more characters; --verbose shows all)".format(shown, len(flat) - len(shown)), text
+
+
+def not_utf8(what, data, error, **extra):
+    """The problem of bytes that are not UTF-8, at the line and column of the first bad byte."""
+    start = error.start
+    line = data.count(b"\n", 0, start) + 1
+    line_start = data.rfind(b"\n", 0, start) + 1
+    column = len(data[line_start:start].decode("utf-8", "replace")) + 1
+    return "{} is not UTF-8 text: byte 0x{:02x} cannot be decoded ({})".format(what, data[start], error.reason), dict(
+        extra, line=line, column=column
+    )
+
+
+def first_undecodable_byte(path, chunk_size=1 << 20):
+    """(line, column, byte, reason) of the first byte of a file that is not UTF-8, or None.
+
+    Used only after a reader (pandas) has failed on the file: two passes in chunks, so that a
+    large input is never held whole in memory.
+    """
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    consumed = 0
+    found = None
+    with open(path, "rb") as f:
+        while found is None:
+            chunk = f.read(chunk_size)
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as e:
+                found = (consumed - pending + e.start, e.reason)
+                break
+            if not chunk:
+                return None
+            consumed += len(chunk)
+    offset, reason = found
+    line, line_start = 1, 0
+    with open(path, "rb") as f:
+        read = 0
+        while read < offset:
+            chunk = f.read(min(chunk_size, offset - read))
+            newlines = chunk.count(b"\n")
+            if newlines:
+                line += newlines
+                line_start = read + chunk.rfind(b"\n") + 1
+            read += len(chunk)
+        f.seek(line_start)
+        prefix = f.read(offset - line_start)
+        byte = f.read(1)
+    column = len(prefix.decode("utf-8", "replace")) + 1
+    return line, column, byte[0], reason
 
 
 def log(message):
@@ -158,41 +269,115 @@ class Channel:
             yield line
 
 
-def error_reply(error, request_id=None):
+def error_reply(error, request_id=None, stage="worker", model_dir=None):
+    """The reply for any exception: classified, one line of message, detail and traceback apart.
+
+    `stage` says whose code raised an exception that is not a WorkerError: the model's loader
+    ("load": load_error, or bad_model_file when it is a damaged file under `model_dir`), the
+    model's predict ("predict": model_error), or the worker's own ("worker": internal).
+    """
+    if isinstance(error, LoadFailure):
+        file, error = error.file, error.error
+    else:
+        file = None
+    missing = find_import_error(error)
     if isinstance(error, WorkerError):
         reply = {"ok": False, "kind": error.kind, "message": error.message}
         reply.update(error.extra)
+    elif missing is not None:
+        reply = {
+            "ok": False,
+            "kind": "missing_module",
+            "message": "{}: {}".format(type(missing).__name__, missing),
+            "module": missing.name or module_from_message(str(missing)),
+        }
     else:
-        missing = find_import_error(error)
-        if missing is not None:
-            reply = {
-                "ok": False,
-                "kind": "missing_module",
-                "message": "{}: {}".format(type(missing).__name__, missing),
-                "module": missing.name or module_from_message(str(missing)),
-                "traceback": format_traceback(error),
-            }
+        damaged = damaged_model_file(error, model_dir) if stage == "load" else None
+        if damaged is not None:
+            reply = {"ok": False, "kind": damaged.kind, "message": damaged.message}
+            reply.update(damaged.extra)
         else:
-            reply = {
-                "ok": False,
-                "kind": "internal",
-                "message": "{}: {}".format(type(error).__name__, error),
-                "traceback": format_traceback(error),
-            }
+            kind = "internal" if stage == "worker" else ("load_error" if stage == "load" else "model_error")
+            reply = {"ok": False, "kind": kind, "message": "{}: {}".format(type(error).__name__, exception_message(error))}
+            if file is not None:
+                reply["file"] = file
+    message, full = cut_message(reply["message"])
+    reply["message"] = message
+    if full is not None and "detail" not in reply:
+        reply["detail"] = full
+    if "detail" in reply and reply["detail"] == message:
+        del reply["detail"]
+    if error.__traceback__ is not None:
+        reply["traceback"] = format_traceback(error)
     if request_id is not None:
         reply["id"] = request_id
     return reply
 
 
-def find_import_error(error):
-    """The ImportError in an exception's cause/context chain (MLflow wraps some of them)."""
+def damaged_model_file(error, model_dir):
+    """A load failure that is a damaged file of the model directory, as a BadModelFile, or None.
+
+    A model code file that is not Python (a syntax error, bytes that are not UTF-8), or a file the
+    model names that does not exist or cannot be read. Anything else is the loader's own failure.
+    """
+    if not model_dir:
+        return None
+    root = os.path.realpath(model_dir)
+
+    def inside(path):
+        if not isinstance(path, str) or not path:
+            return False
+        real = os.path.realpath(path)
+        return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+    for current in exception_chain(error):
+        if isinstance(current, SyntaxError) and inside(current.filename):
+            return python_file_problem(current, current.filename)
+        if isinstance(current, OSError) and inside(current.filename):
+            return BadModelFile(
+                "cannot read the model file: {}".format(current.strerror or current),
+                file=current.filename,
+                hint="restore the file from the saved model",
+            )
+    return None
+
+
+def python_file_problem(error, path):
+    """A model code file that Python cannot compile (not UTF-8, a NUL byte, a syntax error)."""
+    what, reason = "is not valid Python", getattr(error, "msg", None) or str(error)
+    if reason.startswith("(unicode error)"):
+        import re
+
+        what, reason = "is not UTF-8 text", reason[len("(unicode error)"):].strip()
+        # "'utf-8' codec can't decode byte 0xff in position 4: invalid start byte": the position
+        # is within a token, not the file, so it is left out.
+        decoded = re.search(r"can't decode byte (0x[0-9a-fA-F]+) in position \d+: (.*)", reason)
+        if decoded:
+            reason = "byte {} cannot be decoded ({})".format(decoded.group(1), decoded.group(2))
+    line = getattr(error, "lineno", None)
+    return BadModelFile(
+        "the model's code {}: {}".format(what, reason),
+        file=path,
+        line=line if isinstance(line, int) and line > 0 else None,
+        hint="correct the file, or save the model again",
+    )
+
+
+def exception_chain(error):
+    """An exception and its causes and contexts, each once."""
     seen = set()
     current = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def find_import_error(error):
+    """The ImportError in an exception's cause/context chain (MLflow wraps some of them)."""
+    for current in exception_chain(error):
         if isinstance(current, ImportError):
             return current
-        current = current.__cause__ or current.__context__
     return None
 
 
@@ -212,19 +397,6 @@ def format_traceback(error):
     return "".join(traceback.format_exception(type(error), error, error.__traceback__))
 
 
-def model_failure(error, stage):
-    """An exception from the model's own code (or MLflow's loader), reported as such."""
-    if find_import_error(error) is not None:
-        return error_reply(error)
-    kind = "load_error" if stage == "load" else "model_error"
-    return {
-        "ok": False,
-        "kind": kind,
-        "message": "{}: {}".format(type(error).__name__, exception_message(error)),
-        "traceback": format_traceback(error),
-    }
-
-
 def exception_message(error):
     message = getattr(error, "message", None)
     return message if isinstance(message, str) else str(error)
@@ -235,9 +407,20 @@ def exception_message(error):
 
 
 def read_mlmodel(model_dir):
+    """MLmodel as MLflow reads it (UTF-8, PyYAML's safe loader); BadModelFile when it cannot be."""
     path = os.path.join(model_dir, "MLmodel")
     if not os.path.isfile(path):
-        raise LoadError("No MLmodel file in `{}`".format(model_dir))
+        raise BadModelFile("no MLmodel file in the model directory", file=path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise BadModelFile("cannot read MLmodel: {}".format(e.strerror or e), file=path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        message, where = not_utf8("the file", data, e, file=path)
+        raise BadModelFile(message, hint="save the file as UTF-8, or save the model again", **where)
     try:
         import yaml
     except ImportError as e:
@@ -245,12 +428,99 @@ def read_mlmodel(model_dir):
             "The worker needs PyYAML to read MLmodel, and this environment lacks it: {}".format(e),
             module="yaml",
         )
-    with open(path, "r", encoding="utf-8") as f:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        doc = yaml.load(f, Loader=loader)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        doc = yaml.load(text, Loader=loader)
+    except yaml.YAMLError as e:
+        raise BadModelFile("not valid YAML: {}".format(yaml_problem(e)), file=path, **yaml_location(e, text))
     if not isinstance(doc, dict):
-        raise LoadError("MLmodel in `{}` is not a mapping".format(model_dir))
+        raise BadModelFile("not a YAML mapping", file=path)
     return doc
+
+
+def yaml_problem(error):
+    """PyYAML's own words for a problem, without the position it appends (reported apart)."""
+    if hasattr(error, "reason") and hasattr(error, "character"):  # yaml.reader.ReaderError
+        character = error.character
+        # The pure-Python reader gives the character, libyaml's its code point (the text is str).
+        code = ord(character) if isinstance(character, str) else character
+        return "unacceptable character #x{:04x}: {}".format(code, error.reason)
+    problem = getattr(error, "problem", None)
+    context = getattr(error, "context", None)
+    if problem:
+        return "{} {}".format(context, problem) if context else problem
+    return str(error)
+
+
+def yaml_location(error, text):
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if mark is not None:
+        return {"line": mark.line + 1, "column": mark.column + 1}
+    position = getattr(error, "position", None)
+    if isinstance(position, int):
+        line_start = text.rfind("\n", 0, position) + 1
+        return {"line": text.count("\n", 0, position) + 1, "column": position - line_start + 1}
+    return {}
+
+
+SIGNATURE_FIELDS = ("inputs", "outputs", "params")
+
+
+def check_signature(mlmodel, mlmodel_path):
+    """Refuses a signature that MLflow could not read, or whose columns no input can ever match.
+
+    MLflow reads each of `signature.inputs`, `outputs` and `params` that is set as a JSON list of
+    mappings with a `type` (Schema.from_json / ParamSchema.from_json): anything else fails its
+    load with a bare JSONDecodeError, KeyError or TypeError. A column name that is a list or a
+    mapping loads, but then fails every predict (`unhashable type`). Both are a damaged MLmodel,
+    said here with the field. (A signature that is not a mapping is ignored by MLflow.)
+    """
+    signature = mlmodel.get("signature")
+    if not isinstance(signature, dict):
+        return
+
+    def bad(field, problem):
+        return BadModelFile(
+            "the signature's `{}` {}".format(field, problem),
+            file=mlmodel_path,
+            field="signature." + field,
+            hint="correct the signature, or save the model again with MLflow",
+        )
+
+    for field in SIGNATURE_FIELDS:
+        raw = signature.get(field)
+        if not raw:
+            continue
+        if not isinstance(raw, str):
+            raise bad(field, "is a YAML {}, not a JSON string".format(type(raw).__name__))
+        try:
+            specs = json.loads(raw)
+        except ValueError as e:
+            raise bad(field, "is not valid JSON: {} at column {}".format(getattr(e, "msg", e), getattr(e, "colno", "?")))
+        except RecursionError:
+            raise bad(field, "nests too deeply to be parsed as JSON")
+        if not isinstance(specs, list):
+            raise bad(field, "is not a JSON list (it is a {})".format(json_type_name(specs)))
+        for position, spec in enumerate(specs, 1):
+            if not isinstance(spec, dict) or "type" not in spec:
+                raise bad(field, "entry {} is not a mapping with a `type`".format(position))
+            name = spec.get("name")
+            if isinstance(name, (list, dict)):
+                raise bad(field, "entry {} has a name that is a JSON {}, not a string".format(position, json_type_name(name)))
+
+
+def json_type_name(value):
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    return "number"
 
 
 class ColSpec:
@@ -298,6 +568,8 @@ def parse_col_schema(signature):
     """The input schema for the fast path, None when there is none; NeedsMlflow otherwise."""
     if not signature:
         return None
+    if not isinstance(signature, dict):
+        raise NeedsMlflow("the signature is not a mapping")
     if signature.get("params"):
         raise NeedsMlflow("the signature has a params schema")
     raw = signature.get("inputs")
@@ -354,27 +626,88 @@ def read_input_text(request):
         return request["data"]
     path = request["input_path"]
     try:
-        with open(path, "r", encoding="utf-8") as f:
-            return f.read()
+        with open(path, "rb") as f:
+            data = f.read()
     except FileNotFoundError:
-        raise BadInput("Input file `{}` does not exist".format(path))
+        raise BadInput("the input file does not exist", file=path)
+    except OSError as e:
+        raise BadInput("cannot read the input file: {}".format(e.strerror or e), file=path)
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise invalid_input("Ensure that input is a valid JSON formatted string. Error: '{!r}'".format(e))
+        message, where = not_utf8("the input", data, e, file=path)
+        raise BadInput(message, hint="JSON input must be UTF-8: convert the file (e.g. `iconv -t UTF-8`)", **where)
+
+
+def json_decode_failure(text, ex):
+    """MLflow's "not valid JSON" error, on one line; the input it echoes goes to the detail only.
+
+    When the text looks like CSV (a first line with commas that does not open a JSON array or
+    object), the reply says so: the content type was most likely forgotten.
+    """
+    message = "Invalid input. Ensure that input is a valid JSON formatted string. Error: '{!r}'".format(ex)
+    shown = text if len(text) <= MAX_ECHOED_INPUT else text[:MAX_ECHOED_INPUT] + "..."
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0].strip()
+    looks_like_csv = "," in first_line and not first_line.startswith(("{", "["))
+    return BadInput(
+        message,
+        detail="{}\nInput: \n{}\n".format(message, shown),
+        input_looks_like="csv" if looks_like_csv else None,
+    )
+
+
+def json_too_deep(text):
+    """The input nests deeper than Python's JSON parser can go (its recursion limit, ~1,000).
+
+    MLflow parses with the same json.loads and fails the same way, as a bare RecursionError. Said
+    here with the depth and where it is first reached; the text is scanned only on this path.
+    """
+    import re
+
+    depth = deepest = 0
+    at = 0
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, at = depth, match.start()
+        elif token in "]}":
+            depth -= 1
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return invalid_input(
+        "The JSON nests {:,} levels of arrays and objects deep (at line {}, column {}): more than Python's "
+        "JSON parser, which MLflow uses too, can read (about {:,} levels)".format(deepest, line, column, sys.getrecursionlimit()),
+        hint="flatten the input",
+    )
+
+
+def too_deep_to_convert():
+    """JSON that parsed, but nests too deeply for the conversions after it (deepcopy, numpy):
+    json_too_deep is the parser's own limit, this one comes a little earlier."""
+    return invalid_input("The input nests arrays or objects too deeply to be converted to the model's input", hint="flatten the input")
 
 
 def decode_json_input(text):
     try:
         decoded = json.loads(text)
     except ValueError as ex:
-        shown = text if len(text) <= MAX_ECHOED_INPUT else text[:MAX_ECHOED_INPUT] + "..."
-        raise invalid_input(
-            "Ensure that input is a valid JSON formatted string. Error: '{!r}'\nInput: \n{}\n".format(ex, shown)
-        )
+        raise json_decode_failure(text, ex)
+    except RecursionError:
+        raise json_too_deep(text)
     if isinstance(decoded, dict):
         return decoded
     if isinstance(decoded, list):
         raise invalid_input("{}. Received a list.".format(REQUIRED_INPUT_FORMAT))
     raise invalid_input("{}. Received unexpected input type '{}.".format(REQUIRED_INPUT_FORMAT, type(decoded)))
+
+
+def input_fields_error(fields, full_message=None):
+    """Not exactly one of the input keys. MLflow appends a note on its 2.0 protocol change to this
+    message (~700 characters, about clients older than 2.0): kept in the detail only."""
+    message = "{}. Received dictionary with input fields: {}.".format(REQUIRED_INPUT_FORMAT, fields)
+    return BadInput(message, detail=full_message or "{} {}".format(message, SCORING_PROTOCOL_CHANGE_INFO))
 
 
 def parse_json_request(text, schema, types_):
@@ -387,11 +720,7 @@ def parse_json_request(text, schema, types_):
     params = decoded.pop("params", None)
     format_keys = [k for k in data if k in SUPPORTED_FORMATS]
     if len(format_keys) != 1:
-        raise BadInput(
-            "{}. Received dictionary with input fields: {}. {}".format(
-                REQUIRED_INPUT_FORMAT, list(data.keys()), SCORING_PROTOCOL_CHANGE_INFO
-            )
-        )
+        raise input_fields_error(list(data.keys()))
     input_format = format_keys[0]
     if input_format in ("instances", "inputs"):
         return parse_tf_serving_input(data, schema, types_), params, False
@@ -552,7 +881,7 @@ def parse_tf_serving_input(data, schema, types_):
         if "instances" in data:
             return parse_instances_data(data, schema, types_)
         return cast_schema_type(data["inputs"], schema, types_)
-    except WorkerError:
+    except (WorkerError, RecursionError):
         raise
     except Exception as e:
         raise invalid_input("Ensure that the input is a valid JSON-formatted string.\nError: {!r}".format(e))
@@ -583,22 +912,36 @@ def read_csv_input(source, schema_inputs):
     try:
         return pd.read_csv(source, **kwargs)
     except FileNotFoundError:
-        raise BadInput("Input file `{}` does not exist".format(source))
+        raise BadInput("the input file does not exist", file=source)
+    except UnicodeDecodeError as e:
+        found = first_undecodable_byte(source) if isinstance(source, str) else None
+        if found is None:
+            raise BadInput("the input is not UTF-8 text: {}".format(e), file=source if isinstance(source, str) else None)
+        line, column, byte, reason = found
+        raise BadInput(
+            "the input is not UTF-8 text: byte 0x{:02x} cannot be decoded ({})".format(byte, reason),
+            file=source,
+            line=line,
+            column=column,
+            hint="CSV input must be UTF-8: convert the file (e.g. `iconv -t UTF-8`)",
+        )
+    except OSError as e:
+        raise BadInput("cannot read the input file: {}".format(e.strerror or e), file=source if isinstance(source, str) else None)
     except Exception as e:
         raise BadInput(
             "Failed to parse input as a Pandas DataFrame. Ensure that the input is"
             " a valid CSV-formatted Pandas DataFrame produced using the"
-            " `pandas.DataFrame.to_csv()` method. Error: '{}'".format(e)
+            " `pandas.DataFrame.to_csv()` method. Error: '{}'".format(str(e).strip())
         )
 
 
 def csv_schema_inputs(signature):
     """(name or position, type) pairs of an all-scalar column input schema; None otherwise."""
-    if not signature or not signature.get("inputs"):
+    if not isinstance(signature, dict) or not signature.get("inputs"):
         return None
     try:
         specs = json.loads(signature["inputs"])
-    except ValueError:
+    except (TypeError, ValueError):
         return None
     if not isinstance(specs, list) or not specs:
         return None
@@ -795,7 +1138,14 @@ def validate_prediction_input(data, schema, types_):
         else:
             detail = e.message if isinstance(e, WorkerError) else str(e)
             message = "Failed to enforce schema of data '{}' with schema '{}'. Error: {}".format(data, schema, detail)
+            raise schema_failure(message, detail)
         raise SchemaError(message)
+
+
+def schema_failure(message, cause):
+    """MLflow's schema error spells out the whole input (a pandas dump over many lines) and the
+    whole schema before what is wrong: the line says what is wrong, the detail keeps MLflow's text."""
+    return SchemaError(cause, detail=message)
 
 
 def warn_ignored_params(params):
@@ -921,6 +1271,7 @@ class MlflowRuntime:
     def __init__(self, model_dir, signature):
         import mlflow.pyfunc
 
+        check_signature_with_mlflow(signature, os.path.join(model_dir, "MLmodel"))
         self.model = mlflow.pyfunc.load_model(model_dir)
         try:
             from mlflow.pyfunc import scoring_server
@@ -950,7 +1301,7 @@ class MlflowRuntime:
         except Exception as e:
             if find_import_error(e) is not None:
                 raise
-            raise BadInput(exception_message(e))
+            raise mlflow_bad_input(e, text)
         # An MLflow too old for either: parse as the fast path does, without a schema.
         return parse_json_request(text, None, Types())
 
@@ -980,6 +1331,57 @@ class MlflowRuntime:
         return message.startswith(
             ("Failed to enforce schema of data", "Failed to enforce model input schema", "Invalid parameters found")
         )
+
+
+def mlflow_schema_failure(error):
+    """MLflow's schema error: pyfunc's _validate_prediction_input raises it while handling the
+    error that says what is wrong (its __context__), which becomes the line."""
+    message = exception_message(error)
+    inner = error.__context__
+    if message.startswith("Failed to enforce schema of data") and inner is not None:
+        return schema_failure(message, exception_message(inner))
+    return SchemaError(message)
+
+
+def check_signature_with_mlflow(signature, mlmodel_path):
+    """MLflow's own reading of the signature, before its loader does the same without saying where.
+
+    load_model reads MLmodel's signature with ModelSignature.from_dict; whatever that raises (an
+    unknown type, a malformed spec) is a damaged MLmodel, reported with the field.
+    """
+    if not isinstance(signature, dict):
+        return
+    from mlflow.models.signature import ModelSignature
+
+    try:
+        ModelSignature.from_dict(signature)
+    except Exception as e:
+        if find_import_error(e) is not None:
+            raise
+        raise BadModelFile(
+            "MLflow cannot read the signature: {}: {}".format(type(e).__name__, exception_message(e)),
+            file=mlmodel_path,
+            field="signature",
+            hint="correct the signature, or save the model again with MLflow",
+        )
+
+
+PROTOCOL_CHANGE_NOTE = " IMPORTANT: The MLflow Model scoring protocol has changed"
+
+
+def mlflow_bad_input(error, text):
+    """An exception of MLflow's input parsing, as the fast path words the same failure."""
+    if isinstance(error, RecursionError):
+        return json_too_deep(text)
+    if any(isinstance(e, RecursionError) for e in exception_chain(error)):
+        return too_deep_to_convert()
+    message = exception_message(error)
+    cause = error.__cause__
+    if isinstance(cause, ValueError) and "Ensure that input is a valid JSON formatted string" in message:
+        return json_decode_failure(text, cause)
+    if PROTOCOL_CHANGE_NOTE in message:
+        return BadInput(message[: message.index(PROTOCOL_CHANGE_NOTE)], detail=message)
+    return BadInput(message)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1203,18 +1605,22 @@ def load_sklearn_fast(model_dir, mlmodel, pyfunc_conf, model_cache_dir=None):
             raise NeedsMlflow("the python_function flavor has no model_path")
         path = os.path.join(path, model_path)
     add_code_to_sys_path(model_dir, pyfunc_conf)
-    if serialization == "skops":
-        model = load_skops(path, sk_conf.get("skops_trusted_types", None), model_dir, pyfunc_conf, model_cache_dir)
-    else:
-        with open(path, "rb") as f:
-            if serialization == "pickle":
-                import pickle
+    try:
+        if serialization == "skops":
+            model = load_skops(path, sk_conf.get("skops_trusted_types", None), model_dir, pyfunc_conf, model_cache_dir)
+        else:
+            with open(path, "rb") as f:
+                if serialization == "pickle":
+                    import pickle
 
-                model = pickle.load(f)
-            else:
-                import cloudpickle
+                    model = pickle.load(f)
+                else:
+                    import cloudpickle
 
-                model = cloudpickle.load(f)
+                    model = cloudpickle.load(f)
+    except Exception as e:
+        # The deserializer's message rarely says which file it was reading.
+        raise LoadFailure(e, path)
     predict_fn = pyfunc_conf.get("predict_fn", "predict")
     if predict_fn == "predict":
         return lambda data: model.predict(data)
@@ -1241,8 +1647,9 @@ def check_code_model_source(path):
         source = f.read()
     try:
         tree = ast.parse(source, filename=path)
-    except SyntaxError as e:
-        raise NeedsMlflow("the model file does not parse: {}".format(e))
+    except (SyntaxError, ValueError) as e:
+        # MLflow executes the same file and fails on it the same way.
+        raise python_file_problem(e, path)
     mlflow_aliases = set()
     set_model_count = 0
     for node in ast.walk(tree):
@@ -1342,10 +1749,17 @@ def load_code_model_fast(model_dir, mlmodel, pyfunc_conf):
 
 def load_runtime(model_dir, runtime, mlmodel, model_cache_dir=None):
     """(runtime object, reason the fast path was not taken or None)."""
-    flavors = mlmodel.get("flavors") or {}
-    pyfunc_conf = flavors.get("python_function")
+    mlmodel_path = os.path.join(model_dir, "MLmodel")
+    flavors = mlmodel.get("flavors")
+    pyfunc_conf = flavors.get("python_function") if isinstance(flavors, dict) else None
     if not isinstance(pyfunc_conf, dict):
-        raise LoadError('Model does not have the "python_function" flavor')
+        raise BadModelFile(
+            'Model does not have the "python_function" flavor',
+            file=mlmodel_path,
+            field="flavors.python_function",
+            hint="save the model with a flavor that adds `python_function`",
+        )
+    check_signature(mlmodel, mlmodel_path)
     signature = mlmodel.get("signature") or None
     if runtime == "mlflow":
         return MlflowRuntime(model_dir, signature), "--runtime mlflow"
@@ -1353,7 +1767,8 @@ def load_runtime(model_dir, runtime, mlmodel, model_cache_dir=None):
     try:
         if mlmodel.get("is_signature_from_type_hint") or mlmodel.get("type_hint_from_example"):
             raise NeedsMlflow("the signature comes from type hints")
-        if (mlmodel.get("metadata") or {}).get("mlflow.model.is_external"):
+        metadata = mlmodel.get("metadata")
+        if isinstance(metadata, dict) and metadata.get("mlflow.model.is_external"):
             raise NeedsMlflow("the model is external")
         schema = parse_col_schema(signature)
         loader = pyfunc_conf.get("loader_module")
@@ -1365,7 +1780,7 @@ def load_runtime(model_dir, runtime, mlmodel, model_cache_dir=None):
             return FastRuntime("code-model", fn, schema), None
         raise NeedsMlflow("loader_module `{}` needs mlflow".format(loader))
     except NeedsMlflow as e:
-        reason = str(e)
+        reason, _ = cut_message(str(e))
     return MlflowRuntime(model_dir, signature), reason
 
 
@@ -1381,7 +1796,10 @@ def handle_predict(runtime, request):
     if "data" not in request and not isinstance(request.get("input_path"), str):
         raise BadRequest("predict needs input_path or data")
     request = dict(request, content_type=content_type)
-    data, params, unwrapped = runtime.parse(request)
+    try:
+        data, params, unwrapped = runtime.parse(request)
+    except RecursionError:
+        raise too_deep_to_convert()
     parsed_at = time.time()
     try:
         raw = runtime.predict(data, params)
@@ -1389,12 +1807,19 @@ def handle_predict(runtime, request):
         raise
     except Exception as e:
         if isinstance(runtime, MlflowRuntime) and MlflowRuntime.is_schema_failure(e) and find_import_error(e) is None:
-            raise SchemaError(exception_message(e))
-        return model_failure(e, "predict")
+            raise mlflow_schema_failure(e)
+        return error_reply(e, stage="predict")
     predicted_at = time.time()
-    text = runtime.encode(raw, unwrapped)
-    if request.get("strict_json"):
-        text = strict_json(text)
+    try:
+        text = runtime.encode(raw, unwrapped)
+        if request.get("strict_json"):
+            text = strict_json(text)
+    except Exception as e:
+        if find_import_error(e) is not None:
+            return error_reply(e, stage="predict")
+        failure = ModelOutputError("the model's output cannot be written as JSON: {}: {}".format(type(e).__name__, exception_message(e)))
+        failure.__cause__ = e
+        return error_reply(failure, stage="predict")
     reply = {
         "ok": True,
         "type": "prediction",
@@ -1414,8 +1839,11 @@ def handle_predict(runtime, request):
         pass
     output_path = request.get("output_path")
     if output_path:
-        with open(output_path, "w", encoding="utf-8") as f:
-            f.write(text)
+        try:
+            with open(output_path, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            raise BadInput("cannot write the output file: {}".format(e.strerror or e), file=output_path)
         reply["output_path"] = output_path
         reply["bytes"] = len(text)
     else:
@@ -1495,11 +1923,8 @@ def main(argv=None):
     try:
         mlmodel = read_mlmodel(model_dir)
         runtime, fallback_reason = load_runtime(model_dir, args.runtime, mlmodel, args.model_cache_dir)
-    except WorkerError as e:
-        channel.send(error_reply(e))
-        return 1
     except Exception as e:
-        channel.send(model_failure(e, "load"))
+        channel.send(error_reply(e, stage="load", model_dir=model_dir))
         return 1
     finally:
         if collecting:

@@ -12,7 +12,7 @@ import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } 
 export { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice };
 
 /** Bumped whenever a message changes shape; the client refuses any other version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 // ---- requests (client -> worker) ------------------------------------------------------------
 
@@ -102,13 +102,15 @@ export const ByeReply = z.object({ ok: z.literal(true), id: z.number().int(), ty
 /**
  * What went wrong, as the worker classifies it:
  * - `missing_module`: ModuleNotFoundError/ImportError at load or predict (`module` names it);
- * - `bad_input`: the input is malformed (bad JSON, two input keys, a CSV that does not parse);
+ * - `bad_input`: the input is malformed (bad JSON, not UTF-8, two input keys, a CSV that does not parse);
  * - `schema`: the input does not satisfy the model's signature (a missing column, an unsafe type);
+ * - `bad_model_file`: a file of the model directory is damaged (MLmodel not UTF-8 or not YAML, a
+ *   signature that is not valid JSON, a model code file that is not Python, a missing model file);
  * - `model_error` / `load_error`: the model's own code (or MLflow's loader) raised;
  * - `bad_request`: the client sent something the worker does not understand (a bug in mlf);
  * - `internal`: anything else inside the worker.
  */
-export const ErrorKind = z.enum(['missing_module', 'bad_input', 'schema', 'model_error', 'load_error', 'bad_request', 'internal']);
+export const ErrorKind = z.enum(['missing_module', 'bad_input', 'schema', 'bad_model_file', 'model_error', 'load_error', 'bad_request', 'internal']);
 export type ErrorKind = z.infer<typeof ErrorKind>;
 
 export const ErrorReply = z.object({
@@ -116,9 +118,23 @@ export const ErrorReply = z.object({
   /** Absent for errors during start-up (before any request). */
   id: z.number().int().nullable().optional(),
   kind: ErrorKind,
+  /** One line of at most ~300 characters (the worker cuts longer text, with a marker). */
   message: z.string(),
-  module: z.string().nullable().optional(),
+  /** The full text when `message` was cut or flattened (shown under --verbose only). */
+  detail: z.string().optional(),
+  /** The Python traceback (shown under --verbose only). */
   traceback: z.string().optional(),
+  /** The file at fault, as the worker opened it: the input, the output, or a file of the model. */
+  file: z.string().optional(),
+  line: z.number().int().positive().optional(),
+  column: z.number().int().positive().optional(),
+  /** A dotted field of MLmodel, e.g. `signature.inputs`. */
+  field: z.string().optional(),
+  /** What to do about it, when the worker knows. */
+  hint: z.string().optional(),
+  module: z.string().nullable().optional(),
+  /** Input that failed to parse as JSON but looks like CSV (the content type was forgotten). */
+  input_looks_like: z.literal('csv').optional(),
 });
 export type ErrorReply = z.infer<typeof ErrorReply>;
 

@@ -7,6 +7,7 @@
  * line by line; its last lines are kept for the message when the worker dies unexpectedly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { definedVariables } from '../config/env-vars.js';
@@ -54,6 +55,8 @@ export interface StartWorkerOptions {
   onLog?: (line: string) => void;
   /** How the commands in a missing-module hint name the model and input (the user's own words). */
   fixContext?: FixCommandsInput;
+  /** How messages name the model directory (the user's own words; default: its absolute path). */
+  modelLabel?: string;
   /** Replaces `[pythonPath, worker.py]` (tests start a fake worker this way). */
   command?: { file: string; args: string[] };
   /** How long to wait for `hello` (the model load itself has no limit). Default 60 s. */
@@ -75,6 +78,9 @@ export interface PredictInput {
   outputPath?: string;
   /** NaN and infinities as null instead of MLflow's bare `NaN` (mlflow-format.md §13). */
   strictJson?: boolean;
+  /** How messages name the input and output files (the user's own words; default: the paths). */
+  inputLabel?: string;
+  outputLabel?: string;
 }
 
 interface Pending {
@@ -120,7 +126,9 @@ export class WorkerClient {
     const startupFailure = (message: WorkerMessage | undefined, error?: Error): never => {
       child.kill();
       if (error) throw error;
-      if (message && message.ok === false) throw workerErrorToMlfError(message, 'load', options.fixContext);
+      if (message && message.ok === false) {
+        throw workerErrorToMlfError(message, 'load', options.fixContext, { modelDir: options.modelDir, ...(options.modelLabel !== undefined ? { modelLabel: options.modelLabel } : {}) });
+      }
       throw new MlfError('internal', 'WORKER_PROTOCOL', `the worker sent \`${JSON.stringify(message)}\` where it should have said hello`);
     };
 
@@ -173,7 +181,17 @@ export class WorkerClient {
       ...(input.strictJson ? { strict_json: true } : {}),
     };
     const reply = await this.send(request);
-    if (reply.ok === false) throw workerErrorToMlfError(reply, 'predict', this.state.options.fixContext);
+    if (reply.ok === false) {
+      const { modelDir, modelLabel } = this.state.options;
+      throw workerErrorToMlfError(reply, 'predict', this.state.options.fixContext, {
+        modelDir,
+        ...(modelLabel !== undefined ? { modelLabel } : {}),
+        ...(input.inputPath !== undefined ? { inputPath: input.inputPath } : {}),
+        ...(input.inputLabel !== undefined ? { inputLabel: input.inputLabel } : {}),
+        ...(input.outputPath !== undefined ? { outputPath: input.outputPath } : {}),
+        ...(input.outputLabel !== undefined ? { outputLabel: input.outputLabel } : {}),
+      });
+    }
     if (!('type' in reply) || reply.type !== 'prediction') {
       throw new MlfError('internal', 'WORKER_PROTOCOL', `the worker answered a predict request with \`${reply.type}\``);
     }
@@ -282,9 +300,7 @@ class ChannelState {
           : setTimeout(() => {
               this.waiter = undefined;
               reject(
-                new MlfError('internal', 'WORKER_TIMEOUT', `the worker did not say ${what} within ${Math.round(timeoutMs / 1000)}s`, {
-                  detail: this.stderrTail.slice(-10).join('\n') || undefined,
-                }),
+                new MlfError('internal', 'WORKER_TIMEOUT', `the worker did not say ${what} within ${Math.round(timeoutMs / 1000)}s`, this.stderrSummary(10)),
               );
             }, timeoutMs);
       this.waiter = {
@@ -314,7 +330,8 @@ class ChannelState {
     if ('problem' in parsed) {
       this.fail(
         new MlfError('internal', 'WORKER_PROTOCOL', `the worker wrote a line that is not a protocol message: ${parsed.problem}`, {
-          detail: line.length > 300 ? `${line.slice(0, 300)}...` : line,
+          hint: 'this is a bug in mlf (or a foreign worker.py): --verbose shows the line; please report it',
+          cause: new WorkerErrorDetails(`the line:\n${line.length > 2_000 ? `${line.slice(0, 2_000)}… (${line.length - 2_000} more characters)` : line}`),
         }),
       );
       this.child?.kill();
@@ -347,11 +364,21 @@ class ChannelState {
   }
 
   private exitError(description: string): MlfError {
-    const tail = this.stderrTail.slice(-15).join('\n');
-    return new MlfError('model', 'WORKER_EXITED', `the model worker ${description}`, {
-      ...(tail ? { detail: tail } : {}),
-      hint: 'its last lines on stderr are shown below; run with --verbose to see all of them',
-    });
+    return new MlfError('model', 'WORKER_EXITED', `the model worker ${description}`, this.stderrSummary(15));
+  }
+
+  /**
+   * The worker's stderr for an error that has no reply to go by: its last line in the hint (the
+   * one that usually says what happened), the last `count` lines as the cause (--verbose).
+   */
+  stderrSummary(count: number): MlfErrorOptions {
+    const tail = this.stderrTail.slice(-count).join('\n').trimEnd();
+    if (!tail) return { hint: 'it wrote nothing on stderr' };
+    const last = tail.split('\n').filter((line) => line.trim() !== '').pop() ?? '';
+    return {
+      hint: `its last line on stderr: \`${oneLine(last, 200)}\`; --verbose shows all it wrote`,
+      cause: new WorkerErrorDetails(`the worker's last lines on stderr:\n${tail}`),
+    };
   }
 
   private fail(error: Error): void {
@@ -372,18 +399,102 @@ function describeExit(exitCode: number | undefined, signal: string | undefined, 
   return `could not be started: ${failure ?? 'unknown error'}`;
 }
 
+/** How the files a worker error names are shown: as the user typed them where mlf knows that. */
+export interface WorkerFileNames {
+  /** Absolute path of the model directory, and how the user named it. */
+  modelDir?: string;
+  modelLabel?: string;
+  /** Absolute path of the input file the worker was given, and how the user named it. */
+  inputPath?: string;
+  inputLabel?: string;
+  outputPath?: string;
+  outputLabel?: string;
+}
+
 /**
- * A worker error as the user sees it. Exit codes follow the categories: a missing module or the
- * model's own exception is 1 (model), malformed input or a signature mismatch is 2 (input).
+ * The worker's full message (when its line was cut) and its Python traceback, as the `cause` of
+ * the MlfError: the CLI shows a cause under --verbose only, so the error itself stays one line.
  */
-export function workerErrorToMlfError(reply: ErrorReply, stage: 'load' | 'predict', fix?: FixCommandsInput): MlfError {
-  const tracebackTail = reply.traceback ? lastLines(reply.traceback, 12) : undefined;
+export class WorkerErrorDetails extends Error {
+  constructor(text: string) {
+    super(text);
+    this.name = 'WorkerErrorDetails';
+    // What --verbose prints is the stack: the worker's text, not Node's frames.
+    this.stack = text;
+  }
+
+  static of(reply: Pick<ErrorReply, 'message' | 'detail' | 'traceback'>): WorkerErrorDetails | undefined {
+    const parts: string[] = [];
+    if (reply.detail !== undefined) parts.push(`the worker's full message:\n${reply.detail.trimEnd()}`);
+    if (reply.traceback) parts.push(`the Python traceback:\n${reply.traceback.trimEnd()}`);
+    return parts.length > 0 ? new WorkerErrorDetails(parts.join('\n\n')) : undefined;
+  }
+}
+
+/** At most this many characters of a worker's text reach the error line (the worker cuts too). */
+const MAX_LINE = 300;
+const CUT_MARKER = /… \(\d+ more characters; --verbose shows all\)$/;
+
+/**
+ * One line of readable length: line breaks and runs of blanks become one space, and anything past
+ * MAX_LINE characters is cut with a marker. The worker already does this (mlf_worker.cut_message);
+ * this covers text from elsewhere (a worker's stderr, an older or foreign worker).
+ */
+export function oneLine(text: string, limit = MAX_LINE): string {
+  const flat = text.split(/\s+/).filter(Boolean).join(' ');
+  // Already cut by the worker: its marker counts what it left out.
+  const uncut = flat.replace(CUT_MARKER, '');
+  if (uncut.length <= limit) return flat;
+  const shown = flat.slice(0, limit).trimEnd();
+  return `${shown}… (${flat.length - shown.length} more characters; --verbose shows all)`;
+}
+
+function shownFile(file: string | undefined, names: WorkerFileNames): string | undefined {
+  if (file === undefined) return undefined;
+  if (names.inputPath !== undefined && file === names.inputPath) return names.inputLabel ?? file;
+  if (names.outputPath !== undefined && file === names.outputPath) return names.outputLabel ?? file;
+  if (names.modelDir !== undefined) {
+    const relative = path.relative(names.modelDir, file);
+    if (relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)) return path.join(names.modelLabel ?? names.modelDir, relative);
+  }
+  return file;
+}
+
+/** A problem of the input names the input file (as the user typed it) when the worker named none. */
+function withInputFile(location: MlfErrorOptions, names: WorkerFileNames): MlfErrorOptions {
+  if (location.file !== undefined || names.inputPath === undefined) return location;
+  return { ...location, file: names.inputLabel ?? names.inputPath };
+}
+
+const TRACEBACK_HINT = '--verbose shows the Python traceback';
+
+/**
+ * A worker error as the user sees it: one line (the worker's message, the file it names, a hint),
+ * and the worker's full text and traceback as the cause, for --verbose. Exit codes follow the
+ * categories: malformed input, a signature mismatch or a damaged model file is 2 (input); the
+ * model's own exception or a missing module is 1 (model); a failure of the worker itself is 1.
+ */
+export function workerErrorToMlfError(reply: ErrorReply, stage: 'load' | 'predict', fix?: FixCommandsInput, names: WorkerFileNames = {}): MlfError {
+  const message = oneLine(reply.message);
+  // Cut here rather than by the worker: the worker's text itself is the full message.
+  const details = WorkerErrorDetails.of({ ...reply, detail: reply.detail ?? (message === reply.message ? undefined : reply.message) });
+  const cause = details ? { cause: details } : {};
+  const file = shownFile(reply.file, names);
+  const location: MlfErrorOptions = {
+    ...(file !== undefined ? { file } : {}),
+    ...(reply.line !== undefined ? { line: reply.line } : {}),
+    ...(reply.column !== undefined ? { column: reply.column } : {}),
+    ...(reply.field !== undefined ? { field: reply.field } : {}),
+  };
+  const data = { workerKind: reply.kind, stage };
   switch (reply.kind) {
     case 'missing_module': {
       const module = reply.module ?? 'unknown';
       const missing = distributionForModule(module);
       const lines: string[] = [];
-      if (fix) {
+      // A distribution is named only when a table vouches for it: a guess from the module name is
+      // how dependency confusion starts (ops/missing-module-hint.ts asks the index before naming one).
+      if (fix && missing.known) {
         lines.push('Try, in order:', ...missingModuleFixCommands(missing, fix).map((c) => `  ${c}`));
         if (fix.version) {
           lines.push(`(${missing.distribution} ${fix.version} is the version an install would pick today; pin the one you tested if it differs)`);
@@ -397,34 +508,42 @@ export function workerErrorToMlfError(reply: ErrorReply, stage: 'load' | 'predic
       const options: MlfErrorOptions = {
         hint: missing.known
           ? `\`${module}\` is provided by the distribution \`${missing.distribution}\`, which is not installed in the model's environment`
-          : `\`${module}\` is most likely provided by the distribution \`${missing.distribution}\` (a guess from the module name), which is not installed in the model's environment`,
+          : `\`${module}\` is not installed in the model's environment, and no table of mlf's says which distribution provides it: if it is the model's own code, re-save the model with it as a code path`,
         data: { module, distribution: missing.distribution, known: missing.known, pythonMessage: reply.message, stage },
         ...(lines.length > 0 ? { detail: lines.join('\n') } : {}),
+        ...cause,
       };
-      return modelError('MISSING_MODULE', `the model ${stage === 'load' ? 'could not be loaded' : 'failed while predicting'}: ${reply.message}`, options);
+      return modelError('MISSING_MODULE', `the model ${stage === 'load' ? 'could not be loaded' : 'failed while predicting'}: ${message}`, options);
     }
     case 'bad_input':
-      return inputError('BAD_INPUT', reply.message);
+      return inputError('BAD_INPUT', message, {
+        ...withInputFile(location, names),
+        ...(reply.input_looks_like === 'csv' ? { hint: 'the input looks like CSV: pass `-t csv`' } : reply.hint ? { hint: reply.hint } : {}),
+        data,
+        ...cause,
+      });
     case 'schema':
-      return inputError('SCHEMA_MISMATCH', reply.message, { hint: 'the input does not match the model signature (MLmodel `signature.inputs`)' });
+      return inputError('SCHEMA_MISMATCH', `the input does not match the model signature: ${message}`, {
+        ...withInputFile(location, names),
+        hint: 'MLmodel `signature.inputs` lists the columns and types the model takes; --verbose shows MLflow\'s full message',
+        data,
+        ...cause,
+      });
+    case 'bad_model_file':
+      return inputError('BAD_MODEL_FILE', message, { ...location, ...(reply.hint ? { hint: reply.hint } : {}), data, ...cause });
     case 'model_error':
-      return modelError('MODEL_PREDICT_FAILED', `the model raised an exception while predicting: ${reply.message}`, {
-        ...(tracebackTail ? { detail: tracebackTail } : {}),
-      });
+      return modelError('MODEL_PREDICT_FAILED', `the model raised an exception while predicting: ${message}`, { ...location, hint: TRACEBACK_HINT, data, ...cause });
     case 'load_error':
-      return modelError('MODEL_LOAD_FAILED', `the model could not be loaded: ${reply.message}`, {
-        ...(tracebackTail ? { detail: tracebackTail } : {}),
-      });
+      return modelError('MODEL_LOAD_FAILED', `the model could not be loaded: ${message}`, { ...location, hint: reply.hint ?? TRACEBACK_HINT, data, ...cause });
     case 'bad_request':
     case 'internal':
-      return new MlfError('internal', 'WORKER_INTERNAL', `the model worker failed: ${reply.message}`, {
-        ...(tracebackTail ? { detail: tracebackTail } : {}),
+      return new MlfError('internal', 'WORKER_INTERNAL', `the model worker failed: ${message}`, {
+        ...location,
+        hint: `this is a bug in mlf: ${TRACEBACK_HINT}; please report it`,
+        data,
+        ...cause,
       });
   }
-}
-
-function lastLines(text: string, count: number): string {
-  return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
 /** A worker that could not even be started (no such interpreter): an environment problem. */

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MlfError } from '../../src/errors.js';
 import { describe as describeError } from '../../src/cli/render.js';
-import { WorkerClient, workerErrorToMlfError, WORKER_SCRIPT_PATH, type StartWorkerOptions } from '../../src/runtime/worker-client.js';
-import { parseWorkerLine, type ErrorReply } from '../../src/runtime/protocol.js';
+import { WorkerClient, oneLine, workerErrorToMlfError, WORKER_SCRIPT_PATH, type StartWorkerOptions } from '../../src/runtime/worker-client.js';
+import { PROTOCOL_VERSION, parseWorkerLine, type ErrorReply } from '../../src/runtime/protocol.js';
 import { distributionForModule, missingModuleFixCommands, shellQuote } from '../../src/runtime/missing-module.js';
 import { existsSync } from 'node:fs';
 
@@ -39,7 +39,7 @@ describe('WorkerClient against a fake worker', () => {
     const client = await WorkerClient.start(
       fakeOptions('ok', {}, { extraEnv: { FOO: 'bar' }, runtime: 'mlflow', pycachePrefix: '/tmp/pyc', onLog: (line) => logs.push(line) }),
     );
-    expect(client.hello.protocol).toBe(1);
+    expect(client.hello.protocol).toBe(PROTOCOL_VERSION);
     expect(client.runtime).toEqual({ name: 'sklearn', loadMs: 12.5 });
     const reply = await client.predict({ contentType: 'csv', inputPath: '/data/in.csv', outputPath: '/data/out.json' });
     expect(JSON.parse(reply.output!)).toEqual({
@@ -65,7 +65,7 @@ describe('WorkerClient against a fake worker', () => {
   });
 
   it.each([
-    ['old-protocol', 'internal', 'WORKER_PROTOCOL_MISMATCH', 'the worker speaks protocol 99, this mlf speaks 1'],
+    ['old-protocol', 'internal', 'WORKER_PROTOCOL_MISMATCH', `the worker speaks protocol 99, this mlf speaks ${PROTOCOL_VERSION}`],
     ['garbage', 'internal', 'WORKER_PROTOCOL', 'the worker wrote a line that is not a protocol message: not JSON (Unexpected token \'h\', "this is not json" is not valid JSON)'],
     ['die-at-start', 'model', 'WORKER_EXITED', 'the model worker exited with code 7 before answering'],
     ['load-missing-module', 'model', 'MISSING_MODULE', "the model could not be loaded: ModuleNotFoundError: No module named 'cv2'"],
@@ -76,9 +76,11 @@ describe('WorkerClient against a fake worker', () => {
     expect(error.message).toBe(message);
   });
 
-  it('keeps the stderr tail of a worker that dies', async () => {
+  it('keeps the stderr tail of a worker that dies: its last line in the hint, all of it for --verbose', async () => {
     const error = await startError(fakeOptions('die-at-start'));
-    expect(error.detail).toBe('Traceback (most recent call last):\nSegmentation fault, or so');
+    expect(error.detail).toBeUndefined();
+    expect(error.hint).toBe('its last line on stderr: `Segmentation fault, or so`; --verbose shows all it wrote');
+    expect((error.cause as Error).stack).toBe("the worker's last lines on stderr:\nTraceback (most recent call last):\nSegmentation fault, or so");
     expect(error.exitCode).toBe(1);
   });
 
@@ -87,7 +89,7 @@ describe('WorkerClient against a fake worker', () => {
     const error = await client.predict({ contentType: 'json', inputPath: '/x.json' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MlfError);
     expect((error as MlfError).message).toBe('the model worker exited with code 9 before answering');
-    expect((error as MlfError).detail).toContain('about to die');
+    expect((error as MlfError).hint).toContain('`about to die`');
     await client.close();
   });
 
@@ -104,19 +106,91 @@ describe('WorkerClient against a fake worker', () => {
     ['schema', "Failed to enforce schema of data 'x' with schema 'y'. Error: Model is missing inputs ['a'].", 'input', 'SCHEMA_MISMATCH', 2],
     ['model_error', 'ValueError: it failed', 'model', 'MODEL_PREDICT_FAILED', 1],
     ['internal', 'KeyError: 1', 'internal', 'WORKER_INTERNAL', 1],
-  ])('a predict error of kind %s becomes %s', async (kind, message, category, code, exitCode) => {
+    ['bad_request', 'unknown request type', 'internal', 'WORKER_INTERNAL', 1],
+    ['bad_model_file', 'not valid YAML: unacceptable character #x0000', 'input', 'BAD_MODEL_FILE', 2],
+  ])('a predict error of kind %s becomes %s, one line, with the traceback kept for --verbose', async (kind, message, category, code, exitCode) => {
     const client = await WorkerClient.start(fakeOptions('ok', { FAKE_ERROR_KIND: kind, FAKE_ERROR_MESSAGE: message }));
     const error = (await client.predict({ contentType: 'json', inputPath: '/x.json' }).catch((e: unknown) => e)) as MlfError;
     await client.close();
     expect(error).toBeInstanceOf(MlfError);
     expect([error.category, error.code, error.exitCode]).toEqual([category, code, exitCode]);
     expect(error.message).toContain(message);
+    expect(error.detail).toBeUndefined();
+    expect(describeError(error)).not.toContain('\n');
+    expect(describeError(error)).not.toContain('Traceback');
+    expect((error.cause as Error).stack).toBe('the Python traceback:\nTraceback (most recent call last):\n  File "x"\nValueError: it failed');
   });
 
   it('an interpreter that does not exist is reported, not hung on', async () => {
     const error = await startError({ ...fakeOptions('ok'), command: { file: '/nonexistent/python3', args: [] } });
     expect([error.category, error.code, error.exitCode]).toEqual(['environment', 'PYTHON_NOT_FOUND', 3]);
     expect(error.message).toBe("cannot start the environment's interpreter `/nonexistent/python3`");
+  });
+});
+
+describe('workerErrorToMlfError: one line naming the file, the rest under --verbose', () => {
+  const names = {
+    modelDir: '/abs/models/m',
+    modelLabel: 'models/m',
+    inputPath: '/abs/in.csv',
+    inputLabel: 'in.csv',
+    outputPath: '/abs/out/o.json',
+    outputLabel: 'out/o.json',
+  };
+  const bad = (reply: Partial<ErrorReply>): ErrorReply => ({ ok: false, kind: 'bad_input', message: 'it is bad', ...reply });
+
+  it.each<[string, Partial<ErrorReply>, string, number]>([
+    ['a file of the model, with line and column, as the user named the model',
+      { kind: 'bad_model_file', message: 'not valid YAML: unacceptable character #x0000: control characters are not allowed', file: '/abs/models/m/MLmodel', line: 20, column: 14 },
+      'models/m/MLmodel:20:14: not valid YAML: unacceptable character #x0000: control characters are not allowed', 2],
+    ['a field of MLmodel, with the worker\'s hint',
+      { kind: 'bad_model_file', message: "the signature's `inputs` is not valid JSON: Expecting value at column 29", file: '/abs/models/m/MLmodel', field: 'signature.inputs', hint: 'correct the signature' },
+      "models/m/MLmodel (field `signature.inputs`): the signature's `inputs` is not valid JSON: Expecting value at column 29; correct the signature", 2],
+    ['the input file, as the user named it',
+      { message: 'the input is not UTF-8 text: byte 0xff cannot be decoded (invalid start byte)', file: '/abs/in.csv', line: 3, column: 5 },
+      'in.csv:3:5: the input is not UTF-8 text: byte 0xff cannot be decoded (invalid start byte)', 2],
+    ['a bad input the worker names no file for: the input file',
+      { message: 'Invalid input. Dataframe records format must be a list of records. Got dictionary.' },
+      'in.csv: Invalid input. Dataframe records format must be a list of records. Got dictionary.', 2],
+    ['the output file', { message: 'cannot write the output file: Permission denied', file: '/abs/out/o.json' }, 'out/o.json: cannot write the output file: Permission denied', 2],
+    ['JSON that looks like CSV',
+      { message: "Invalid input. Ensure that input is a valid JSON formatted string. Error: 'JSONDecodeError('Expecting value: line 1 column 1 (char 0)')'", input_looks_like: 'csv' },
+      "in.csv: Invalid input. Ensure that input is a valid JSON formatted string. Error: 'JSONDecodeError('Expecting value: line 1 column 1 (char 0)')'; the input looks like CSV: pass `-t csv`", 2],
+    ['a signature mismatch names the input',
+      { kind: 'schema', message: "Model is missing inputs ['b'].", detail: "Failed to enforce schema of data '   a\n0  1' with schema '['b': long (required)]'. Error: Model is missing inputs ['b']." },
+      "in.csv: the input does not match the model signature: Model is missing inputs ['b'].; MLmodel `signature.inputs` lists the columns and types the model takes; --verbose shows MLflow's full message", 2],
+    ['the model\'s own exception', { kind: 'model_error', message: 'ValueError: Input X contains NaN.' },
+      'the model raised an exception while predicting: ValueError: Input X contains NaN.; --verbose shows the Python traceback', 1],
+    ['a load failure names the model file the loader read', { kind: 'load_error', message: 'UnpicklingError: invalid load key', file: '/abs/models/m/model.pkl' },
+      'models/m/model.pkl: the model could not be loaded: UnpicklingError: invalid load key; --verbose shows the Python traceback', 1],
+    ['a failure of the worker itself', { kind: 'internal', message: 'KeyError: 1' },
+      'the model worker failed: KeyError: 1; this is a bug in mlf: --verbose shows the Python traceback; please report it', 1],
+  ])('%s', (_name, reply, line, exitCode) => {
+    const error = workerErrorToMlfError(bad(reply), 'predict', undefined, names);
+    expect(describeError(error)).toBe(line);
+    expect(error.exitCode).toBe(exitCode);
+    expect(error.detail).toBeUndefined();
+  });
+
+  it('a message of many lines or many characters is cut to one line; the full text and the traceback are the cause', () => {
+    const message = `ValueError: Input X contains NaN.\nLogisticRegression does not accept ${'x'.repeat(400)}`;
+    const error = workerErrorToMlfError(bad({ kind: 'model_error', message, traceback: 'Traceback (most recent call last):\n  File "m.py"\nValueError\n' }), 'predict');
+    const line = describeError(error);
+    expect(line).not.toContain('\n');
+    expect(line).toMatch(/^the model raised an exception while predicting: ValueError: Input X contains NaN\. LogisticRegression does not accept x+… \(\d+ more characters; --verbose shows all\); --verbose shows the Python traceback$/);
+    expect(line.length).toBeLessThan(450);
+    expect((error.cause as Error).stack).toBe(`the worker's full message:\n${message}\n\nthe Python traceback:\nTraceback (most recent call last):\n  File "m.py"\nValueError`);
+  });
+
+  it('a message the worker has cut already keeps the worker\'s count', () => {
+    const message = `Invalid input. Failed to convert data \`${'x'.repeat(250)}… (9999821 more characters; --verbose shows all)`;
+    expect(workerErrorToMlfError(bad({ message }), 'predict').message).toBe(message);
+  });
+
+  it('oneLine flattens blanks and line breaks, and leaves short text alone', () => {
+    expect(oneLine('a\n   b\t c ')).toBe('a b c');
+    expect(oneLine('y'.repeat(300))).toBe('y'.repeat(300));
+    expect(oneLine('y'.repeat(301))).toBe(`${'y'.repeat(300)}… (1 more characters; --verbose shows all)`);
   });
 });
 
@@ -145,9 +219,12 @@ describe('workerErrorToMlfError: the missing-module story', () => {
     expect(error.data).toEqual({ module: 'cv2', distribution: 'opencv-python', known: true, pythonMessage: "ModuleNotFoundError: No module named 'cv2'", stage: 'load' });
   });
 
-  it('says when the distribution is only a guess', () => {
+  it('names no distribution, and proposes no command, for a module no table knows', () => {
     const error = workerErrorToMlfError(reply('foo_bar.baz'), 'predict', { modelArg: 'm', inputArg: '-' });
-    expect(error.hint).toBe('`foo_bar.baz` is most likely provided by the distribution `foo-bar` (a guess from the module name), which is not installed in the model\'s environment');
+    expect(error.hint).toBe(
+      "`foo_bar.baz` is not installed in the model's environment, and no table of mlf's says which distribution provides it: if it is the model's own code, re-save the model with it as a code path",
+    );
+    expect(error.detail).toBeUndefined();
     expect(error.message).toBe("the model failed while predicting: ModuleNotFoundError: No module named 'foo_bar.baz'");
   });
 
@@ -166,7 +243,7 @@ describe('distributionForModule', () => {
     ['yaml', 'pyyaml', true],
     ['bs4', 'beautifulsoup4', true],
     ['dateutil.parser', 'python-dateutil', true],
-    ['tabulate', 'tabulate', false],
+    ['tabulate', 'tabulate', true],
     ['google.protobuf', 'protobuf', true],
     ['my_private_pkg', 'my-private-pkg', false],
     ['Requests', 'requests', false],

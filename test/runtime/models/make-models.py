@@ -119,4 +119,18 @@ code_model(
     input_example=pd.DataFrame({"a": [1.0]}),
     pip_requirements=["pandas"],
 )
+# Returns what no JSON encoder can write.
+code_model(
+    "unencodable",
+    '''
+    from mlflow.models import set_model
+
+    def f(model_input):
+        return [object()] * len(model_input)
+
+    set_model(f)
+    ''',
+    input_example=pd.DataFrame({"a": [1.0]}),
+    pip_requirements=["pandas"],
+)
 print("saved")
