@@ -1,7 +1,7 @@
 /**
  * PEP 508 environment markers (`python_version >= "3.8" and sys_platform != "win32"`):
  * a hand-written scanner and recursive-descent parser, evaluation against an environment,
- * and the string form packaging 26.3 gives them (`str(Marker(text))`).
+ * and the string form packaging 26.4 gives them (`str(Marker(text))`).
  *
  * The scanner is shared with the requirement parser (pep508.ts): its token rules are
  * packaging's `DEFAULT_RULES`, and a token is only ever looked for where the grammar allows it
@@ -9,7 +9,7 @@
  * `re` on str: a boundary between a Unicode word character and anything else.
  */
 import { inputError, type MlfError } from '../errors.js';
-import { SPECIFIER_PATTERN, specifierContains, tryParseSpecifier } from './pep440.js';
+import { PY_WHITESPACE, SPECIFIER_PATTERN, specifierContains, tryParseSpecifier } from './pep440.js';
 
 // ---------------------------------------------------------------------------------------
 // PEP 503 names (also used for extra names, PEP 685)
@@ -46,7 +46,7 @@ const RULES = {
     `|implementation_(?:name|version)|extras?|dependency_groups)${B}`,
   SPECIFIER: SPECIFIER_PATTERN,
   AT: '@',
-  URL: '[^ \\t]+',
+  URL: `[^${PY_WHITESPACE}]+`,
   IDENTIFIER: `${B}[a-zA-Z0-9][a-zA-Z0-9._-]*${B}`,
   VERSION_PREFIX_TRAIL: '\\.\\*',
   VERSION_LOCAL_LABEL_TRAIL: '\\+[a-z0-9]+(?:[-_.][a-z0-9]+)*',
@@ -202,13 +202,19 @@ const VERSION_VARIABLES = new Set(['implementation_version', 'platform_release',
  * follows). Extra names are normalized as packaging does (PEP 685).
  */
 export function scanMarker(scanner: Scanner): MarkerList {
-  return normalizeExtraValues(scanMarkerList(scanner));
+  return normalizeExtraValues(scanMarkerList(scanner, 0));
 }
 
-function scanMarkerList(scanner: Scanner): MarkerList {
-  const expression: MarkerList = [scanMarkerAtom(scanner)];
+/**
+ * packaging's cap on nested parentheses (CPython's own parser allows 200): deeper input is a
+ * syntax error, not a stack overflow.
+ */
+const MAX_MARKER_NESTING = 200;
+
+function scanMarkerList(scanner: Scanner, depth: number): MarkerList {
+  const expression: MarkerList = [scanMarkerAtom(scanner, depth)];
   for (let op = scanner.take('BOOLOP'); op; op = scanner.take('BOOLOP')) {
-    expression.push(op.text as 'and' | 'or', scanMarkerAtom(scanner));
+    expression.push(op.text as 'and' | 'or', scanMarkerAtom(scanner, depth));
   }
   return expression;
 }
@@ -217,13 +223,14 @@ function scanMarkerList(scanner: Scanner): MarkerList {
  * marker_atom = WS? LEFT_PARENTHESIS WS? marker WS? RIGHT_PARENTHESIS WS?
  *             | WS? marker_item WS?
  */
-function scanMarkerAtom(scanner: Scanner): MarkerAtom {
+function scanMarkerAtom(scanner: Scanner, depth: number): MarkerAtom {
   scanner.consume('WS');
   let atom: MarkerAtom;
   if (scanner.check('LEFT_PARENTHESIS')) {
+    if (depth >= MAX_MARKER_NESTING) scanner.fail(`Marker expression is nested more than ${MAX_MARKER_NESTING} levels deep`);
     atom = scanner.enclosed('LEFT_PARENTHESIS', 'RIGHT_PARENTHESIS', 'marker expression', () => {
       scanner.consume('WS');
-      const inner = scanMarkerList(scanner);
+      const inner = scanMarkerList(scanner, depth + 1);
       scanner.consume('WS');
       return inner;
     });

@@ -191,6 +191,13 @@ function commentStart(text: string): number {
   return -1;
 }
 
+/** `text` without the run of `char` at its end (a loop: `/\\+$/` is quadratic on a long inner run). */
+function withoutTrailing(text: string, char: string): string {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === char) end--;
+  return text.slice(0, end);
+}
+
 function endsWithBackslash(text: string): boolean {
   return text.trimEnd().endsWith('\\');
 }
@@ -213,7 +220,7 @@ function buildLogicalLine(lines: PhysicalLine[], firstLineNumber: number): Logic
     const leading = uncommented.length - uncommented.trimStart().length;
     let body = uncommented.trim();
     // MLflow strips the line, then `rstrip("\\")`: the space before the backslash is kept as the separator.
-    if (cut < 0 && body.endsWith('\\')) body = body.replace(/\\+$/, '');
+    if (cut < 0 && body.endsWith('\\')) body = withoutTrailing(body, '\\');
     for (let k = 0; k < body.length; k++) {
       positions.push({ line: firstLineNumber + index, column: leading + k + 1 });
     }
@@ -291,13 +298,29 @@ function looksLikeUrlOrPath(text: string): boolean {
   return firstToken.includes('/') || firstToken.includes('\\') || ARCHIVE_SUFFIX.test(firstToken);
 }
 
-/** Splits `req --hash=a --hash b` into the requirement part and its per-requirement options (pip's rule). */
+/**
+ * Splits `req --hash=a --hash b` into the requirement part and its per-requirement options (pip's
+ * rule: the options start at the first `-` that follows whitespace). A plain loop, not `/\s+-/`:
+ * that regex re-reads a long run of spaces from each of its positions (quadratic).
+ */
 function splitPerRequirementOptions(text: string): { head: string; options: string[] } {
-  const match = /\s+-/.exec(text);
-  if (!match) return { head: text, options: [] };
-  const head = text.slice(0, match.index).trimEnd();
+  let runStart = -1;
+  let optionsStart = -1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (/\s/.test(ch)) {
+      if (runStart < 0) runStart = i;
+    } else if (ch === '-' && runStart >= 0) {
+      optionsStart = runStart;
+      break;
+    } else {
+      runStart = -1;
+    }
+  }
+  if (optionsStart < 0) return { head: text, options: [] };
+  const head = text.slice(0, optionsStart).trimEnd();
   const options: string[] = [];
-  for (const token of text.slice(match.index).trim().split(/\s+/)) {
+  for (const token of text.slice(optionsStart).trim().split(/\s+/)) {
     if (token.startsWith('-') || options.length === 0) options.push(token);
     else options[options.length - 1] += ` ${token}`;
   }
@@ -422,11 +445,48 @@ export function parseRequirementsFile(
   file?: string,
   options: ParseRequirementsOptions = {},
 ): RequirementsFile {
+  return readStatements(text, file, options, (error) => {
+    throw error;
+  });
+}
+
+/** A file read on past its bad statements: the good ones, and one error per bad one, in order. */
+export interface TolerantRequirementsParse {
+  /** The statements that parsed (a bad statement is left out, so `serializeRequirementsFile` is not the input). */
+  file: RequirementsFile;
+  errors: MlfError[];
+}
+
+/**
+ * As parseRequirementsFile, but a statement that does not parse is left out and its error kept,
+ * so that one pass reports every bad line (linear in the file's length).
+ */
+export function parseRequirementsFileTolerant(
+  text: string,
+  file?: string,
+  options: ParseRequirementsOptions = {},
+): TolerantRequirementsParse {
+  const errors: MlfError[] = [];
+  const parsed = readStatements(text, file, options, (error) => errors.push(error));
+  return { file: parsed, errors };
+}
+
+function readStatements(
+  text: string,
+  file: string | undefined,
+  options: ParseRequirementsOptions,
+  onError: (error: MlfError) => void,
+): RequirementsFile {
   const lines = splitPhysicalLines(text);
   const statements: Statement[] = [];
   let lineNumber = 1;
   for (const group of groupStatements(lines)) {
-    statements.push(buildStatement(group, lineNumber, file, options));
+    try {
+      statements.push(buildStatement(group, lineNumber, file, options));
+    } catch (error) {
+      if (!isMlfError(error)) throw error;
+      onError(error);
+    }
     lineNumber += group.length;
   }
   const last = lines[lines.length - 1];

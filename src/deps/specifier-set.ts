@@ -1,5 +1,5 @@
 /**
- * A set of version specifiers (`>=1.0,!=1.5,<2`), as packaging 26.3's `SpecifierSet`:
+ * A set of version specifiers (`>=1.0,!=1.5,<2`), as packaging 26.4's `SpecifierSet`:
  * parsing, membership, its string form, and an offline intersection that tells whether any
  * version can satisfy every specifier.
  *

@@ -1,4 +1,4 @@
-"""Writes the expectation tables in this directory from the real `packaging` (26.3).
+"""Writes the expectation tables in this directory from the real `packaging` (26.4) and pip.
 
 Run once, by hand, with the e2e venv:  /work/main/.e2e/venv/bin/python test/deps/cases/generate.py
 The unit tests only read the JSON it writes; they never call Python.
@@ -17,6 +17,7 @@ import pathlib
 import re
 
 import packaging
+import packaging._parser
 from packaging._parser import parse_requirement
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -24,7 +25,7 @@ from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 HERE = pathlib.Path(__file__).parent
-assert packaging.__version__ == "26.3", packaging.__version__
+assert packaging.__version__ == "26.4", packaging.__version__
 
 
 CONTAINS_PAIRS = [
@@ -96,7 +97,7 @@ ARBITRARY_PAIRS = [
 # Requirements
 # ---------------------------------------------------------------------------------------
 
-# test_basic_valid_requirement_parsing: the matrix, every 13th combination.
+# test_basic_valid_requirement_parsing: the whole matrix.
 NAMES = ["package", "pAcKaGe", "Package", "foo-bar.quux_bAz", "installer", "android12"]
 EXTRAS = [set(), {"a"}, {"a", "b"}, {"a", "B", "CDEF123"}]
 URL_OR_SPECIFIER = [
@@ -131,9 +132,7 @@ WHITESPACE = ["", " ", "\t"]
 def matrix_requirements() -> list[str]:
     result = []
     combos = itertools.product(NAMES, EXTRAS, URL_OR_SPECIFIER, MARKERS, WHITESPACE)
-    for index, (name, extras, (url, specifier), marker, ws) in enumerate(combos):
-        if index % 13:
-            continue
+    for name, extras, (url, specifier), marker, ws in combos:
         parts = [name]
         if extras:
             parts += ["[", f"{ws},{ws}".join(sorted(extras)), "]"]
@@ -198,6 +197,16 @@ REQUIREMENTS = [
     "name (>= 1.0",
     "black (>=20.*) ; extra == 'format'",
     "name == 1.2.3.post4.*",
+    # packaging 26.4: an empty arbitrary equality, Unicode whitespace ending a URL, nesting depth
+    "name===",
+    "name=== ",
+    "name===;os_name=='a'",
+    "name @ https://host/x\x0cy",
+    "name @ https://host/x\xa0y ; os_name=='a'",
+    "name @ https://host/x\u3000",
+    "name; " + "(" * 200 + "os_name=='a'" + ")" * 200,
+    "name; " + "(" * 201 + "os_name=='a'" + ")" * 201,
+    "name; " + "(" * 100 + "os_name=='a'" + ")" * 100 + " and " + "(" * 201 + "os_name=='a'" + ")" * 201,
     "name != 1.2.3.post4.*",
     "name==1.2.3.post4.*",
     "name >= 1.0+local.version.label",
@@ -462,12 +471,26 @@ def error_from(exc: Exception, text: str) -> dict:
     return {"reason": f"Invalid specifier: `{item}`", "column": item_start + 1, "picture": text + "\n" + caret}
 
 
+def parse_requirement_tokens(text: str):
+    """packaging's parse tree with the specifier text as written (the token loop, as in 26.3).
+
+    26.4 parses a plain specifier list with SpecifierSet in one pass and keeps only the set; the
+    tables keep the text as written, which packaging's token loop still builds.
+    """
+    original = packaging._parser._try_parse_specifier_set
+    packaging._parser._try_parse_specifier_set = lambda tokenizer: None
+    try:
+        return parse_requirement(text)
+    finally:
+        packaging._parser._try_parse_specifier_set = original
+
+
 def requirement_case(text: str) -> dict:
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:
         return {"input": text, "error": error_from(exc, text)}
-    parsed = parse_requirement(text)
+    parsed = parse_requirement_tokens(text)
     case = {
         "input": text,
         "name": req.name,
