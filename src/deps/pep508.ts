@@ -49,7 +49,7 @@ export interface ParsedRequirement extends Requirement {
   };
 }
 
-const HINT = 'Requirements follow PEP 508, e.g. `pandas>=2.0,<3` or `pkg[extra] @ https://host/pkg.whl ; python_version >= "3.9"`.';
+export const REQUIREMENT_HINT = 'Requirements follow PEP 508, e.g. `pandas>=2.0,<3` or `pkg[extra] @ https://host/pkg.whl ; python_version >= "3.9"`.';
 
 /**
  * Parse one requirement. Throws MlfError `INVALID_REQUIREMENT` whose message holds the text,
@@ -61,7 +61,7 @@ export function parseRequirement(text: string): ParsedRequirement {
   try {
     return scanRequirement(scanner);
   } catch (error) {
-    if (error instanceof SyntaxFailure) throw error.toMlfError('INVALID_REQUIREMENT', 'Invalid requirement', HINT);
+    if (error instanceof SyntaxFailure) throw error.toMlfError('INVALID_REQUIREMENT', 'Invalid requirement', REQUIREMENT_HINT);
     throw error;
   }
 }

@@ -76,7 +76,7 @@ function checkStatement(files: ModelFiles, file: string, statement: Statement): 
       }
       break;
     case 'url':
-      at('MLF210', `${tick(redactUrl(statement.target))} installs ${describeUrl(statement.target)}, which no index vouches for`);
+      at('MLF210', `${tick(redactUrl(statement.target))} installs ${statement.form === 'path' ? 'a local path' : describeUrl(statement.target)}, which no index vouches for`);
       break;
     case 'editable':
       at('MLF211', `${tick(shown)} installs ${tick(redactUrl(statement.target))} in editable mode`);
