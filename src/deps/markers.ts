@@ -84,22 +84,62 @@ export class SyntaxFailure extends Error {
     return Array.from(this.source.slice(0, this.end)).length + 1;
   }
 
-  /** The source and, under it, `~` from start to end and `^` at end (packaging's picture). */
+  /**
+   * The source and, under it, `~` from start to end and `^` at end (packaging's picture); a long
+   * source is cut to the part around the caret (see `excerpt`).
+   */
   get picture(): string {
-    const before = Array.from(this.source.slice(0, this.start)).length;
-    const span = Array.from(this.source.slice(this.start, this.end)).length;
-    return `${this.source}\n${' '.repeat(before)}${'~'.repeat(span)}^`;
+    const cut = excerpt(this.source, this.start, this.end);
+    return `${cut.text}\n${cut.caret}`;
   }
 
   /** The MlfError for it: `<what> \`source\` at column N: reason`, with the picture as detail. */
   toMlfError(code: string, what: string, hint: string): MlfError {
-    return inputError(code, `${what} \`${this.source}\` at column ${this.column}: ${this.reason}`, {
+    return inputError(code, `${what} \`${excerpt(this.source, this.start, this.end).text}\` at column ${this.column}: ${this.reason}`, {
       column: this.column,
       detail: this.picture,
       hint,
       data: { reason: this.reason, text: this.source, span: [this.start, this.end] },
     });
   }
+}
+
+/** How many characters of a source an error message echoes at most (the `…` marks included). */
+export const EXCERPT_WIDTH = 120;
+
+export interface Excerpt {
+  /** The source, or at most `width` characters of it around the caret, a cut end marked `…`. */
+  text: string;
+  /** Spaces, `~` under `[start, end)` and `^` under `end`, aligned with `text`. */
+  caret: string;
+  /** 0-based index, in characters of the source, of `text`'s first character after any `…`. */
+  from: number;
+}
+
+/**
+ * The part of `source` an error shows, with its caret line: the whole source when it is short,
+ * otherwise a window of `width` characters (code points) around the caret at `end` (UTF-16
+ * offsets `start`/`end`, as SyntaxFailure has them), so that a 30,000-character requirement
+ * is not echoed whole and the caret still sits under the character it points at.
+ */
+export function excerpt(source: string, start: number, end: number, width = EXCERPT_WIDTH): Excerpt {
+  const chars = Array.from(source);
+  const caretAt = Array.from(source.slice(0, end)).length;
+  const spanFrom = Array.from(source.slice(0, start)).length;
+  // Room for the caret after the last character, too.
+  const total = chars.length + (caretAt >= chars.length ? 1 : 0);
+  let from = 0;
+  let to = chars.length;
+  if (total > width) {
+    const room = width - 2; // the two `…`
+    from = Math.max(0, Math.min(caretAt - Math.floor(room / 2), total - room));
+    to = Math.min(chars.length, from + room);
+  }
+  const head = from > 0 ? '…' : '';
+  const tail = to < chars.length ? '…' : '';
+  const tildeFrom = Math.max(spanFrom, from);
+  const caret = `${' '.repeat(head.length + tildeFrom - from)}${'~'.repeat(Math.max(0, caretAt - tildeFrom))}^`;
+  return { text: `${head}${chars.slice(from, to).join('')}${tail}`, caret, from };
 }
 
 /** packaging's `Tokenizer`: look for one named token at the current position. */

@@ -328,6 +328,21 @@ function samePre(a: Version['pre'], b: Version['pre']): boolean {
  * Does `spec` hold for `version`, ignoring the pre-release policy? (packaging's range membership.)
  * `===` compares the text as given, case-insensitively.
  */
+/**
+ * The parsed version of each specifier object, so that matching many candidates against one
+ * specifier parses its version once (a specifier set is checked against many candidates).
+ */
+const parsedTargets = new WeakMap<Specifier, Version>();
+
+function targetOf(spec: Specifier, text: string): Version {
+  let target = parsedTargets.get(spec);
+  if (!target) {
+    target = parseVersion(text);
+    parsedTargets.set(spec, target);
+  }
+  return target;
+}
+
 export function specifierMatches(spec: Specifier, version: string | Version): boolean {
   if (spec.operator === '===') {
     const text = typeof version === 'string' ? version : formatVersion(version);
@@ -336,13 +351,13 @@ export function specifierMatches(spec: Specifier, version: string | Version): bo
   const candidate = typeof version === 'string' ? tryParseVersion(version) : version;
   if (!candidate) return false;
   if (spec.version.endsWith('.*')) {
-    const base = parseVersion(spec.version.slice(0, -2));
+    const base = targetOf(spec, spec.version.slice(0, -2));
     const inPrefix =
       compareVersions(candidate, withRelease(base, base.release, 0)) >= 0 &&
       compareVersions(candidate, nextPrefixDev0(base)) < 0;
     return spec.operator === '==' ? inPrefix : !inPrefix;
   }
-  const target = parseVersion(spec.version);
+  const target = targetOf(spec, spec.version);
   switch (spec.operator) {
     case '>=':
       return compareVersions(candidate, target) >= 0;

@@ -371,7 +371,7 @@ function checkPerRequirementOptions(options: readonly string[], context: Classif
   for (const option of options) {
     const flag = option.startsWith('--') ? option.split(/[=\s]/, 1)[0]! : option.slice(0, 2);
     if (flag === '-' || PER_REQUIREMENT_OPTIONS.has(flag)) continue;
-    throw inputError('INVALID_REQUIREMENTS_LINE', `\`${flag}\` is not an option pip allows after a requirement`, {
+    throw inputError('INVALID_REQUIREMENTS_LINE', `\`${clip(flag)}\` is not an option pip allows after a requirement`, {
       file: context.file,
       line: context.line,
       hint: 'Only `--hash` and `--config-settings` (`-C`) may follow a requirement; put other options on a line of their own.',
@@ -406,13 +406,18 @@ function invalidWheelFilename(target: string): string | undefined {
   return undefined;
 }
 
+/** At most 120 characters of `text` for a message (a line may be megabytes long), the cut marked with `…`. */
+function clip(text: string): string {
+  return text.length <= 120 ? text : `${text.slice(0, 119)}…`;
+}
+
 /** pip's `url_to_path` on POSIX: a `file:` URL names a host other than `localhost` (`file://server/x`, `file://.`). */
 function checkFileUrl(url: string, context: ClassifyContext): void {
   if (urlScheme(url) !== 'file') return;
   const match = /^[^:]*:\/\/([^/?#]*)/.exec(url);
   const host = match?.[1];
   if (host === undefined || host === '' || host.toLowerCase() === 'localhost') return;
-  throw inputError('INVALID_REQUIREMENTS_LINE', `\`${url}\` names the host \`${host}\`: pip installs only local \`file:\` URLs`, {
+  throw inputError('INVALID_REQUIREMENTS_LINE', `\`${clip(url)}\` names the host \`${clip(host)}\`: pip installs only local \`file:\` URLs`, {
     file: context.file,
     line: context.line,
     hint: 'Write a local path (`./pkg`) or a URL with three slashes (`file:///abs/path`).',
@@ -422,7 +427,7 @@ function checkFileUrl(url: string, context: ClassifyContext): void {
 function wheelError(target: string, context: ClassifyContext): void {
   const reason = invalidWheelFilename(target);
   if (reason === undefined) return;
-  throw inputError('INVALID_REQUIREMENTS_LINE', `\`${target}\` is not a valid wheel file name (${reason})`, {
+  throw inputError('INVALID_REQUIREMENTS_LINE', `\`${clip(target)}\` is not a valid wheel file name (${reason})`, {
     file: context.file,
     line: context.line,
     hint: 'A wheel is named `name-version(-build)-python-abi-platform.whl`, e.g. `pkg-1.0-py3-none-any.whl`; pip refuses any other `.whl` name.',

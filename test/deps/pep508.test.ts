@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MlfError } from '../../src/errors.js';
-import { formatMarker } from '../../src/deps/markers.js';
+import { EXCERPT_WIDTH, formatMarker } from '../../src/deps/markers.js';
 import {
   canonicalizeName,
   formatRequirement,
@@ -40,10 +40,35 @@ function expectSyntaxError(text: string, error: ExpectedSyntaxError): void {
   expect(thrown).toBeInstanceOf(MlfError);
   const mlfError = thrown as MlfError;
   expect(mlfError.code).toBe('INVALID_REQUIREMENT');
-  expect(mlfError.message).toBe(`Invalid requirement \`${text}\` at column ${error.column}: ${error.reason}`);
   expect(mlfError.location.column).toBe(error.column);
-  expect(mlfError.detail).toBe(error.picture);
   expect(mlfError.exitCode).toBe(2);
+  const shown = expectPictureCut(mlfError.detail!, error.picture, text);
+  expect(mlfError.message).toBe(`Invalid requirement \`${shown}\` at column ${error.column}: ${error.reason}`);
+}
+
+/**
+ * mlf's picture is packaging's, or for a text longer than EXCERPT_WIDTH a window of it: the text
+ * cut to at most that many characters (a cut end marked `…`) and the caret line cut at the same
+ * place, so the caret stays under the same character. Returns the text mlf shows.
+ */
+function expectPictureCut(detail: string, packagingPicture: string, source: string): string {
+  if (Array.from(source).length + 1 <= EXCERPT_WIDTH) {
+    expect(detail).toBe(packagingPicture);
+    return source;
+  }
+  const [text, caret] = packagingPicture.split('\n') as [string, string];
+  const [shown, shownCaret] = detail.split('\n') as [string, string];
+  const chars = Array.from(shown);
+  expect(chars.length).toBeLessThanOrEqual(EXCERPT_WIDTH);
+  const head = chars[0] === '…' ? 1 : 0;
+  const inner = chars.slice(head, chars[chars.length - 1] === '…' ? -1 : undefined).join('');
+  // Where the window starts in packaging's text: where the caret lines agree.
+  const textChars = Array.from(text);
+  const from = [...Array(textChars.length).keys()].find(
+    (k) => textChars.slice(k, k + Array.from(inner).length).join('') === inner && ' '.repeat(head) + caret.slice(k) === shownCaret,
+  );
+  expect(from, `${detail}\n-- is no window of --\n${packagingPicture}`).toBeDefined();
+  return shown;
 }
 
 describe('parseRequirement and formatRequirement, against packaging 26.4', () => {
@@ -182,3 +207,44 @@ describe('canonicalizeName (PEP 503)', () => {
     expect(canonicalizeName(name)).toBe(canonical);
   });
 });
+
+describe('long requirements in error messages', () => {
+  it('echoes at most EXCERPT_WIDTH characters of a 30,000-character requirement, the caret under the fault', () => {
+    const text = `name==1.0${' '.repeat(15_000)}!${'x'.repeat(15_000)}`;
+    const error = catchRequirementError(text);
+    const [shown, caret] = error.detail!.split('\n') as [string, string];
+    expect(Array.from(shown).length).toBeLessThanOrEqual(EXCERPT_WIDTH);
+    expect(shown.startsWith('…') && shown.endsWith('…')).toBe(true);
+    expect(shown[caret.indexOf('^')]).toBe('!');
+    expect(error.location.column).toBe(text.indexOf('!') + 1);
+    expect(error.message.length).toBeLessThan(EXCERPT_WIDTH + 200);
+    expect(error.message).toContain(`\`${shown}\``);
+  });
+
+  it('keeps the start of a short-enough prefix and the whole end of the text', () => {
+    const text = `name${'['.repeat(1)}a${' '.repeat(300)}b]`;
+    const error = catchRequirementError(text);
+    const [shown, caret] = error.detail!.split('\n') as [string, string];
+    expect(shown.startsWith('…')).toBe(true);
+    expect(shown.endsWith('b]')).toBe(true);
+    expect(shown[caret.indexOf('^')]).toBe('b');
+  });
+
+  it('cuts the `~` span where the window starts', () => {
+    const text = `name (>=1.0${' '.repeat(500)}`;
+    const error = catchRequirementError(text);
+    const [shown, caret] = error.detail!.split('\n') as [string, string];
+    expect(caret).toMatch(/^ ~+\^$/);
+    expect(caret.length).toBe(Array.from(shown).length + (shown.endsWith('…') ? 0 : 1));
+  });
+});
+
+function catchRequirementError(text: string): MlfError {
+  try {
+    parseRequirement(text);
+  } catch (error) {
+    if (error instanceof MlfError) return error;
+    throw error;
+  }
+  throw new Error(`${text} parsed`);
+}
