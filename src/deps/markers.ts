@@ -1,7 +1,7 @@
 /**
  * PEP 508 environment markers (`python_version >= "3.8" and sys_platform != "win32"`):
  * a hand-written scanner and recursive-descent parser, evaluation against an environment,
- * and the string form packaging 26.3 gives them (`str(Marker(text))`).
+ * and the string form packaging 26.4 gives them (`str(Marker(text))`).
  *
  * The scanner is shared with the requirement parser (pep508.ts): its token rules are
  * packaging's `DEFAULT_RULES`, and a token is only ever looked for where the grammar allows it
@@ -9,7 +9,7 @@
  * `re` on str: a boundary between a Unicode word character and anything else.
  */
 import { inputError, type MlfError } from '../errors.js';
-import { SPECIFIER_PATTERN, specifierContains, tryParseSpecifier } from './pep440.js';
+import { PY_WHITESPACE, SPECIFIER_PATTERN, specifierContains, tryParseSpecifier } from './pep440.js';
 
 // ---------------------------------------------------------------------------------------
 // PEP 503 names (also used for extra names, PEP 685)
@@ -46,7 +46,7 @@ const RULES = {
     `|implementation_(?:name|version)|extras?|dependency_groups)${B}`,
   SPECIFIER: SPECIFIER_PATTERN,
   AT: '@',
-  URL: '[^ \\t]+',
+  URL: `[^${PY_WHITESPACE}]+`,
   IDENTIFIER: `${B}[a-zA-Z0-9][a-zA-Z0-9._-]*${B}`,
   VERSION_PREFIX_TRAIL: '\\.\\*',
   VERSION_LOCAL_LABEL_TRAIL: '\\+[a-z0-9]+(?:[-_.][a-z0-9]+)*',
@@ -84,22 +84,62 @@ export class SyntaxFailure extends Error {
     return Array.from(this.source.slice(0, this.end)).length + 1;
   }
 
-  /** The source and, under it, `~` from start to end and `^` at end (packaging's picture). */
+  /**
+   * The source and, under it, `~` from start to end and `^` at end (packaging's picture); a long
+   * source is cut to the part around the caret (see `excerpt`).
+   */
   get picture(): string {
-    const before = Array.from(this.source.slice(0, this.start)).length;
-    const span = Array.from(this.source.slice(this.start, this.end)).length;
-    return `${this.source}\n${' '.repeat(before)}${'~'.repeat(span)}^`;
+    const cut = excerpt(this.source, this.start, this.end);
+    return `${cut.text}\n${cut.caret}`;
   }
 
   /** The MlfError for it: `<what> \`source\` at column N: reason`, with the picture as detail. */
   toMlfError(code: string, what: string, hint: string): MlfError {
-    return inputError(code, `${what} \`${this.source}\` at column ${this.column}: ${this.reason}`, {
+    return inputError(code, `${what} \`${excerpt(this.source, this.start, this.end).text}\` at column ${this.column}: ${this.reason}`, {
       column: this.column,
       detail: this.picture,
       hint,
       data: { reason: this.reason, text: this.source, span: [this.start, this.end] },
     });
   }
+}
+
+/** How many characters of a source an error message echoes at most (the `…` marks included). */
+export const EXCERPT_WIDTH = 120;
+
+export interface Excerpt {
+  /** The source, or at most `width` characters of it around the caret, a cut end marked `…`. */
+  text: string;
+  /** Spaces, `~` under `[start, end)` and `^` under `end`, aligned with `text`. */
+  caret: string;
+  /** 0-based index, in characters of the source, of `text`'s first character after any `…`. */
+  from: number;
+}
+
+/**
+ * The part of `source` an error shows, with its caret line: the whole source when it is short,
+ * otherwise a window of `width` characters (code points) around the caret at `end` (UTF-16
+ * offsets `start`/`end`, as SyntaxFailure has them), so that a 30,000-character requirement
+ * is not echoed whole and the caret still sits under the character it points at.
+ */
+export function excerpt(source: string, start: number, end: number, width = EXCERPT_WIDTH): Excerpt {
+  const chars = Array.from(source);
+  const caretAt = Array.from(source.slice(0, end)).length;
+  const spanFrom = Array.from(source.slice(0, start)).length;
+  // Room for the caret after the last character, too.
+  const total = chars.length + (caretAt >= chars.length ? 1 : 0);
+  let from = 0;
+  let to = chars.length;
+  if (total > width) {
+    const room = width - 2; // the two `…`
+    from = Math.max(0, Math.min(caretAt - Math.floor(room / 2), total - room));
+    to = Math.min(chars.length, from + room);
+  }
+  const head = from > 0 ? '…' : '';
+  const tail = to < chars.length ? '…' : '';
+  const tildeFrom = Math.max(spanFrom, from);
+  const caret = `${' '.repeat(head.length + tildeFrom - from)}${'~'.repeat(Math.max(0, caretAt - tildeFrom))}^`;
+  return { text: `${head}${chars.slice(from, to).join('')}${tail}`, caret, from };
 }
 
 /** packaging's `Tokenizer`: look for one named token at the current position. */
@@ -202,13 +242,19 @@ const VERSION_VARIABLES = new Set(['implementation_version', 'platform_release',
  * follows). Extra names are normalized as packaging does (PEP 685).
  */
 export function scanMarker(scanner: Scanner): MarkerList {
-  return normalizeExtraValues(scanMarkerList(scanner));
+  return normalizeExtraValues(scanMarkerList(scanner, 0));
 }
 
-function scanMarkerList(scanner: Scanner): MarkerList {
-  const expression: MarkerList = [scanMarkerAtom(scanner)];
+/**
+ * packaging's cap on nested parentheses (CPython's own parser allows 200): deeper input is a
+ * syntax error, not a stack overflow.
+ */
+const MAX_MARKER_NESTING = 200;
+
+function scanMarkerList(scanner: Scanner, depth: number): MarkerList {
+  const expression: MarkerList = [scanMarkerAtom(scanner, depth)];
   for (let op = scanner.take('BOOLOP'); op; op = scanner.take('BOOLOP')) {
-    expression.push(op.text as 'and' | 'or', scanMarkerAtom(scanner));
+    expression.push(op.text as 'and' | 'or', scanMarkerAtom(scanner, depth));
   }
   return expression;
 }
@@ -217,13 +263,14 @@ function scanMarkerList(scanner: Scanner): MarkerList {
  * marker_atom = WS? LEFT_PARENTHESIS WS? marker WS? RIGHT_PARENTHESIS WS?
  *             | WS? marker_item WS?
  */
-function scanMarkerAtom(scanner: Scanner): MarkerAtom {
+function scanMarkerAtom(scanner: Scanner, depth: number): MarkerAtom {
   scanner.consume('WS');
   let atom: MarkerAtom;
   if (scanner.check('LEFT_PARENTHESIS')) {
+    if (depth >= MAX_MARKER_NESTING) scanner.fail(`Marker expression is nested more than ${MAX_MARKER_NESTING} levels deep`);
     atom = scanner.enclosed('LEFT_PARENTHESIS', 'RIGHT_PARENTHESIS', 'marker expression', () => {
       scanner.consume('WS');
-      const inner = scanMarkerList(scanner);
+      const inner = scanMarkerList(scanner, depth + 1);
       scanner.consume('WS');
       return inner;
     });

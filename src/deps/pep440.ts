@@ -3,7 +3,7 @@
  *
  * Parsing of version strings is delegated to `@renovatebot/pep440` (a port of packaging's
  * version regex). Ordering, local labels and specifier matching are implemented here so
- * that they follow packaging 26.3 exactly:
+ * that they follow packaging 26.4 exactly:
  *   - the local label is re-read from the text (the library turns `0x1` or `1e3` into
  *     numbers, where packaging keeps them as strings);
  *   - `contains` follows packaging's range semantics (`<V` excludes V's pre-releases,
@@ -18,11 +18,18 @@ import { inputError } from '../errors.js';
 
 /** Python's `str.isspace()` characters, as its `\s` and `str.strip()` see them. */
 export const PY_WHITESPACE = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const EDGE_WHITESPACE = new RegExp(`^[${PY_WHITESPACE}]+|[${PY_WHITESPACE}]+$`, 'g');
+const IS_PY_WHITESPACE = new RegExp(`^[${PY_WHITESPACE}]$`);
 
-/** `str.strip()` as Python does it (a wider set of whitespace than ASCII, narrower than JS `trim`). */
+/**
+ * `str.strip()` as Python does it (a wider set of whitespace than ASCII, narrower than JS `trim`).
+ * By index, not by `/[ws]+$/`, which re-reads a long inner run of whitespace from each position.
+ */
 export function pythonStrip(text: string): string {
-  return text.replace(EDGE_WHITESPACE, '');
+  let from = 0;
+  let to = text.length;
+  while (from < to && IS_PY_WHITESPACE.test(text[from]!)) from++;
+  while (to > from && IS_PY_WHITESPACE.test(text[to - 1]!)) to--;
+  return text.slice(from, to);
 }
 
 export type PreReleaseKind = 'a' | 'b' | 'rc';
@@ -227,7 +234,7 @@ const V = '[vV]?';
  * Alternatives are tried in order, as Python's `re` does.
  */
 export const SPECIFIER_PATTERN = [
-  `(?:===${S}[^${PY_WHITESPACE};)]*)`,
+  `(?:===${S}[^${PY_WHITESPACE};)]+)`,
   `(?:(?:==|!=)${S}${V}${EPOCH}[0-9]+(?:\\.[0-9]+)*(?:\\.\\*|${PRE}${POST}${DEV}${LOCAL})?)`,
   `(?:~=${S}${V}${EPOCH}[0-9]+(?:\\.[0-9]+)+${PRE}${POST}${DEV})`,
   `(?:(?:<=|>=|<|>)${S}${V}${EPOCH}[0-9]+(?:\\.[0-9]+)*${PRE}${POST}${DEV})`,
@@ -321,6 +328,21 @@ function samePre(a: Version['pre'], b: Version['pre']): boolean {
  * Does `spec` hold for `version`, ignoring the pre-release policy? (packaging's range membership.)
  * `===` compares the text as given, case-insensitively.
  */
+/**
+ * The parsed version of each specifier object, so that matching many candidates against one
+ * specifier parses its version once (a specifier set is checked against many candidates).
+ */
+const parsedTargets = new WeakMap<Specifier, Version>();
+
+function targetOf(spec: Specifier, text: string): Version {
+  let target = parsedTargets.get(spec);
+  if (!target) {
+    target = parseVersion(text);
+    parsedTargets.set(spec, target);
+  }
+  return target;
+}
+
 export function specifierMatches(spec: Specifier, version: string | Version): boolean {
   if (spec.operator === '===') {
     const text = typeof version === 'string' ? version : formatVersion(version);
@@ -329,13 +351,13 @@ export function specifierMatches(spec: Specifier, version: string | Version): bo
   const candidate = typeof version === 'string' ? tryParseVersion(version) : version;
   if (!candidate) return false;
   if (spec.version.endsWith('.*')) {
-    const base = parseVersion(spec.version.slice(0, -2));
+    const base = targetOf(spec, spec.version.slice(0, -2));
     const inPrefix =
       compareVersions(candidate, withRelease(base, base.release, 0)) >= 0 &&
       compareVersions(candidate, nextPrefixDev0(base)) < 0;
     return spec.operator === '==' ? inPrefix : !inPrefix;
   }
-  const target = parseVersion(spec.version);
+  const target = targetOf(spec, spec.version);
   switch (spec.operator) {
     case '>=':
       return compareVersions(candidate, target) >= 0;

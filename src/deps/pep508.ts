@@ -1,7 +1,7 @@
 /**
  * PEP 508 dependency specifiers (`name[extra1,extra2] (>=1.0,<2) ; marker` and
  * `name @ url ; marker`): a hand-written recursive-descent parser over the shared scanner
- * (markers.ts), and the string form packaging 26.3 writes (`str(Requirement(text))`).
+ * (markers.ts), and the string form packaging 26.4 writes (`str(Requirement(text))`).
  *
  * The grammar of each rule is in its doc comment. Upper-case names are tokens (markers.ts,
  * `RULES`); `WS` is spaces and tabs only, so a line break anywhere is an error, as in packaging.
@@ -49,7 +49,7 @@ export interface ParsedRequirement extends Requirement {
   };
 }
 
-const HINT = 'Requirements follow PEP 508, e.g. `pandas>=2.0,<3` or `pkg[extra] @ https://host/pkg.whl ; python_version >= "3.9"`.';
+export const REQUIREMENT_HINT = 'Requirements follow PEP 508, e.g. `pandas>=2.0,<3` or `pkg[extra] @ https://host/pkg.whl ; python_version >= "3.9"`.';
 
 /**
  * Parse one requirement. Throws MlfError `INVALID_REQUIREMENT` whose message holds the text,
@@ -61,7 +61,7 @@ export function parseRequirement(text: string): ParsedRequirement {
   try {
     return scanRequirement(scanner);
   } catch (error) {
-    if (error instanceof SyntaxFailure) throw error.toMlfError('INVALID_REQUIREMENT', 'Invalid requirement', HINT);
+    if (error instanceof SyntaxFailure) throw error.toMlfError('INVALID_REQUIREMENT', 'Invalid requirement', REQUIREMENT_HINT);
     throw error;
   }
 }
@@ -158,9 +158,12 @@ function scanRequirementMarker(scanner: Scanner, spanStart: number, expected: st
   const tree = scanMarker(scanner);
   scanner.consume('WS');
   const raw = scanner.source.slice(start, scanner.position);
-  const leading = raw.length - raw.replace(/^[ \t]+/, '').length;
-  const trimmed = raw.replace(/^[ \t]+|[ \t]+$/g, '');
-  return { text: trimmed, tree, span: [start + leading, start + leading + trimmed.length] };
+  // Trimmed by index: `/[ \t]+$/` would re-read a long inner run of spaces from each position.
+  let from = 0;
+  let to = raw.length;
+  while (from < to && (raw[from] === ' ' || raw[from] === '\t')) from++;
+  while (to > from && (raw[to - 1] === ' ' || raw[to - 1] === '\t')) to--;
+  return { text: raw.slice(from, to), tree, span: [start + from, start + to] };
 }
 
 /** extras = (LEFT_BRACKET WS? extras_list? WS? RIGHT_BRACKET)? */
@@ -251,7 +254,7 @@ function checkSpecifiers(scanner: Scanner, tokens: readonly Token[]): Specifier[
 }
 
 /**
- * packaging 26.3's `str(Requirement(text))`: the name as written; extras de-duplicated, sorted
+ * packaging 26.4's `str(Requirement(text))`: the name as written; extras de-duplicated, sorted
  * and joined by `,`; specifiers sorted as strings, equivalent ones dropped, joined by `,`;
  * ` @ url`; `; ` and the normalized marker (a space before `;` after a URL).
  *

@@ -16,8 +16,12 @@
  *   include        = ("-r" | "--requirement" | "-c" | "--constraint") ( " " | "=" | "" ) path
  *   editable       = ("-e" | "--editable") ( " " | "=" | "" ) target per-req-option*
  *   option         = "-" ... anything else that starts with a dash (--index-url, -i, --pre, ...)
- *   url            = a URL ("scheme://...") or a local path ("./x", "/x", "x/y", "pkg-1.0.tar.gz", ...)
- *   requirement    = PEP 508 requirement per-req-option*       (per-req-option: "--hash=sha256:...", ...)
+ *   url            = a URL pip downloads from ("https:...", "git+https:...") or a local path ("./x", "/x",
+ *                    "x/y", "pkg-1.0.tar.gz"), as pip tells them apart (see `classifyRequirementLike`)
+ *   requirement    = PEP 508 requirement [";" marker] per-req-option*   (per-req-option: "--hash=...", "-C ...")
+ *
+ * A control character (NUL, form feed, ... anything below U+0020 but tab, DEL, and the Unicode
+ * line separators pip's `splitlines` breaks on) is refused wherever it is.
  *
  * Where pip and MLflow disagree on a corner (a line `# comment \` is a continuation for MLflow and
  * a comment for pip), pip wins: pip is what installs the file.
@@ -28,7 +32,9 @@
  */
 import path from 'node:path';
 import { MlfError, inputError, isMlfError } from '../errors.js';
-import { parseRequirement, type ParsedRequirement } from './pep508.js';
+import { parseMarker, SyntaxFailure, type MarkerList } from './markers.js';
+import { tryParseVersion } from './pep440.js';
+import { parseRequirement, REQUIREMENT_HINT, type ParsedRequirement } from './pep508.js';
 
 export type Newline = '\n' | '\r\n';
 
@@ -91,6 +97,8 @@ export interface OptionStatement extends StatementBase {
 
 export interface UrlStatement extends StatementBase {
   kind: 'url';
+  /** `url` for a URL pip downloads (`https://...`, `git+https://...`), `path` for a local file or directory (`file:` URLs too). */
+  form: 'url' | 'path';
   /** A bare URL or local path (markers after ` ;` included, as written). */
   target: string;
   options: string[];
@@ -191,6 +199,13 @@ function commentStart(text: string): number {
   return -1;
 }
 
+/** `text` without the run of `char` at its end (a loop: `/\\+$/` is quadratic on a long inner run). */
+function withoutTrailing(text: string, char: string): string {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === char) end--;
+  return text.slice(0, end);
+}
+
 function endsWithBackslash(text: string): boolean {
   return text.trimEnd().endsWith('\\');
 }
@@ -213,7 +228,7 @@ function buildLogicalLine(lines: PhysicalLine[], firstLineNumber: number): Logic
     const leading = uncommented.length - uncommented.trimStart().length;
     let body = uncommented.trim();
     // MLflow strips the line, then `rstrip("\\")`: the space before the backslash is kept as the separator.
-    if (cut < 0 && body.endsWith('\\')) body = body.replace(/\\+$/, '');
+    if (cut < 0 && body.endsWith('\\')) body = withoutTrailing(body, '\\');
     for (let k = 0; k < body.length; k++) {
       positions.push({ line: firstLineNumber + index, column: leading + k + 1 });
     }
@@ -277,31 +292,230 @@ interface ClassifyContext {
   line: number;
 }
 
-/** `name @ url` (with optional extras) is a PEP 508 requirement, not a bare URL. */
-const NAME_THEN_AT = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\])?\s*@/;
-const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
-const ARCHIVE_SUFFIX = /\.(whl|zip|tar|tar\.gz|tgz|tar\.bz2|tbz|tar\.xz|txz)$/i;
+// pip's reading of a line that is neither an option nor editable (pip 26.3, POSIX:
+// req/constructors.py `parse_req_from_line`), without looking at the disk:
+//
+//  1. a URL when `urllib.parse.urlsplit` finds a scheme pip downloads from (`https:`, `file:`,
+//     `git+https:`, ...; `gopher:` and `s3:` are not). Markers follow the first `; `.
+//  2. otherwise markers follow the first `;`, and the rest (`name`) is
+//     - a local archive when it ends in an archive suffix (`.whl`, `.tar.gz`, ...), unless it
+//       holds an `@` with no path before it (then it is `name @ url`);
+//     - a local directory when it looks like a path (holds `/` or starts with `.`) and is not a
+//       valid requirement: pip installs it when the directory exists. A text holding `@` or
+//       `://` is no directory anyone writes (`name[.a]@git+https://...`): that is a requirement
+//       with an error, as pip reports it when no such directory exists;
+//     - a PEP 508 requirement otherwise, which must parse.
+// `\` is not a path separator (POSIX pip), so `C:\pkg` and `pkg\sub` are requirements (invalid).
 
-/** pip installs a line as a URL or local path when it looks like one rather than a PEP 508 name. */
-function looksLikeUrlOrPath(text: string): boolean {
-  if (NAME_THEN_AT.test(text)) return false;
-  if (URL_SCHEME.test(text)) return true;
-  if (/^(\.|\/|~|\\)/.test(text) || /^[A-Za-z]:[\\/]/.test(text)) return true;
-  const firstToken = text.split(/[\s;]/, 1)[0] ?? '';
-  return firstToken.includes('/') || firstToken.includes('\\') || ARCHIVE_SUFFIX.test(firstToken);
+/** Schemes pip installs from (`is_url`: http, https, file, ftp and its version-control schemes). */
+const PIP_URL_SCHEMES: ReadonlySet<string> = new Set([
+  'http', 'https', 'file', 'ftp',
+  'bzr+http', 'bzr+https', 'bzr+ssh', 'bzr+sftp', 'bzr+ftp', 'bzr+lp', 'bzr+file',
+  'git+http', 'git+https', 'git+ssh', 'git+git', 'git+file',
+  'hg+file', 'hg+http', 'hg+https', 'hg+ssh', 'hg+static-http',
+  'svn+ssh', 'svn+http', 'svn+https', 'svn+svn', 'svn+file',
+]);
+
+/** The scheme `urllib.parse.urlsplit` finds (tabs and line breaks dropped, lower-cased), if any. */
+function urlScheme(text: string): string | undefined {
+  const colon = text.indexOf(':');
+  if (colon <= 0) return undefined;
+  const scheme = text.slice(0, colon).replace(/[\t\r\n]/g, '');
+  return /^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme) ? scheme.toLowerCase() : undefined;
 }
 
-/** Splits `req --hash=a --hash b` into the requirement part and its per-requirement options (pip's rule). */
+function isPipUrl(text: string): boolean {
+  const scheme = urlScheme(text);
+  return scheme !== undefined && PIP_URL_SCHEMES.has(scheme);
+}
+
+/** pip's `_looks_like_path`: holds `/` or starts with `.`. */
+function looksLikePath(text: string): boolean {
+  return text.includes('/') || text.startsWith('.');
+}
+
+const ARCHIVE_SUFFIXES = ['.zip', '.whl', '.tar.bz2', '.tbz', '.tar.gz', '.tgz', '.tar', '.tar.xz', '.txz', '.tlz', '.tar.lz', '.tar.lzma'];
+
+/** pip's `is_archive_file` on the text with a trailing `[extras]` removed (`strip_extras`). */
+function isArchiveName(text: string): boolean {
+  const extras = /\[[^\]]+\]$/.exec(text);
+  const base = (extras && extras.index > 0 ? text.slice(0, extras.index) : text).toLowerCase();
+  return ARCHIVE_SUFFIXES.some((suffix) => base.endsWith(suffix));
+}
+
+/** Splits `req --hash=a --hash b` into the requirement part and its per-requirement options. */
 function splitPerRequirementOptions(text: string): { head: string; options: string[] } {
-  const match = /\s+-/.exec(text);
-  if (!match) return { head: text, options: [] };
-  const head = text.slice(0, match.index).trimEnd();
+  // pip's `break_args_options`: the line split on single spaces; the options start at the first
+  // piece that starts with `-` (a tab before `-` does not start one).
+  let optionsStart = -1;
+  for (let i = 1; i < text.length; i++) {
+    if (text[i] === '-' && text[i - 1] === ' ') {
+      optionsStart = i;
+      break;
+    }
+  }
+  if (optionsStart < 0) return { head: text, options: [] };
+  const head = text.slice(0, optionsStart).trimEnd();
   const options: string[] = [];
-  for (const token of text.slice(match.index).trim().split(/\s+/)) {
+  for (const token of text.slice(optionsStart).trim().split(/\s+/)) {
     if (token.startsWith('-') || options.length === 0) options.push(token);
     else options[options.length - 1] += ` ${token}`;
   }
   return { head, options };
+}
+
+/** The options pip allows after a requirement (`SUPPORTED_OPTIONS_REQ`). */
+const PER_REQUIREMENT_OPTIONS = new Set(['--hash', '--config-settings', '-C']);
+
+function checkPerRequirementOptions(options: readonly string[], context: ClassifyContext): void {
+  for (const option of options) {
+    const flag = option.startsWith('--') ? option.split(/[=\s]/, 1)[0]! : option.slice(0, 2);
+    if (flag === '-' || PER_REQUIREMENT_OPTIONS.has(flag)) continue;
+    throw inputError('INVALID_REQUIREMENTS_LINE', `\`${clip(flag)}\` is not an option pip allows after a requirement`, {
+      file: context.file,
+      line: context.line,
+      hint: 'Only `--hash` and `--config-settings` (`-C`) may follow a requirement; put other options on a line of their own.',
+    });
+  }
+}
+
+/**
+ * packaging's `parse_wheel_filename`, as pip applies it to a `.whl` URL or path (an invalid name
+ * is refused before anything is downloaded). Returns the reason, or undefined when valid.
+ */
+function invalidWheelFilename(target: string): string | undefined {
+  const path = target.split(/[?#]/, 1)[0]!;
+  let filename = path.slice(path.lastIndexOf('/') + 1);
+  try {
+    filename = decodeURIComponent(filename);
+  } catch {
+    // pip's unquote leaves a bad escape as written
+  }
+  if (!filename.toLowerCase().endsWith('.whl')) return undefined;
+  if (!filename.endsWith('.whl')) return "extension must be '.whl'";
+  const stem = filename.slice(0, -4);
+  const dashes = stem.split('-').length - 1;
+  if (dashes !== 4 && dashes !== 5) return 'wrong number of parts';
+  const parts = stem.split('-');
+  const name = parts[0]!;
+  if (name.includes('__') || !/^[\p{L}\p{N}_.]+$/u.test(name)) return 'invalid project name';
+  if (!tryParseVersion(parts[1]!)) return 'invalid version';
+  if (dashes === 5 && !/^[0-9]/.test(parts[2]!)) return 'invalid build number';
+  const tags = parts.slice(-3);
+  if (tags.some((tag) => tag.split('.').some((component) => component === ''))) return 'invalid tag';
+  return undefined;
+}
+
+/** At most 120 characters of `text` for a message (a line may be megabytes long), the cut marked with `…`. */
+function clip(text: string): string {
+  return text.length <= 120 ? text : `${text.slice(0, 119)}…`;
+}
+
+/** pip's `url_to_path` on POSIX: a `file:` URL names a host other than `localhost` (`file://server/x`, `file://.`). */
+function checkFileUrl(url: string, context: ClassifyContext): void {
+  if (urlScheme(url) !== 'file') return;
+  const match = /^[^:]*:\/\/([^/?#]*)/.exec(url);
+  const host = match?.[1];
+  if (host === undefined || host === '' || host.toLowerCase() === 'localhost') return;
+  throw inputError('INVALID_REQUIREMENTS_LINE', `\`${clip(url)}\` names the host \`${clip(host)}\`: pip installs only local \`file:\` URLs`, {
+    file: context.file,
+    line: context.line,
+    hint: 'Write a local path (`./pkg`) or a URL with three slashes (`file:///abs/path`).',
+  });
+}
+
+function wheelError(target: string, context: ClassifyContext): void {
+  const reason = invalidWheelFilename(target);
+  if (reason === undefined) return;
+  throw inputError('INVALID_REQUIREMENTS_LINE', `\`${clip(target)}\` is not a valid wheel file name (${reason})`, {
+    file: context.file,
+    line: context.line,
+    hint: 'A wheel is named `name-version(-build)-python-abi-platform.whl`, e.g. `pkg-1.0-py3-none-any.whl`; pip refuses any other `.whl` name.',
+  });
+}
+
+/** A line that is neither an option nor editable: a URL, a local path or a requirement (pip's rules above). */
+function classifyRequirementLike(context: ClassifyContext): StatementBody {
+  const { head, options } = splitPerRequirementOptions(context.text);
+  checkPerRequirementOptions(options, context);
+
+  if (isPipUrl(head)) {
+    const cut = head.indexOf('; ');
+    const target = (cut < 0 ? head : head.slice(0, cut)).trim();
+    if (cut >= 0) checkMarker(head, cut + 2, context);
+    checkFileUrl(target, context);
+    wheelError(target, context);
+    return { kind: 'url', form: urlScheme(target) === 'file' ? 'path' : 'url', target: head, options };
+  }
+
+  const cut = head.indexOf(';');
+  const name = (cut < 0 ? head : head.slice(0, cut)).trim();
+  if (isArchiveName(name)) {
+    const at = name.indexOf('@');
+    const urlRequirement = at >= 0 && !looksLikePath(name.slice(0, at));
+    if (!urlRequirement) {
+      if (cut >= 0) checkMarker(head, cut + 1, context);
+      wheelError(name, context);
+      return { kind: 'url', form: 'path', target: head, options };
+    }
+  } else if (looksLikePath(name) && !name.includes('@') && !name.includes('://') && !isValidRequirement(name)) {
+    if (cut >= 0) checkMarker(head, cut + 1, context);
+    return { kind: 'url', form: 'path', target: head, options };
+  }
+  return { kind: 'requirement', requirement: parseRequirementLine(head, cut, context), requirementText: head, options };
+}
+
+function isValidRequirement(text: string): boolean {
+  try {
+    parseRequirement(text);
+    return true;
+  } catch (error) {
+    if (isMlfError(error)) return false;
+    throw error;
+  }
+}
+
+/** The marker after `head[0, start)`: parsed, or its error thrown at the file's line and column. */
+function checkMarker(head: string, start: number, context: ClassifyContext): MarkerList | undefined {
+  const text = head.slice(start);
+  if (text.trim() === '') return undefined;
+  try {
+    return parseMarker(text);
+  } catch (error) {
+    if (!isMlfError(error) || error.code !== 'INVALID_MARKER') throw error;
+    // Reported as an error of the whole requirement, with the caret under the marker's fault.
+    const data = error.data as { reason: string; span: [number, number] };
+    const failure = new SyntaxFailure(data.reason, head, start + data.span[0], start + data.span[1]);
+    throw relocate(failure.toMlfError('INVALID_REQUIREMENT', 'Invalid requirement', REQUIREMENT_HINT), head, 0, context);
+  }
+}
+
+/**
+ * A requirement line as pip reads it: the requirement before the first `;` (parsed as PEP 508)
+ * and the marker after it (an empty marker is none, as in pip: `name==1.0;` is valid).
+ */
+function parseRequirementLine(head: string, cut: number, context: ClassifyContext): ParsedRequirement {
+  const requirementPart = cut < 0 ? head : head.slice(0, cut);
+  let requirement: ParsedRequirement;
+  try {
+    requirement = parseRequirement(requirementPart.trimEnd());
+  } catch (error) {
+    if (!isMlfError(error)) throw error;
+    throw relocate(error, head, 0, context);
+  }
+  if (requirement.url !== undefined) checkFileUrl(requirement.url, context);
+  if (cut < 0) return requirement;
+  const tree = checkMarker(head, cut + 1, context);
+  if (!tree) return requirement;
+  const raw = head.slice(cut + 1);
+  const leading = raw.length - raw.trimStart().length;
+  const marker = raw.trim();
+  return {
+    ...requirement,
+    marker,
+    markerTree: tree,
+    spans: { ...requirement.spans, marker: [cut + 1 + leading, cut + 1 + leading + marker.length] },
+  };
 }
 
 /** Reads the flag of an option line and the value after it (`--x=v`, `--x v`, `-xv`, `-x v`, `-x=v`). */
@@ -327,10 +541,7 @@ function classify(context: ClassifyContext): StatementBody {
     return logical.comment !== undefined ? { kind: 'comment', comment: logical.comment } : { kind: 'blank' };
   }
   if (text.startsWith('-')) return classifyOption(context);
-
-  const { head, options } = splitPerRequirementOptions(text);
-  if (looksLikeUrlOrPath(head)) return { kind: 'url', target: head, options };
-  return { kind: 'requirement', requirement: parseRelocated(head, context), requirementText: head, options };
+  return classifyRequirementLike(context);
 }
 
 function classifyOption(context: ClassifyContext): StatementBody {
@@ -355,30 +566,28 @@ function classifyOption(context: ClassifyContext): StatementBody {
   return { kind: 'option', name, flag, known, ...(value !== undefined ? { value } : {}) };
 }
 
-/** Parses a requirement and re-locates a PEP 508 error from the requirement text to the file's line and column. */
-function parseRelocated(requirementText: string, context: ClassifyContext): ParsedRequirement {
-  try {
-    return parseRequirement(requirementText);
-  } catch (error) {
-    if (!isMlfError(error)) throw error;
-    // Columns map back to the file only when `${VAR}` expansion did not move the characters.
-    const unexpanded = context.text === context.logical.content;
-    const column = error.location.column;
-    const position =
-      unexpanded && column !== undefined ? context.logical.positions[Math.max(0, column - 1)] : undefined;
-    const unexpandedVariable = unexpanded && /\$\{[A-Z0-9_]+\}/.test(requirementText);
-    throw new MlfError(error.category, error.code, error.message, {
-      file: context.file,
-      line: position?.line ?? context.line,
-      ...(position ? { column: position.column } : {}),
-      hint: unexpandedVariable
-        ? 'The line holds a `${VAR}` reference that was not expanded; pip expands it from the environment at install time.'
-        : error.hint,
-      detail: error.detail,
-      data: error.data,
-      cause: error,
-    });
-  }
+/**
+ * A PEP 508 or marker error on `head.slice(offset)`, re-located to the file's line and column
+ * (the error's column counts from `offset`).
+ */
+function relocate(error: MlfError, head: string, offset: number, context: ClassifyContext): MlfError {
+  // Columns map back to the file only when `${VAR}` expansion did not move the characters.
+  const unexpanded = context.text === context.logical.content;
+  const column = error.location.column;
+  const index = column !== undefined ? offset + Array.from(head.slice(offset)).slice(0, column - 1).join('').length : undefined;
+  const position = unexpanded && index !== undefined ? context.logical.positions[index] : undefined;
+  const unexpandedVariable = unexpanded && /\$\{[A-Z0-9_]+\}/.test(head);
+  return new MlfError(error.category, error.code, error.message, {
+    file: context.file,
+    line: position?.line ?? context.line,
+    ...(position ? { column: position.column } : {}),
+    hint: unexpandedVariable
+      ? 'The line holds a `${VAR}` reference that was not expanded; pip expands it from the environment at install time.'
+      : error.hint,
+    detail: error.detail,
+    data: error.data,
+    cause: error,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,11 +631,75 @@ export function parseRequirementsFile(
   file?: string,
   options: ParseRequirementsOptions = {},
 ): RequirementsFile {
+  return readStatements(text, file, options, (error) => {
+    throw error;
+  });
+}
+
+/** A file read on past its bad statements: the good ones, and one error per bad one, in order. */
+export interface TolerantRequirementsParse {
+  /** The statements that parsed (a bad statement is left out, so `serializeRequirementsFile` is not the input). */
+  file: RequirementsFile;
+  errors: MlfError[];
+}
+
+/**
+ * As parseRequirementsFile, but a statement that does not parse is left out and its error kept,
+ * so that one pass reports every bad line (linear in the file's length).
+ */
+export function parseRequirementsFileTolerant(
+  text: string,
+  file?: string,
+  options: ParseRequirementsOptions = {},
+): TolerantRequirementsParse {
+  const errors: MlfError[] = [];
+  const parsed = readStatements(text, file, options, (error) => errors.push(error));
+  return { file: parsed, errors };
+}
+
+/**
+ * Characters no requirements file holds: C0 controls but tab (and the line breaks, which split
+ * lines), DEL, and the separators Python's `splitlines` breaks a line at but mlf does not (so pip
+ * and mlf would see different lines).
+ */
+const CONTROL_CHARACTER = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029]/;
+
+const CONTROL_NAMES: Record<string, string> = { '\0': 'NUL', '\x0b': 'vertical tab', '\x0c': 'form feed', '\x1b': 'escape', '\x7f': 'DEL', '\x85': 'next line', '\u2028': 'line separator', '\u2029': 'paragraph separator' };
+
+/** Throws at the first control character of the statement's lines (1-based line and column, in characters). */
+function checkControlCharacters(group: PhysicalLine[], lineNumber: number, file: string | undefined): void {
+  group.forEach((physical, index) => {
+    const match = CONTROL_CHARACTER.exec(physical.text);
+    if (!match) return;
+    const char = match[0];
+    const code = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    const name = CONTROL_NAMES[char];
+    throw inputError('INVALID_REQUIREMENTS_LINE', `control character ${code}${name ? ` (${name})` : ''} in a requirements file`, {
+      file,
+      line: lineNumber + index,
+      column: Array.from(physical.text.slice(0, match.index)).length + 1,
+      hint: 'Remove it: requirements files are plain text (was the file saved in another encoding, such as UTF-16?).',
+    });
+  });
+}
+
+function readStatements(
+  text: string,
+  file: string | undefined,
+  options: ParseRequirementsOptions,
+  onError: (error: MlfError) => void,
+): RequirementsFile {
   const lines = splitPhysicalLines(text);
   const statements: Statement[] = [];
   let lineNumber = 1;
   for (const group of groupStatements(lines)) {
-    statements.push(buildStatement(group, lineNumber, file, options));
+    try {
+      checkControlCharacters(group, lineNumber, file);
+      statements.push(buildStatement(group, lineNumber, file, options));
+    } catch (error) {
+      if (!isMlfError(error)) throw error;
+      onError(error);
+    }
     lineNumber += group.length;
   }
   const last = lines[lines.length - 1];

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { isMlfError } from '../errors.js';
 import { canonicalizeName } from '../deps/pep508.js';
 import {
-  parseRequirementsFile,
+  parseRequirementsFileTolerant,
   type RequirementStatement,
   type Statement,
 } from '../deps/requirements-txt.js';
@@ -28,26 +27,14 @@ export interface TolerantRequirementsFile {
 }
 
 export function parseRequirementsTolerant(text: string, file: string): TolerantRequirementsFile {
-  const errors: LineError[] = [];
-  // Physical lines with their endings, so that blanking one keeps every line number.
-  const pieces = text.split(/(\r\n|\n|\r)/);
-  for (let attempt = 0; attempt <= pieces.length; attempt += 1) {
-    try {
-      return { file, statements: parseRequirementsFile(pieces.join(''), file).statements, errors };
-    } catch (error) {
-      if (!isMlfError(error)) throw error;
-      const line = error.location.line;
-      errors.push({
-        ...(line !== undefined ? { line } : {}),
-        ...(error.location.column !== undefined ? { column: error.location.column } : {}),
-        message: error.message,
-        ...(error.hint ? { hint: error.hint } : {}),
-      });
-      if (line === undefined || pieces[(line - 1) * 2] === undefined || pieces[(line - 1) * 2] === '') break;
-      pieces[(line - 1) * 2] = '';
-    }
-  }
-  return { file, statements: [], errors };
+  const parsed = parseRequirementsFileTolerant(text, file);
+  const errors = parsed.errors.map((error): LineError => ({
+    ...(error.location.line !== undefined ? { line: error.location.line } : {}),
+    ...(error.location.column !== undefined ? { column: error.location.column } : {}),
+    message: error.message,
+    ...(error.hint ? { hint: error.hint } : {}),
+  }));
+  return { file, statements: parsed.file.statements, errors };
 }
 
 const parsedCache = new WeakMap<ModelFiles, Map<string, TolerantRequirementsFile>>();
@@ -120,18 +107,63 @@ export function canonicalNameOf(statement: RequirementStatement): string {
   return canonicalizeName(statement.requirement.name);
 }
 
-const URL_WITH_CREDENTIALS = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/@]+)@/g;
+/*
+ * URLs are found by a hand-written scan, not by an unanchored regex: `[A-Za-z][A-Za-z0-9+.-]*:\/\/`
+ * tried at every position of a long run of letters re-reads the whole run each time (quadratic:
+ * seconds for one 30,000-character line). Each `://` is found once, its scheme read backwards
+ * no further than the end of the previous URL, so every character is looked at a bounded
+ * number of times.
+ */
 
-/** The URLs in `text` that carry credentials, redacted (`https://****@host/...`). */
+const isSchemeStart = (ch: string): boolean => /[A-Za-z]/.test(ch);
+const isSchemeChar = (ch: string): boolean => /[A-Za-z0-9+.-]/.test(ch);
+const isSpace = (ch: string): boolean => /\s/.test(ch);
+
+/**
+ * The offset of the scheme that ends at the `://` at `at` (its leftmost letter at or after
+ * `floor`), or -1 when none. The walk back stops at `floor` or at a character no scheme holds
+ * (`:` and `/` among them), so it never re-reads an earlier `://`.
+ */
+function schemeStart(text: string, at: number, floor: number): number {
+  let start = at;
+  while (start > floor && isSchemeChar(text[start - 1]!)) start -= 1;
+  while (start < at && !isSchemeStart(text[start]!)) start += 1;
+  return start < at ? start : -1;
+}
+
+/** The end of a user-info part (`[^\s/@]+@`) starting at `from`: the offset of its `@`, or -1. */
+function userInfoEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && text[i] !== '/' && text[i] !== '@' && !isSpace(text[i]!)) i += 1;
+  return i > from && text[i] === '@' ? i : -1;
+}
+
+/** The URLs in `text` that carry credentials, redacted (`https://****@host/...`): the regex `[A-Za-z][A-Za-z0-9+.-]*:\/\/\S+` scanned left to right. */
 export function findCredentialUrls(text: string): string[] {
   const found: string[] = [];
-  for (const match of text.matchAll(/[A-Za-z][A-Za-z0-9+.-]*:\/\/\S+/g)) {
-    if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/@]+@/.test(match[0])) found.push(redactUrl(match[0]));
+  let floor = 0;
+  for (let at = text.indexOf('://'); at >= 0; at = text.indexOf('://', Math.max(at + 1, floor))) {
+    const start = schemeStart(text, at, floor);
+    const authority = at + 3;
+    if (start < 0 || authority >= text.length || isSpace(text[authority]!)) continue;
+    let end = authority;
+    while (end < text.length && !isSpace(text[end]!)) end += 1;
+    if (userInfoEnd(text, authority) >= 0) found.push(redactUrl(text.slice(start, end)));
+    floor = end;
   }
   return found;
 }
 
-/** Hides the user and password of every URL in `text`. */
+/** Hides the user and password of every URL in `text` (each `scheme://user:pass@` becomes `scheme://****@`). */
 export function redactUrl(text: string): string {
-  return text.replace(URL_WITH_CREDENTIALS, '$1****@');
+  let result = '';
+  let copied = 0;
+  for (let at = text.indexOf('://'); at >= 0; at = text.indexOf('://', Math.max(at + 1, copied))) {
+    if (schemeStart(text, at, copied) < 0) continue;
+    const atSign = userInfoEnd(text, at + 3);
+    if (atSign < 0) continue;
+    result += `${text.slice(copied, at + 3)}****`;
+    copied = atSign;
+  }
+  return result + text.slice(copied);
 }

@@ -31,7 +31,7 @@ const DIVERGENCES = new Set(["os_name == '\\N{BULLET}x'"]);
 
 const parseCases = table.parse.filter((c) => !DIVERGENCES.has(c.input));
 
-describe('parseMarker and formatMarker, against packaging 26.3', () => {
+describe('parseMarker and formatMarker, against packaging 26.4', () => {
   it.each(parseCases.filter((c) => c.formatted !== undefined))('formats $input', (c) => {
     expect(formatMarker(parseMarker(c.input))).toBe(c.formatted);
     expect(normalizeMarker(c.input)).toBe(c.formatted);
@@ -89,7 +89,7 @@ function environmentOf(c: EvaluateCase): Record<string, string | string[] | unde
   return Object.fromEntries(Object.entries(c.environment).map(([key, value]) => [key, value ?? undefined]));
 }
 
-describe('evaluateMarker, against packaging 26.3', () => {
+describe('evaluateMarker, against packaging 26.4', () => {
   it.each(table.evaluate.filter((c) => c.result !== undefined))('$marker with $environment ($context) is $result', (c) => {
     expect(evaluateMarker(c.marker, environmentOf(c), { context: c.context })).toBe(c.result);
   });

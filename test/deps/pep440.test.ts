@@ -34,7 +34,7 @@ interface SingleCase {
 const versions = loadCases<{ ordered: string[]; normalize: NormalizeCase[] }>('versions.json');
 const specifiers = loadCases<{ single: SingleCase[] }>('specifiers.json');
 
-describe('versions, against packaging 26.3', () => {
+describe('versions, against packaging 26.4', () => {
   it('orders packaging test_version.py VERSIONS list exactly (every pair)', () => {
     const { ordered } = versions;
     for (let i = 0; i < ordered.length; i += 1) {
@@ -110,7 +110,7 @@ describe('version order properties', () => {
   });
 });
 
-describe('single specifiers, against packaging 26.3 (test_specifiers.py tables)', () => {
+describe('single specifiers, against packaging 26.4 (test_specifiers.py tables)', () => {
   it.each(specifiers.single)('$specifier contains $version (prereleases $prereleases): $contains', (c) => {
     const spec = parseSpecifier(c.specifier);
     const options = c.prereleases === null ? {} : { prereleases: c.prereleases };

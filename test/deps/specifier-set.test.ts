@@ -39,7 +39,7 @@ const intersections = loadCases<{ sets: SatisfiabilityCase[]; pairs: PairCase[];
 
 const setOptions = (prereleases: boolean | null | undefined) => (prereleases == null ? {} : { prereleases });
 
-describe('SpecifierSet, against packaging 26.3', () => {
+describe('SpecifierSet, against packaging 26.4', () => {
   it.each(specifiers.sets)(
     '$specifier (set prereleases $setPrereleases) contains $version (prereleases $prereleases): $contains',
     (c) => {
@@ -83,7 +83,7 @@ describe('SpecifierSet, against packaging 26.3', () => {
   });
 });
 
-describe('satisfiability, against packaging 26.3 is_unsatisfiable()', () => {
+describe('satisfiability, against packaging 26.4 is_unsatisfiable()', () => {
   it.each(intersections.sets)('$specifier (prereleases $prereleases): unsatisfiable $unsatisfiable', (c) => {
     const set = SpecifierSet.parse(c.specifier, setOptions(c.prereleases));
     expect(set.isUnsatisfiable()).toBe(c.unsatisfiable);
@@ -124,7 +124,7 @@ describe('intersect', () => {
     // Only versions with a longer release (1.0.0.0.1, ...) lie between the posts of 1.0 and 1.0.0.1.
     const result = intersect(SpecifierSet.parse('>1.0'), SpecifierSet.parse('<1.0.0.1'));
     expect(result.satisfiable).toBe(true);
-    expect(result.example).toBe('1.0.0.0.0.1.dev0');
+    expect(result.example).toBe('1.0.0.0.1.dev0');
     expect(result.set.contains('1.0.0.0.5')).toBe(true);
     expect(result.set.contains('1.0.post7')).toBe(false);
   });

@@ -15,7 +15,9 @@ import { diagnostic, isInsidePath, tick } from './shared.js';
 const ANACONDA_CHANNELS = new Set(['defaults', 'anaconda', 'main', 'r', 'msys2', 'free', 'pkgs/main', 'pkgs/r', 'pkgs/msys2', 'pkgs/free']);
 
 export function isAnacondaChannel(channel: string): boolean {
-  const text = channel.trim().replace(/\/+$/, '');
+  // Trailing slashes cut by index: `/\/+$/` re-reads a long inner run of slashes from each position.
+  let text = channel.trim();
+  while (text.endsWith('/')) text = text.slice(0, -1);
   if (ANACONDA_CHANNELS.has(text)) return true;
   return /^https?:\/\/(repo\.anaconda\.com\/pkgs\/|conda\.anaconda\.org\/(anaconda|main|r|msys2)$)/.test(text);
 }

@@ -61,38 +61,44 @@ function checkStatement(files: ModelFiles, file: string, statement: Statement): 
   const shown = redactUrl(statement.content);
 
   for (const url of findCredentialUrls(statement.content)) {
-    at('MLF212', `a URL with credentials: ${tick(url)}; anyone who can read the model can read them`);
+    at('MLF212', `a URL with credentials: ${tick(shorten(url))}; anyone who can read the model can read them`);
   }
   switch (statement.kind) {
     case 'option':
       if (!statement.known) {
-        at('MLF201', `${tick(statement.flag)} is not an option of pip's requirements files`, 'remove the line, or write the option pip documents for requirements files');
+        at('MLF201', `${tick(shorten(statement.flag))} is not an option of pip's requirements files`, 'remove the line, or write the option pip documents for requirements files');
       } else if (statement.name === '--index-url') {
-        at('MLF207', `${tick(shown)} makes pip install every package from ${tick(redactUrl(statement.value ?? ''))} instead of PyPI`);
+        at('MLF207', `${tick(shorten(shown))} makes pip install every package from ${tick(shorten(redactUrl(statement.value ?? '')))} instead of PyPI`);
       } else if (statement.name === '--extra-index-url') {
-        at('MLF208', `${tick(shown)} lets ${tick(redactUrl(statement.value ?? ''))} serve any package name, alongside PyPI (dependency confusion)`);
+        at('MLF208', `${tick(shorten(shown))} lets ${tick(shorten(redactUrl(statement.value ?? '')))} serve any package name, alongside PyPI (dependency confusion)`);
       } else if (statement.name === '--trusted-host') {
-        at('MLF209', `${tick(shown)} turns off TLS certificate checks for ${tick(statement.value ?? '')}`);
+        at('MLF209', `${tick(shorten(shown))} turns off TLS certificate checks for ${tick(shorten(statement.value ?? ''))}`);
       }
       break;
     case 'url':
-      at('MLF210', `${tick(redactUrl(statement.target))} installs ${describeUrl(statement.target)}, which no index vouches for`);
+      at('MLF210', `${tick(shorten(redactUrl(statement.target)))} installs ${statement.form === 'path' ? 'a local path' : describeUrl(statement.target)}, which no index vouches for`);
       break;
     case 'editable':
-      at('MLF211', `${tick(shown)} installs ${tick(redactUrl(statement.target))} in editable mode`);
+      at('MLF211', `${tick(shorten(shown))} installs ${tick(shorten(redactUrl(statement.target)))} in editable mode`);
       break;
     case 'requirement':
+      if (isUnsatisfiable(statement)) {
+        at(
+          'MLF203',
+          `${tick(shorten(statement.requirementText))}: no version of ${tick(shorten(statement.requirement.name))} satisfies all of ${tick(shorten(statement.requirement.specifier))}`,
+        );
+      }
       if (statement.requirement.url !== undefined) {
-        at('MLF210', `${tick(redactUrl(statement.requirementText))} installs ${tick(statement.requirement.name)} from ${describeUrl(statement.requirement.url)}, which no index vouches for`);
+        at('MLF210', `${tick(shorten(redactUrl(statement.requirementText)))} installs ${tick(shorten(statement.requirement.name))} from ${describeUrl(statement.requirement.url)}, which no index vouches for`);
       }
       break;
     case 'include': {
       const target = includeTarget(file, statement.path);
       const what = statement.include === 'constraints' ? 'constraints file' : 'requirements file';
       if (target === undefined) {
-        at('MLF206', `the ${what} ${tick(statement.path)} lies outside the model directory: it will not be there where the model is served`);
+        at('MLF206', `the ${what} ${tick(shorten(statement.path))} lies outside the model directory: it will not be there where the model is served`);
       } else if (!hasFile(files, target)) {
-        at('MLF206', `the ${what} ${tick(statement.path)} does not exist in the model directory`);
+        at('MLF206', `the ${what} ${tick(shorten(statement.path))} does not exist in the model directory`);
       }
       break;
     }
@@ -128,12 +134,12 @@ function checkDuplicates(requirements: LocatedStatement<RequirementStatement>[])
           'MLF203',
           located.file,
           statement.line,
-          `${tick(statement.requirementText)} conflicts with ${tick(first.statement.requirementText)} (${where}): no version of ${tick(statement.requirement.name)} satisfies both`,
+          `${tick(shorten(statement.requirementText))} conflicts with ${tick(shorten(first.statement.requirementText))} (${where}): no version of ${tick(shorten(statement.requirement.name))} satisfies both`,
         ),
       );
     } else {
       found.push(
-        diagnostic('MLF202', located.file, statement.line, `${tick(statement.requirement.name)} is already required at ${where} (${tick(first.statement.requirementText)})`),
+        diagnostic('MLF202', located.file, statement.line, `${tick(shorten(statement.requirement.name))} is already required at ${where} (${tick(shorten(first.statement.requirementText))})`),
       );
     }
   }
@@ -156,7 +162,7 @@ function checkAgainstConstraints(
           'MLF203',
           located.file,
           located.statement.line,
-          `${tick(located.statement.requirementText)} conflicts with the constraint ${tick(constraint.statement.requirementText)} (${constraint.file} line ${constraint.statement.line})`,
+          `${tick(shorten(located.statement.requirementText))} conflicts with the constraint ${tick(shorten(constraint.statement.requirementText))} (${constraint.file} line ${constraint.statement.line})`,
         ),
       );
     }
@@ -176,10 +182,10 @@ function checkPins(
     const { requirement } = statement;
     if (requirement.url !== undefined || boundedByConstraint.has(canonicalNameOf(statement))) continue;
     if (requirement.specifier.trim() === '') {
-      found.push(diagnostic('MLF204', file, statement.line, `${tick(requirement.name)} is not pinned: any version may be installed`));
+      found.push(diagnostic('MLF204', file, statement.line, `${tick(shorten(requirement.name))} is not pinned: any version may be installed`));
     } else if (!isBounded(statement)) {
       found.push(
-        diagnostic('MLF205', file, statement.line, `${tick(statement.requirementText)} has no upper bound: a future major release may be installed`),
+        diagnostic('MLF205', file, statement.line, `${tick(shorten(statement.requirementText))} has no upper bound: a future major release may be installed`),
       );
     }
   }
@@ -197,8 +203,25 @@ function isBounded(statement: RequirementStatement): boolean {
   return set.specifiers.some((spec) => ['==', '===', '~=', '<', '<='].includes(spec.operator));
 }
 
+/** One requirement whose own specifiers exclude every version (`tabulate>5,<4`): pip cannot install it. */
+function isUnsatisfiable(statement: RequirementStatement): boolean {
+  if (statement.requirement.url !== undefined || statement.requirement.specifiers.length < 2) return false;
+  try {
+    return SpecifierSet.parse(statement.requirement.specifier).isUnsatisfiable();
+  } catch {
+    return false; // unparsable specifiers are reported by the syntax rule
+  }
+}
+
+/** At most 120 characters of `text` for a message (a line may be megabytes long), the cut marked with `…`. */
+function shorten(text: string): string {
+  return text.length <= 120 ? text : `${text.slice(0, 119)}…`;
+}
+
+/** Two requirements that no version satisfies together (each satisfiable alone: one that is not is reported by itself). */
 function specifiersConflict(a: RequirementStatement, b: RequirementStatement): boolean {
   if (a.requirement.url !== undefined || b.requirement.url !== undefined) return false;
+  if (isUnsatisfiable(a) || isUnsatisfiable(b)) return false;
   try {
     return !intersect(SpecifierSet.parse(a.requirement.specifier), SpecifierSet.parse(b.requirement.specifier)).satisfiable;
   } catch {

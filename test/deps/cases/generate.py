@@ -1,4 +1,4 @@
-"""Writes the expectation tables in this directory from the real `packaging` (26.3).
+"""Writes the expectation tables in this directory from the real `packaging` (26.4) and pip.
 
 Run once, by hand, with the e2e venv:  /work/main/.e2e/venv/bin/python test/deps/cases/generate.py
 The unit tests only read the JSON it writes; they never call Python.
@@ -17,6 +17,7 @@ import pathlib
 import re
 
 import packaging
+import packaging._parser
 from packaging._parser import parse_requirement
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -24,7 +25,7 @@ from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 HERE = pathlib.Path(__file__).parent
-assert packaging.__version__ == "26.3", packaging.__version__
+assert packaging.__version__ == "26.4", packaging.__version__
 
 
 CONTAINS_PAIRS = [
@@ -96,7 +97,7 @@ ARBITRARY_PAIRS = [
 # Requirements
 # ---------------------------------------------------------------------------------------
 
-# test_basic_valid_requirement_parsing: the matrix, every 13th combination.
+# test_basic_valid_requirement_parsing: the whole matrix.
 NAMES = ["package", "pAcKaGe", "Package", "foo-bar.quux_bAz", "installer", "android12"]
 EXTRAS = [set(), {"a"}, {"a", "b"}, {"a", "B", "CDEF123"}]
 URL_OR_SPECIFIER = [
@@ -131,9 +132,7 @@ WHITESPACE = ["", " ", "\t"]
 def matrix_requirements() -> list[str]:
     result = []
     combos = itertools.product(NAMES, EXTRAS, URL_OR_SPECIFIER, MARKERS, WHITESPACE)
-    for index, (name, extras, (url, specifier), marker, ws) in enumerate(combos):
-        if index % 13:
-            continue
+    for name, extras, (url, specifier), marker, ws in combos:
         parts = [name]
         if extras:
             parts += ["[", f"{ws},{ws}".join(sorted(extras)), "]"]
@@ -198,6 +197,16 @@ REQUIREMENTS = [
     "name (>= 1.0",
     "black (>=20.*) ; extra == 'format'",
     "name == 1.2.3.post4.*",
+    # packaging 26.4: an empty arbitrary equality, Unicode whitespace ending a URL, nesting depth
+    "name===",
+    "name=== ",
+    "name===;os_name=='a'",
+    "name @ https://host/x\x0cy",
+    "name @ https://host/x\xa0y ; os_name=='a'",
+    "name @ https://host/x\u3000",
+    "name; " + "(" * 200 + "os_name=='a'" + ")" * 200,
+    "name; " + "(" * 201 + "os_name=='a'" + ")" * 201,
+    "name; " + "(" * 100 + "os_name=='a'" + ")" * 100 + " and " + "(" * 201 + "os_name=='a'" + ")" * 201,
     "name != 1.2.3.post4.*",
     "name==1.2.3.post4.*",
     "name >= 1.0+local.version.label",
@@ -462,12 +471,26 @@ def error_from(exc: Exception, text: str) -> dict:
     return {"reason": f"Invalid specifier: `{item}`", "column": item_start + 1, "picture": text + "\n" + caret}
 
 
+def parse_requirement_tokens(text: str):
+    """packaging's parse tree with the specifier text as written (the token loop, as in 26.3).
+
+    26.4 parses a plain specifier list with SpecifierSet in one pass and keeps only the set; the
+    tables keep the text as written, which packaging's token loop still builds.
+    """
+    original = packaging._parser._try_parse_specifier_set
+    packaging._parser._try_parse_specifier_set = lambda tokenizer: None
+    try:
+        return parse_requirement(text)
+    finally:
+        packaging._parser._try_parse_specifier_set = original
+
+
 def requirement_case(text: str) -> dict:
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:
         return {"input": text, "error": error_from(exc, text)}
-    parsed = parse_requirement(text)
+    parsed = parse_requirement_tokens(text)
     case = {
         "input": text,
         "name": req.name,
@@ -488,6 +511,134 @@ def write_requirements() -> None:
     inputs = list(dict.fromkeys(matrix_requirements() + str_and_repr_requirements() + REQUIREMENTS + specifier_requirements()))
     cases = [requirement_case(text) for text in inputs]
     dump("requirements.json", cases)
+
+
+# ---------------------------------------------------------------------------------------
+# Requirement lines: what pip makes of one line of requirements.txt
+# ---------------------------------------------------------------------------------------
+
+# Lines whose reading depends on pip's rules rather than on PEP 508 alone: URLs with and
+# without a scheme pip knows, paths, archives, markers after `;` and `; `, option splitting.
+PIP_LINES = [
+    "~", "~/pkg", "~user", "C:\\pkg", "C:/pkg", "\\\\server\\share", ".", "..", "./pkg", "../pkg", "/abs/pkg",
+    "pkg/sub", ".\\pkg", "pkg\\sub", "./pkg[extra]", "./pkg ; python_version >= '3'", "./pkg;python_version>='3'",
+    "pkg-1.0.tar.gz", "pkg-1.0.zip", "pkg-1.0-py3-none-any.whl", "pkg.tgz", "pkg.tar", "pkg.tar.bz2", "pkg.txz",
+    "dist/pkg-1.0.tar.gz", "./dist/pkg-1.0-py3-none-any.whl", "name @ ./dist/pkg-1.0.tar.gz", "./a @ b.zip",
+    "name @ https://host/pkg-1.0-py3-none-any.whl", "name@https://host/pkg.zip", "name[a] @ https://host/pkg.zip",
+    "https://host/pkg-1.0-py3-none-any.whl", "https://host/pkg.zip", "https://host/pkg.zip; python_version >= '3'",
+    "https://host/pkg.zip;python_version>='3'", "http://host/pkg.tar.gz", "ftp://host/pkg.tar.gz", "file:///tmp/pkg.zip",
+    "file:pkg.zip", "https:pkg.zip", "HTTPS://host/pkg.zip", "git+https://github.com/org/repo.git#egg=repo",
+    "git+https://github.com/org/repo.git@v1.0#egg=repo", "git+ssh://git@github.com/org/repo.git#egg=repo",
+    "git://github.com/org/repo.git#egg=repo", "hg+https://host/repo#egg=repo", "svn+https://host/repo#egg=repo",
+    "bzr+https://host/repo#egg=repo", "git+https://github.com/org/repo.git",
+    "gopher://host/pkg.zip", "gopher:/x", "s3://bucket/pkg.whl", "ssh://host/pkg.zip", "mailto:a@b",
+    "name[a,b]@gopher:/x", "name[.a]@git+https://host/x", "name @ gopher:/x", "name@", "@", "@ https://host/x",
+    "name @ https://host/x;python_version>'3'", "name @ https://host/x ; python_version>'3'",
+    "name==1.0;", "name==1.0 ;", "name;", "name ; ", "name==1.0; python_version >= '3'",
+    "name==1.0 --hash=sha256:" + "0" * 64, "name==1.0\t--hash=sha256:" + "0" * 64, "name==1.0  --hash=sha256:" + "0" * 64,
+    "name --config-settings=a=b", "name -x", "name==1.0 -", "name===", "name=== x", "name==1.0 ; extra == 'a' ; b",
+    "name[x;y]", "na;me", "name = 1.0", "name=1.0", "name (==1.0", "name==1.0)", "name==1.0,", "name>=1,<2,",
+    "name==1.0 # comment", "name==1.0#not-a-comment", "${NAME}==1.0", "name==${VERSION}", "name\u00e9", "\u00e9name",
+    "name\x0b==1.0", "name\x0c", "name==1.0\x85",
+]
+
+
+def pip_verdict(line: str, workdir: pathlib.Path) -> dict:
+    """What pip does with `line` as the only line of a requirements file, in an empty directory."""
+    from pip._internal.exceptions import InstallationError
+    from pip._internal.network.session import PipSession
+    from pip._internal.req.constructors import install_req_from_parsed_requirement
+    from pip._internal.req.req_file import parse_requirements
+
+    path = workdir / "requirements.txt"
+    path.write_text(line + "\n", encoding="utf-8")
+    try:
+        parsed = list(parse_requirements(str(path), session=PipSession()))
+        if len(parsed) != 1:
+            return {"line": line, "pip": "other"}
+        ireq = install_req_from_parsed_requirement(parsed[0])
+    except (InstallationError, ValueError) as exc:
+        return {"line": line, "pip": "error", "message": str(exc).splitlines()[0]}
+    if ireq.editable:
+        return {"line": line, "pip": "editable"}
+    if ireq.link is not None and not (ireq.req is not None and ireq.req.url):
+        return {"line": line, "pip": "path" if ireq.link.scheme == "file" else "url"}
+    # A requirement: `name ...` or `name @ url` (pip keeps the marker apart from the requirement).
+    case = {"line": line, "pip": "requirement", "name": ireq.req.name, "requirement": str(ireq.req)}
+    if ireq.markers is not None:
+        case["marker"] = str(ireq.markers)
+    return case
+
+
+def pip_verdict_if_directory(line: str, workdir: pathlib.Path) -> bool:
+    """Whether pip would install `line` as a local directory, were it one (an installable one)."""
+    import unittest.mock
+
+    import pip._internal.req.constructors as constructors
+
+    with unittest.mock.patch.object(constructors.os.path, "isdir", lambda p: True), unittest.mock.patch.object(
+        constructors, "is_installable_dir", lambda p: True
+    ):
+        return pip_verdict(line, workdir)["pip"] == "path"
+
+
+def follow_packaging_26_4() -> None:
+    """pip 26.3 vendors packaging 26.3; the tables follow the newest packaging (26.4) instead.
+
+    pip's requirement and marker parsing is wrapped so that what packaging 26.4 refuses (an empty
+    `===`, for one) fails in pip too, with pip's own exception types.
+    """
+    import pip._internal.req.constructors as constructors
+    import pip._internal.utils.packaging as pip_packaging
+    from pip._vendor.packaging.markers import InvalidMarker as VendoredInvalidMarker
+    from pip._vendor.packaging.requirements import InvalidRequirement as VendoredInvalidRequirement
+
+    vendored_get_requirement = constructors.get_requirement
+    vendored_marker = constructors.Marker
+
+    def get_requirement(text: str):
+        try:
+            Requirement(text)
+        except InvalidRequirement as exc:
+            raise VendoredInvalidRequirement(str(exc)) from None
+        return vendored_get_requirement(text)
+
+    def marker(text: str):
+        try:
+            Marker(text)
+        except InvalidMarker as exc:
+            raise VendoredInvalidMarker(str(exc)) from None
+        return vendored_marker(text)
+
+    constructors.get_requirement = get_requirement
+    pip_packaging.get_requirement = get_requirement
+    constructors.Marker = marker
+
+
+def write_requirement_lines() -> None:
+    import os
+    import tempfile
+
+    import pip
+
+    assert pip.__version__ == "26.3", pip.__version__
+    follow_packaging_26_4()
+    texts = matrix_requirements() + str_and_repr_requirements() + REQUIREMENTS + specifier_requirements() + PIP_LINES
+    # One physical line each, without a comment or a line continuation (those are the reader's, not pip's line rules).
+    lines = [t for t in dict.fromkeys(texts) if t.strip() and not re.search(r"[\r\n]|(^|\s)#|\\$", t) and not t.startswith("-")]
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as empty, tempfile.TemporaryDirectory() as files:
+        os.chdir(empty)
+        try:
+            cases = []
+            for line in lines:
+                case = pip_verdict(line, pathlib.Path(files))
+                if case["pip"] == "error" and pip_verdict_if_directory(line, pathlib.Path(files)):
+                    case["pip"] = "directory"
+                cases.append(case)
+        finally:
+            os.chdir(cwd)
+    dump("requirement-lines.json", cases)
 
 
 # ---------------------------------------------------------------------------------------
@@ -904,6 +1055,7 @@ def dump(name: str, data: object) -> None:
 
 if __name__ == "__main__":
     write_requirements()
+    write_requirement_lines()
     write_markers()
     write_versions()
     write_specifiers()

@@ -1,4 +1,4 @@
-/** Reads a table written by generate.py (expectations produced by packaging 26.3). */
+/** Reads a table written by generate.py (expectations produced by packaging 26.4). */
 import { readFileSync } from 'node:fs';
 
 export function loadCases<T>(name: string): T {
