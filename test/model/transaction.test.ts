@@ -23,8 +23,11 @@ const REQUIREMENTS = 'mlflow==2.9.2\nscikit-learn==1.3.2\n';
 const CONDA = 'dependencies:\n- python=3.11.7\n- pip:\n  - mlflow==2.9.2\nname: mlflow-env\n';
 
 async function modelDir(files: Record<string, string | Buffer>): Promise<string> {
-  const dir = tempDir('mlf-txn-');
-  created.push(dir);
+  // Two levels down, so that a hostile `../../x` planted beside it stays inside the temp dir.
+  const root = tempDir('mlf-txn-');
+  created.push(root);
+  const dir = path.join(root, 'models', 'm');
+  await fs.mkdir(dir, { recursive: true });
   for (const [name, content] of Object.entries(files)) await fs.writeFile(path.join(dir, name), content);
   return dir;
 }
