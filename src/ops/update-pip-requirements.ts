@@ -76,6 +76,7 @@ async function planAndCommit(
   requested: ReturnType<typeof parseRequirementArguments>,
 ): Promise<UpdatePipRequirementsResult> {
   let model = await readModelDirectory(dir, { displayPath: options.modelUri });
+  refuseNestedCondaFile(model.envFileNames.conda, options.modelUri);
   // A dry run must not write, so it reads through an interrupted transaction instead of finishing
   // it. MLmodel is never part of a transaction, so the conda file it names (which recovery may
   // rename onto) is known before; the files are read again if recovery changed them.
@@ -198,4 +199,18 @@ function ignoreMissing(dir: string) {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return 'clean';
     throw inputError('MODEL_DIRECTORY_UNREADABLE', `Cannot read \`${dir}\`: ${error.message}`, { file: dir });
   };
+}
+
+/**
+ * mlf rewrites files at the top of the model directory only (its journal names nothing else),
+ * and MLflow itself always writes `conda.yaml` there: an MLmodel whose `env` names a conda file
+ * in a subdirectory (or outside) was edited by hand, and is refused before anything is written.
+ */
+function refuseNestedCondaFile(condaName: string, modelUri: string): void {
+  if (!/[\\/]/.test(condaName) && condaName !== '.' && condaName !== '..') return;
+  throw inputError('CONDA_FILE_NOT_AT_TOP', `\`env\` names the conda file \`${condaName}\`, which is not a file at the top of the model directory`, {
+    file: path.join(modelUri, 'MLmodel'),
+    field: 'flavors.python_function.env',
+    hint: 'move the file to the top of the model directory and name it there (MLflow writes `conda: conda.yaml`), then run again',
+  });
 }

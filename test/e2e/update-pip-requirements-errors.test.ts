@@ -2,7 +2,7 @@
  * Bad input to update-pip-requirements: one line naming the file, line or field, exit code 2,
  * no stack trace (unless --verbose), and the model directory byte-identical afterwards.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { copyFixtureModel, repoRoot, runMlf, tempDir } from '../support/cli.js';
@@ -27,6 +27,19 @@ const edit = (fixture: string, file: string, change: (text: string) => string) =
 };
 
 const cases: Case[] = [
+  {
+    name: 'an MLmodel whose env names a conda file in a subdirectory',
+    setup: () => {
+      const dir = copyFixtureModel('sklearn-iris');
+      mkdirSync(path.join(dir, 'envs'));
+      renameSync(path.join(dir, 'conda.yaml'), path.join(dir, 'envs', 'c.yaml'));
+      const mlmodel = path.join(dir, 'MLmodel');
+      writeFileSync(mlmodel, readFileSync(mlmodel, 'utf8').replace('conda: conda.yaml', 'conda: envs/c.yaml'));
+      return [dir, dir];
+    },
+    args: ['add', 'numpy==2.0'],
+    line: ['MLmodel', '`env` names the conda file `envs/c.yaml`, which is not a file at the top of the model directory'],
+  },
   {
     name: 'a directory that is not a model',
     setup: () => {
