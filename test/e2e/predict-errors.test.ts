@@ -196,6 +196,13 @@ if (unavailable) {
       expect(String(report.error.message)).not.toContain('\n');
     }, 300_000);
 
+    it('stdin that is not UTF-8 is refused with its line, not mended into other text', async () => {
+      const bytes = Buffer.concat([Buffer.from('{"dataframe_split": {"columns": ["a"],\n"data": [["'), Buffer.from([0xff]), Buffer.from('"]]}}\n')]);
+      const result = await runMlf(['models', 'predict', '-m', iris, '-i', '-', '--env-manager', 'local'], { mlfHome, env, cwd: work, input: bytes });
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toBe('error: <stdin>:2: the input on stdin is not UTF-8 text; convert the input to UTF-8 (e.g. `iconv -f latin1 -t utf-8`)\n');
+    }, 300_000);
+
     it('an output file that cannot be written is named, exit 2', async () => {
       mkdirSync(path.join(work, 'ro'), { recursive: true });
       const result = await mlf(['models', 'predict', '-m', iris, '-i', irisJson, '-o', 'ro', '--env-manager', 'local']);

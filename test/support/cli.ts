@@ -30,7 +30,7 @@ export interface MlfResult {
 /** Runs the built CLI as a user would, in an isolated MLF_HOME unless one is given. */
 export async function runMlf(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; input?: string; mlfHome?: string } = {},
+  options: { cwd?: string; env?: Record<string, string>; input?: string | Buffer; mlfHome?: string } = {},
 ): Promise<MlfResult> {
   const result = await execa(process.execPath, [mlfBin, ...args], {
     cwd: options.cwd ?? repoRoot,

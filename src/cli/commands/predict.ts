@@ -1,4 +1,4 @@
-import { usageError } from '../../errors.js';
+import { inputError, usageError } from '../../errors.js';
 import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } from '../../runtime/choices.js';
 import { shellQuote } from '../../runtime/missing-module.js';
 import { addCommonOptions, collect } from '../options.js';
@@ -121,8 +121,38 @@ function fixArgsOf(flags: PredictFlags, contentType: ContentType): string[] {
   return args;
 }
 
+/** Stdin as text, decoded strictly: MLflow fails on input that is not UTF-8, so mlf must not mend it. */
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  const bytes = Buffer.concat(chunks);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const line = firstInvalidUtf8Line(bytes);
+    throw inputError('INPUT_NOT_UTF8', 'the input on stdin is not UTF-8 text', {
+      file: '<stdin>',
+      line,
+      hint: 'convert the input to UTF-8 (e.g. `iconv -f latin1 -t utf-8`)',
+    });
+  }
+}
+
+/** The line of the first byte sequence that is not UTF-8, found by decoding line by line. */
+function firstInvalidUtf8Line(bytes: Buffer): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let line = 1;
+  let start = 0;
+  for (;;) {
+    const end = bytes.indexOf(0x0a, start);
+    const slice = bytes.subarray(start, end < 0 ? bytes.length : end);
+    try {
+      decoder.decode(slice);
+    } catch {
+      return line;
+    }
+    if (end < 0) return line;
+    start = end + 1;
+    line++;
+  }
 }
