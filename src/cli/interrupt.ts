@@ -5,8 +5,9 @@ import type { ProgressEvent } from '../env/types.js';
  * Ctrl-C (SIGINT), SIGTERM and SIGHUP: end the tools mlf started (their whole process groups,
  * env/exec.ts), say what was interrupted, and exit with 128 + the signal's number (130 for
  * Ctrl-C). An environment interrupted mid-build has no completion marker, so the next run
- * removes it and builds it again (env/prepare.ts); the message says so. The entry's lock is
- * released on the way out by proper-lockfile's own exit hook.
+ * removes it and builds it again (env/prepare.ts); the message says so. The entry's lock stays
+ * behind with this process's pid as its owner, and the next run takes it over at once because
+ * that process is gone (env/lock.ts).
  */
 
 interface Interruptible {
@@ -38,8 +39,14 @@ const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTE
 /** Installed by bin/mlf.js only: in-process tests keep Node's own signal handling. */
 export function installInterruptHandler(argv: string[] = process.argv): void {
   const json = argv.includes('--json');
+  let handled = false;
   for (const signal of Object.keys(EXIT_CODES) as NodeJS.Signals[]) {
-    process.once(signal, () => {
+    // `on`, not `once`, and each signal stays handled: a second Ctrl-C while the tools are being
+    // stopped must not kill mlf with Node's default action, and signal-exit (execa's) re-raises a
+    // signal it believes nobody else handles once our listener is gone.
+    process.on(signal, () => {
+      if (handled) return;
+      handled = true;
       const message = interruptMessage();
       stopRunningTools();
       if (message) process.stderr.write(`error: ${message}\n`);
