@@ -56,7 +56,8 @@ export function cutDetail(detail: string): string {
     return rest > 0 ? [...block, cutMarker(rest, 'lines')].join('\n') : block.join('\n');
   }
   if (lines.length > DETAIL_LINES_LIMIT) return cutMarker(lines.length, 'lines');
-  return lines.map((line) => cutToOneLine(line, DETAIL_LINE_LIMIT)).join('\n');
+  // Each line keeps its indentation (commands under "Try, in order:"); only its text is cut.
+  return lines.map((line) => `${/^[ \t]*/.exec(line)![0]}${cutToOneLine(line, DETAIL_LINE_LIMIT)}`).join('\n');
 }
 
 /**

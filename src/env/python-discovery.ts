@@ -26,6 +26,11 @@ export interface InterpreterInfo {
    * since an environment made from a venv's python is one made from its base.
    */
   path: string;
+  /**
+   * `sys.executable` as found, a venv's own python included: what `--env-manager local` runs,
+   * since that manager uses the interpreter as it is, with the packages it has.
+   */
+  executable?: string;
   implementation: string;
   /** What decides which wheels and bytecode fit: the cache key uses this, not the path. */
   identity?: InterpreterIdentity;
@@ -293,6 +298,7 @@ if os.path.realpath(base_prefix) != os.path.realpath(sys.prefix):
 print(json.dumps({
     "version": "%d.%d.%d" % tuple(v[:3]),
     "path": exe,
+    "executable": sys.executable,
     "implementation": platform.python_implementation().lower(),
     "identity": {
         "implementation": getattr(getattr(sys, "implementation", None), "name", platform.python_implementation().lower()),
@@ -307,7 +313,7 @@ print(json.dumps({
 `;
 
 /** Bump when QUERY_SCRIPT answers something new, so that cached answers are asked again. */
-const QUERY_VERSION = 2;
+const QUERY_VERSION = 3;
 
 interface CachedQuery {
   queryVersion: number;
@@ -367,6 +373,7 @@ export async function queryInterpreter(
     info = {
       version: parsed.version,
       path: parsed.path,
+      ...(typeof parsed.executable === 'string' && parsed.executable ? { executable: parsed.executable } : {}),
       implementation: String(parsed.implementation ?? 'cpython'),
       ...(parsed.identity && typeof parsed.identity === 'object' ? { identity: parsed.identity } : {}),
     };

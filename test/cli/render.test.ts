@@ -60,6 +60,14 @@ describe('cutting a detail block', () => {
     expect(shown.slice(line.indexOf('~'), line.indexOf('^') + 1)).toBe('and ');
   });
 
+  it('keeps the indentation of a short block, cutting only the text of a long line', () => {
+    const block = `Try, in order:\n  mlf models predict -m m -i in.json\n  mlf models update-pip-requirements -m ${'x'.repeat(300)} add six`;
+    const [first, second, third] = cutDetail(block).split('\n');
+    expect(first).toBe('Try, in order:');
+    expect(second).toBe('  mlf models predict -m m -i in.json');
+    expect(third).toMatch(/^ {2}mlf models update-pip-requirements -m x+ … \(\d+ more characters; --verbose shows all\) x+ add six$/);
+  });
+
   it('leaves out a long block, saying how long it was', () => {
     const dump = Array.from({ length: 40 }, (_, i) => `row ${i}`).join('\n');
     expect(cutDetail(dump)).toBe('… (40 more lines; --verbose shows all)');

@@ -83,7 +83,7 @@ if (unavailable) {
       name: 'bytes that are not UTF-8 in MLmodel',
       args: () => ['-m', damaged('sklearn-iris', 'latin1', (d) => editMlmodel(d, (t) => t.replace('model_uuid: ', 'model_uuid: \u00ff\u00fe'))), '-i', irisJson],
       exitCode: 2,
-      line: /^error: latin1\/MLmodel:\d+:\d+: .*UTF-8/,
+      line: /^error: latin1\/MLmodel:\d+(:\d+)?: .*UTF-8/,
       traceback: false,
     },
     {

@@ -26,8 +26,10 @@ export async function findLocalPython(env: Record<string, string | undefined>, c
       hint: 'put a Python 3 interpreter on PATH, or use `--env-manager uv`',
     });
   }
+  // The interpreter as it is (a venv's own python, not its base: its packages are the point).
   // A venv's sys.executable is <prefix>/bin/python: its prefix is two levels up.
-  return { pythonPath: info.path, version: info.version, prefix: path.dirname(path.dirname(info.path)) };
+  const executable = info.executable ?? info.path;
+  return { pythonPath: executable, version: info.version, prefix: path.dirname(path.dirname(executable)) };
 }
 
 export interface UnsatisfiedRequirement {
