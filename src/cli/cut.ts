@@ -12,7 +12,7 @@
 export const MESSAGE_LIMIT = 500;
 /** Of those, the characters kept from the start; the rest come from the end. */
 export const MESSAGE_HEAD = 300;
-/** Characters of each line of a detail block. */
+/** Characters of the text line of a caret block (a window around the caret). */
 export const DETAIL_LINE_LIMIT = 160;
 /** Lines of a detail block shown without --verbose (a caret block is two). */
 export const DETAIL_LINES_LIMIT = 6;
@@ -56,8 +56,9 @@ export function cutDetail(detail: string): string {
     return rest > 0 ? [...block, cutMarker(rest, 'lines')].join('\n') : block.join('\n');
   }
   if (lines.length > DETAIL_LINES_LIMIT) return cutMarker(lines.length, 'lines');
-  // Each line keeps its indentation (commands under "Try, in order:"); only its text is cut.
-  return lines.map((line) => `${/^[ \t]*/.exec(line)![0]}${cutToOneLine(line, DETAIL_LINE_LIMIT)}`).join('\n');
+  // Each line keeps its indentation (commands under "Try, in order:"), and is cut only where a
+  // message would be: a suggested command with long paths must stay whole to be copied.
+  return lines.map((line) => `${/^[ \t]*/.exec(line)![0]}${cutToOneLine(line, MESSAGE_LIMIT)}`).join('\n');
 }
 
 /**

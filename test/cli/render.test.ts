@@ -61,10 +61,10 @@ describe('cutting a detail block', () => {
   });
 
   it('keeps the indentation of a short block, cutting only the text of a long line', () => {
-    const block = `Try, in order:\n  mlf models predict -m m -i in.json\n  mlf models update-pip-requirements -m ${'x'.repeat(300)} add six`;
+    const block = `Try, in order:\n  mlf models predict -m m -i in.json --env-manager uv --pip-requirements-override tabulate==0.10.0 -t csv ${'-o out.json '.repeat(5)}\n  mlf models update-pip-requirements -m ${'x'.repeat(600)} add six`;
     const [first, second, third] = cutDetail(block).split('\n');
     expect(first).toBe('Try, in order:');
-    expect(second).toBe('  mlf models predict -m m -i in.json');
+    expect(second).toBe(`  mlf models predict -m m -i in.json --env-manager uv --pip-requirements-override tabulate==0.10.0 -t csv ${'-o out.json '.repeat(5).trimEnd()}`);
     expect(third).toMatch(/^ {2}mlf models update-pip-requirements -m x+ … \(\d+ more characters; --verbose shows all\) x+ add six$/);
   });
 
