@@ -8,7 +8,7 @@ const setupFiles = ['test/support/remove-temp-dirs.setup.ts'];
 
 export default defineConfig({
   test: {
-    globalSetup: ['test/support/suite-temp-root.ts'],
+    globalSetup: ['test/support/suite-temp-root.ts', 'test/support/suite-tools-path.ts'],
     projects: [
       {
         test: {
