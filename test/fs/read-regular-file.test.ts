@@ -152,7 +152,7 @@ describe('readRegularFileSync', () => {
     expect(error.message).toBe('`model/MLmodel` is a symlink to `/dev/zero`, a character device, not a regular file');
   });
 
-  it.skipIf(!posix || process.getuid?.() === 0)('says a file it may not read cannot be read', () => {
+  it.skipIf(!posix || process.getuid?.() === 0)('says a file it may not read cannot be read (skipped when run as root, who may read any file)', () => {
     writeFileSync(at('secret.txt'), 'x', { mode: 0o000 });
     const error = catchMlfError(() => readRegularTextSync(at('secret.txt'), { shown: 'secret.txt' }));
     expect(error.code).toBe('FILE_NOT_READABLE');
