@@ -9,6 +9,9 @@ const setupFiles = ['test/support/remove-temp-dirs.setup.ts'];
 export default defineConfig({
   test: {
     globalSetup: ['test/support/suite-temp-root.ts', 'test/support/suite-tools-path.ts'],
+    // Two test files at a time, also on a 2-core machine (vitest's default there is one): an e2e
+    // file spends most of its time waiting on installers, Python start-up and the network.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -26,8 +29,6 @@ export default defineConfig({
           setupFiles,
           testTimeout: 900_000,
           hookTimeout: 900_000,
-          // Environments are built on 2 cores; running files one at a time keeps timings sane.
-          fileParallelism: false,
         },
       },
     ],
