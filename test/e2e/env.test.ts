@@ -40,6 +40,22 @@ function model(requirements = 'six==1.17.0\n', python = '3.11.7'): string {
   return dir;
 }
 
+/** Sends `signal` once mlf has created the virtualenv and pip is installing into it; resolves to the env's path. */
+function signalWhileInstalling(child: ResultPromise, signal: NodeJS.Signals): Promise<string> {
+  let envDir = '';
+  let seen = '';
+  return new Promise<string>((resolve) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      envDir ||= /creating a virtualenv environment at (\S+)/.exec(seen)?.[1] ?? '';
+      if (envDir && seen.includes('installing 1 requirement')) {
+        child.kill(signal);
+        resolve(envDir);
+      }
+    });
+  });
+}
+
 function mlf(args: string[], mlfHome: string): ResultPromise<{ reject: false; env: Record<string, string> }> {
   return execa('node', [MLF, ...args], { reject: false, env: { MLF_HOME: mlfHome, NO_COLOR: '1' } });
 }
@@ -142,19 +158,8 @@ describe('mlf models prepare-env', () => {
       reject: false,
       env: { MLF_HOME: home, NO_COLOR: '1' },
     });
-    let envDir = '';
-    let seen = '';
-    await new Promise<void>((resolve) => {
-      child.stderr!.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        envDir ||= /creating a virtualenv environment at (\S+)/.exec(seen)?.[1] ?? '';
-        // Killed while pip installs into the created environment.
-        if (envDir && seen.includes('installing 1 requirement')) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-    });
+    // Killed while pip installs into the created environment.
+    const envDir = await signalWhileInstalling(child, 'SIGKILL');
     const killed = await child;
     expect(killed.signal).toBe('SIGKILL');
     expect(existsSync(path.join(envDir, 'mlf-env.json'))).toBe(false);
@@ -180,19 +185,8 @@ describe('Ctrl-C during an environment build', () => {
       reject: false,
       env: { MLF_HOME: home, NO_COLOR: '1' },
     });
-    let envDir = '';
-    let seen = '';
-    await new Promise<void>((resolve) => {
-      child.stderr!.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        envDir ||= /creating a virtualenv environment at (\S+)/.exec(seen)?.[1] ?? '';
-        // Interrupted while pip installs into the created environment.
-        if (envDir && seen.includes('installing 1 requirement')) {
-          child.kill('SIGINT');
-          resolve();
-        }
-      });
-    });
+    // Interrupted while pip installs into the created environment.
+    const envDir = await signalWhileInstalling(child, 'SIGINT');
     const installers = () =>
       readdirSync('/proc')
         .filter((pid) => /^\d+$/.test(pid))
