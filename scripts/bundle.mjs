@@ -5,8 +5,8 @@
 // brings `mlf models validate MODEL` under 200 ms. `await import()` boundaries become chunks,
 // so a command still loads only what it uses.
 //
-// dist/bundle/ sits at the same depth as dist/runtime/, so the worker's path
-// (`../../src/runtime/worker.py` from import.meta.url) resolves the same from both.
+// dist/bundle/ sits at the same depth as dist/worker/, so the worker's path
+// (`../../src/worker/worker.py` from import.meta.url) resolves the same from both.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 

@@ -11,7 +11,7 @@ import {
   type CachedEnvironment,
   type EnvRequest,
 } from '../env/index.js';
-import { pruneLaunchRecords } from '../runtime/early-worker.js';
+import { pruneLaunchRecords } from '../worker/early-worker.js';
 import { PYCACHE_BUCKET } from './predict-caches.js';
 
 /** `mlf envs list|prune|path`: the environment cache, seen from the command line. */
@@ -48,7 +48,7 @@ export interface PruneEnvsResult {
 /**
  * Removes environments (env/cache.ts says which), and with each the worker's bytecode of its
  * packages (the pycache prefix mirrors the environment's absolute path) and the launch records
- * that started workers in it (runtime/early-worker.ts).
+ * that started workers in it (worker/early-worker.ts).
  */
 export async function pruneEnvs(options: CacheOptions & { olderThan?: string; now?: Date }): Promise<PruneEnvsResult> {
   const olderThanMs = options.olderThan !== undefined ? parseDuration(options.olderThan) : undefined;

@@ -1,5 +1,5 @@
 /**
- * Turns the worker's ModuleNotFoundError into advice that cannot mislead (runtime/missing-module.ts
+ * Turns the worker's ModuleNotFoundError into advice that cannot mislead (worker/missing-module.ts
  * decides; this module gathers the facts it decides on): the model's own requirements and the
  * override (so that a hint never proposes a requirement that is already there), mlf's tables,
  * and, only for a module name no table knows, the configured index, asked through uv whether it
@@ -12,7 +12,7 @@ import { installableVersion } from '../env/latest-version.js';
 import { loadModelEnvironment } from '../env/model-environment.js';
 import type { EnvManagerName } from '../env/types.js';
 import { MlfError } from '../errors.js';
-import { adviseMissingModule, missingModuleError, type FixCommandsInput, type MissingModuleFacts } from '../runtime/missing-module.js';
+import { adviseMissingModule, missingModuleError, type FixCommandsInput, type MissingModuleFacts } from '../worker/missing-module.js';
 import { knownDistributionsFor } from '../validate/module-provider.js';
 
 export interface MissingModuleHintContext {

@@ -11,9 +11,9 @@ import { markInUse, prepareEnvironment, resolveMlfHome, type EnvRequest, type Pr
 import { markerPath } from '../env/marker.js';
 import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
 import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
-import type { EarlyStartOutcome, rememberLaunch, takeEarlyWorker } from '../runtime/early-worker.js';
-import type { ContentType, LoadedRuntime, RuntimeChoice } from '../runtime/protocol.js';
-import { WorkerClient } from '../runtime/worker-client.js';
+import type { EarlyStartOutcome, rememberLaunch, takeEarlyWorker } from '../worker/early-worker.js';
+import type { ContentType, LoadedRuntime, RuntimeChoice } from '../worker/protocol.js';
+import { WorkerClient } from '../worker/worker-client.js';
 import { explainMissingModule } from './missing-module-hint.js';
 import { LOCAL_MODEL_CACHE_BUCKET, MODEL_CACHE_DIR, PYCACHE_BUCKET } from './predict-caches.js';
 
@@ -34,7 +34,7 @@ export interface PredictOptions extends Omit<EnvRequest, 'modelDir'> {
   onWorkerLog?: (line: string) => void;
   /** Flags of this run to repeat in the commands a missing-module error suggests. */
   fixArgs?: string[];
-  /** bin/mlf.js's early start (runtime/early-worker.ts); callers running mlf in-process leave it out. */
+  /** bin/mlf.js's early start (worker/early-worker.ts); callers running mlf in-process leave it out. */
   earlyStart?: { take: typeof takeEarlyWorker; remember: typeof rememberLaunch };
 }
 
@@ -51,7 +51,7 @@ export interface PredictResult {
   timings: { environmentMs: number; startMs: number; loadMs: number; parseMs: number; predictMs: number; encodeMs: number; totalMs: number };
   /** The worker's peak resident memory in KiB, when the platform reports it. */
   workerMaxRssKb?: number;
-  /** Whether the worker started before mlf had loaded was used (runtime/early-worker.ts). */
+  /** Whether the worker started before mlf had loaded was used (worker/early-worker.ts). */
   earlyStart: EarlyStartOutcome;
 }
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listEnvs, pruneEnvs } from '../../src/ops/envs.js';
 import { PYCACHE_BUCKET } from '../../src/ops/predict-caches.js';
-import { LAUNCH_BUCKET } from '../../src/runtime/early-worker.js';
+import { LAUNCH_BUCKET } from '../../src/worker/early-worker.js';
 import { tempDir as makeTempDir } from '../support/cli.js';
 
 const temps: string[] = [];

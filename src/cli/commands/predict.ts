@@ -1,6 +1,6 @@
 import { inputError, usageError } from '../../errors.js';
-import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } from '../../runtime/choices.js';
-import { shellQuote } from '../../runtime/missing-module.js';
+import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } from '../../worker/choices.js';
+import { shellQuote } from '../../worker/missing-module.js';
 import { addCommonOptions, collect } from '../options.js';
 import { createProgressRenderer } from '../progress.js';
 import { dim, printJson, say, warn } from '../render.js';
@@ -37,7 +37,7 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
     .option('--runtime <RUNTIME>', 'auto (load sklearn and models-from-code models without importing mlflow) or mlflow', 'auto');
   addCommonOptions(command).action(async (flags: PredictFlags) => {
     const { predict } = await import('../../ops/predict.js');
-    const { takeEarlyWorker, rememberLaunch } = await import('../../runtime/early-worker.js');
+    const { takeEarlyWorker, rememberLaunch } = await import('../../worker/early-worker.js');
     const contentType = parseChoice<ContentType>(flags.contentType, CONTENT_TYPES, '--content-type');
     const runtime = parseChoice<RuntimeChoice>(flags.runtime, RUNTIME_CHOICES, '--runtime');
     const extraEnv = parseEnvPairs(flags.env);

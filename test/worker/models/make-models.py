@@ -1,4 +1,4 @@
-"""Saves the small models test/runtime/worker.test.ts runs through the real worker.
+"""Saves the small models test/worker/worker.test.ts runs through the real worker.
 
 usage: python make-models.py OUT_DIR   (needs mlflow, scikit-learn, pandas)
 """

@@ -1,5 +1,5 @@
 /**
- * The worker protocol (src/runtime/mlf_worker.py), as zod schemas: every line the worker writes is
+ * The worker protocol (src/worker/mlf_worker.py), as zod schemas: every line the worker writes is
  * validated against `WorkerMessage` before anything reads it (style.md, practice 8).
  *
  * Framing: newline-delimited JSON on the worker's stdin/stdout, one object per line. The worker

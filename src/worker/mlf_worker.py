@@ -1,6 +1,6 @@
 """mlf's model worker: loads one MLflow model directory and answers predict requests.
 
-Started by mlf (src/runtime/worker-client.ts) with the model environment's interpreter, through
+Started by mlf (src/worker/worker-client.ts) with the model environment's interpreter, through
 the launcher beside it (worker.py, which lets Python cache this module's bytecode):
 
     python worker.py --model-dir DIR [--runtime auto|mlflow]

@@ -3,7 +3,7 @@
  * wheel vouches for it, never a requirement the model already lists, otherwise code_paths.
  */
 import { describe, expect, it } from 'vitest';
-import { adviseMissingModule, missingModuleError, type MissingModuleFacts } from '../../src/runtime/missing-module.js';
+import { adviseMissingModule, missingModuleError, type MissingModuleFacts } from '../../src/worker/missing-module.js';
 
 const base: MissingModuleFacts = { module: 'textfeat', known: [], requirements: [{ text: 'mlflow==3.17.2', origin: 'requirements.txt:1' }], override: [] };
 const fix = { modelArg: 'model', inputArg: 'in.json', extraArgs: ['--env-manager', 'uv'] };

@@ -1,5 +1,5 @@
 /**
- * The early start (runtime/early-worker.ts): which command lines qualify, what the launch record
+ * The early start (worker/early-worker.ts): which command lines qualify, what the launch record
  * holds, when a worker is started before the CLI loads, and when predict may adopt it. The worker
  * is the protocol-speaking fake (node), so no Python is needed.
  */
@@ -17,8 +17,8 @@ import {
   startEarlyWorker,
   takeEarlyWorker,
   type WorkerLaunch,
-} from '../../src/runtime/early-worker.js';
-import { WorkerClient } from '../../src/runtime/worker-client.js';
+} from '../../src/worker/early-worker.js';
+import { WorkerClient } from '../../src/worker/worker-client.js';
 import { tempDir } from '../support/cli.js';
 
 const FAKE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fake', 'fake-worker.mjs');

@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlfError } from '../../src/errors.js';
-import { WorkerClient } from '../../src/runtime/worker-client.js';
-import type { RuntimeChoice } from '../../src/runtime/protocol.js';
+import { WorkerClient } from '../../src/worker/worker-client.js';
+import type { RuntimeChoice } from '../../src/worker/protocol.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');

@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MlfError } from '../../src/errors.js';
 import { describe as describeError } from '../../src/cli/render.js';
-import { WorkerClient, oneLine, workerErrorToMlfError, WORKER_SCRIPT_PATH, type StartWorkerOptions } from '../../src/runtime/worker-client.js';
-import { PROTOCOL_VERSION, parseWorkerLine, type ErrorReply } from '../../src/runtime/protocol.js';
-import { distributionForModule, missingModuleFixCommands, shellQuote } from '../../src/runtime/missing-module.js';
+import { WorkerClient, oneLine, workerErrorToMlfError, WORKER_SCRIPT_PATH, type StartWorkerOptions } from '../../src/worker/worker-client.js';
+import { PROTOCOL_VERSION, parseWorkerLine, type ErrorReply } from '../../src/worker/protocol.js';
+import { distributionForModule, missingModuleFixCommands, shellQuote } from '../../src/worker/missing-module.js';
 import { existsSync } from 'node:fs';
 
 const FAKE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fake', 'fake-worker.mjs');

@@ -1,5 +1,5 @@
 /**
- * Starts src/runtime/worker.py with an environment's interpreter and speaks its protocol
+ * Starts src/worker/worker.py with an environment's interpreter and speaks its protocol
  * (protocol.ts): hello and version check, model load, then predict requests. Every line the
  * worker writes is validated; every worker error becomes an `MlfError` of the right category.
  *
@@ -28,7 +28,7 @@ import {
 } from './protocol.js';
 
 /** The worker script shipped with mlf (package.json `files` lists it). */
-export const WORKER_SCRIPT_PATH = fileURLToPath(new URL('../../src/runtime/worker.py', import.meta.url));
+export const WORKER_SCRIPT_PATH = fileURLToPath(new URL('../../src/worker/worker.py', import.meta.url));
 
 const STDERR_TAIL_LINES = 40;
 
@@ -63,7 +63,7 @@ export interface StartWorkerOptions {
   helloTimeoutMs?: number;
   /**
    * Offered the launch before spawning: returns a worker already started exactly so (bin/mlf.js's
-   * early start, runtime/early-worker.ts) to use instead of a new one.
+   * early start, worker/early-worker.ts) to use instead of a new one.
    */
   adopt?: (launch: WorkerLaunch) => { child?: ChildProcess; outcome: EarlyStartOutcome };
 }
