@@ -8,6 +8,11 @@
 import { COMMON_FLAGS } from './options.js';
 import type { FlagRow } from './flag-table.js';
 
+export const PREDICT_COMMAND = {
+  name: 'models predict',
+  description: 'Predict with a model in its own Python environment; prints what `mlflow models predict` prints.',
+};
+
 export const MODEL_URI: FlagRow = {
   spellings: ['-m', '--model-uri'],
   argument: 'MODEL',

@@ -204,3 +204,32 @@ describe('startEarly, offer and remember', () => {
     expect(() => readdirSync(path.join(s.home, LAUNCH_BUCKET))).toThrow();
   });
 });
+
+describe('the early-start bundle entry', () => {
+  it('loads only Node\'s modules, env-paths and a few small modules of mlf (bin/mlf.js runs it before the CLI)', () => {
+    const src = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      // Type-only imports are erased; every other `from '...'` is loaded.
+      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/^(?:import|export) (?!type )[^;]*? from '([^']+)'/gms)) {
+        if (specifier!.startsWith('.')) visit(path.resolve(path.dirname(file), specifier!.replace(/\.js$/, '.ts')));
+        else packages.add(specifier!);
+      }
+    };
+    visit(path.join(src, 'cli', 'early-start.ts'));
+    expect([...packages].filter((name) => !name.startsWith('node:'))).toEqual(['env-paths']);
+    expect([...seen].map((file) => path.relative(src, file)).sort()).toEqual([
+      'cli/early-start.ts',
+      'cli/flag-table.ts',
+      'cli/options.ts',
+      'cli/predict-flags.ts',
+      'config/env-vars.ts',
+      'env/home.ts',
+      'version.ts',
+      'worker/early-worker.ts',
+    ]);
+  });
+});

@@ -2,7 +2,7 @@ import { inputError, usageError } from '../../errors.js';
 import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } from '../../worker/choices.js';
 import { addFlags, longSpelling } from '../flag-table.js';
 import { fixHintArgs } from '../fix-hint-args.js';
-import { CONTENT_TYPE, PREDICT_FLAGS, RUNTIME } from '../predict-flags.js';
+import { CONTENT_TYPE, PREDICT_COMMAND, PREDICT_FLAGS, RUNTIME } from '../predict-flags.js';
 import { createProgressRenderer } from '../progress.js';
 import { dim, printJson, say, warn } from '../render.js';
 import { environmentRequest } from './prepare-env.js';
@@ -28,7 +28,7 @@ interface PredictFlags {
 export const registerPredict: RegisterCommand = ({ models }, ctx) => {
   const command = models
     .command('predict')
-    .description('Predict with a model in its own Python environment; prints what `mlflow models predict` prints.');
+    .description(PREDICT_COMMAND.description);
   addFlags(command, PREDICT_FLAGS).action(async (flags: PredictFlags) => {
     const { predict } = await import('../../ops/predict.js');
     const contentType = parseChoice<ContentType>(flags.contentType, CONTENT_TYPES, longSpelling(CONTENT_TYPE));
