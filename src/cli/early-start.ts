@@ -34,8 +34,8 @@ export function startEarly(argv: string[], env: NodeJS.ProcessEnv, cwd: string):
     // What predict checks before it starts a worker: do not start one early for a run that will
     // stop before that (a missing input file or output directory). It may still remember.
     const stopsFirst =
-      (shape.input !== undefined && shape.input !== '-' && !isFile(path.resolve(cwd, shape.input))) ||
-      (shape.output !== undefined && !isDirectory(path.dirname(path.resolve(cwd, shape.output))));
+      (shape.input !== undefined && shape.input !== '-' && kindOf(path.resolve(cwd, shape.input)) !== 'file') ||
+      (shape.output !== undefined && kindOf(path.dirname(path.resolve(cwd, shape.output))) !== 'directory');
     return openLaunchRecord(recordPath, env, { startWorker: !stopsFirst });
   } catch {
     return NO_EARLY_START;
@@ -85,18 +85,12 @@ function flagOf(arg: string): { row?: FlagRow; inline?: string } {
   return row === undefined ? {} : { row, inline: arg.slice(at + 1) };
 }
 
-function isFile(file: string): boolean {
+/** What is at a path: `file`, `directory`, `other`, or undefined when nothing can be seen there. */
+function kindOf(file: string): 'file' | 'directory' | 'other' | undefined {
   try {
-    return statSync(file).isFile();
+    const stats = statSync(file);
+    return stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'other';
   } catch {
-    return false;
-  }
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory();
-  } catch {
-    return false;
+    return undefined;
   }
 }
