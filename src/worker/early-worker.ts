@@ -97,21 +97,25 @@ export function launchRecordPath(mlfHome: string, keyArgs: string[], cwd: string
  */
 export function openLaunchRecord(recordPath: string, env: NodeJS.ProcessEnv, options: { startWorker: boolean }): EarlyStart {
   let early = options.startWorker ? startRecordedWorker(recordPath, env) : undefined;
-  const offer = (launch: WorkerLaunch): { child?: ChildProcess; outcome: EarlyStartOutcome } => {
-    const candidate = early;
+  // The early worker is handed over (or killed) at most once.
+  const take = (): EarlyWorker | undefined => {
+    const taken = early;
     early = undefined;
-    if (candidate === undefined) return { outcome: 'none' };
-    const { child } = candidate;
-    const running = !candidate.failed && child.pid !== undefined && child.exitCode === null && child.signalCode === null;
-    if (running && sameLaunch(candidate.launch, launch)) return { child, outcome: 'adopted' };
-    child.kill('SIGKILL');
-    return { outcome: 'discarded' };
+    return taken;
   };
   return {
-    offer,
+    offer: (launch) => {
+      const candidate = take();
+      if (candidate === undefined) return { outcome: 'none' };
+      const { child } = candidate;
+      const running = !candidate.failed && child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+      if (running && sameLaunch(candidate.launch, launch)) return { child, outcome: 'adopted' };
+      child.kill('SIGKILL');
+      return { outcome: 'discarded' };
+    },
     remember: (launch, dependsOn) => writeRecord(recordPath, launch, dependsOn),
     discard: () => {
-      offer({ file: '', args: [], cwd: '', env: {} });
+      take()?.child.kill('SIGKILL');
     },
   };
 }

@@ -146,6 +146,18 @@ describe('startEarly, offer and remember', () => {
     await client.close();
   });
 
+  it('keeps each early worker in its own handle: discard kills it, and then there is nothing to offer', () => {
+    const s = setUp();
+    firstRun(s);
+    const discarded = start(s.argv, s.env, s.cwd);
+    const kept = start(s.argv, s.env, s.cwd);
+    discarded.discard();
+    expect(discarded.offer(s.launch).outcome).toBe('none');
+    const adopted = kept.offer(s.launch);
+    expect(adopted.outcome).toBe('adopted');
+    adopted.child?.kill();
+  });
+
   it('does not adopt a worker that has already exited', async () => {
     const s = setUp();
     firstRun(s);
