@@ -13,7 +13,7 @@ import { loadModelEnvironment } from '../env/model-environment.js';
 import type { EnvManagerName } from '../env/types.js';
 import { MlfError } from '../errors.js';
 import { adviseMissingModule, missingModuleError, type FixCommandsInput, type MissingModuleFacts } from '../worker/missing-module.js';
-import { knownDistributionsFor } from '../validate/module-provider.js';
+import { knownDistributionsFor } from '../deps/module-provider.js';
 
 export interface MissingModuleHintContext {
   modelDir: string;

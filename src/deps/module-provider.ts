@@ -1,5 +1,5 @@
-import { canonicalizeName } from '../deps/pep508.js';
-import { DISTRIBUTIONS_BY_IMPORT_NAME, PYTHON2_STDLIB_NAMES, tableDistributions, topLevelModule } from '../deps/module-names.js';
+import { canonicalizeName } from './pep508.js';
+import { DISTRIBUTIONS_BY_IMPORT_NAME, PYTHON2_STDLIB_NAMES, tableDistributions, topLevelModule } from './module-names.js';
 import { DISTRIBUTION_MODULES, DISTRIBUTION_REQUIRES, STDLIB_MODULES } from './known-distributions.js';
 
 /**
