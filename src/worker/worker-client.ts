@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { definedVariables } from '../config/env-vars.js';
 import { MlfError, inputError, modelError, environmentError, type MlfErrorOptions } from '../errors.js';
 import type { EarlyStartOutcome, WorkerLaunch } from './early-worker.js';
+import { killOnExit } from './exit-hook.js';
 import { distributionForModule, missingModuleFixCommands, type FixCommandsInput } from './missing-module.js';
 import {
   PROTOCOL_VERSION,
@@ -258,13 +259,8 @@ class ChannelState {
     });
     // Writing to a worker that has died raises EPIPE on stdin; the exit handler reports it.
     child.stdin?.on('error', () => undefined);
-    // Should mlf end while the worker runs (an error path that skipped close()), the worker goes
-    // with it. (Killed by a signal, mlf runs no handler; the worker then sees its stdin close and
-    // exits once its load is done; Ctrl-C reaches it directly, as it is in the same group.)
-    const killOnExit = (): void => {
-      child.kill('SIGKILL');
-    };
-    process.once('exit', killOnExit);
+    // Should mlf end while the worker runs, the worker goes with it (exit-hook.ts).
+    const forget = killOnExit(child);
     let spawnError: NodeJS.ErrnoException | undefined;
     child.once('error', (error: NodeJS.ErrnoException) => {
       spawnError = error;
@@ -272,7 +268,7 @@ class ChannelState {
       if (child.pid === undefined) finish(null, null);
     });
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
-      process.removeListener('exit', killOnExit);
+      forget();
       // Let the readline interfaces drain the last lines before deciding what went wrong.
       setImmediate(() => {
         if (spawnError && child.pid === undefined) {
