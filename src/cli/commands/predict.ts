@@ -1,6 +1,6 @@
 import { inputError, usageError } from '../../errors.js';
 import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } from '../../worker/choices.js';
-import { shellQuote } from '../../worker/missing-module.js';
+import { shellQuote, withFixCommands } from '../fix-commands.js';
 import { addCommonOptions, collect } from '../options.js';
 import { createProgressRenderer } from '../progress.js';
 import { dim, printJson, say, warn } from '../render.js';
@@ -72,9 +72,11 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
         extraEnv,
         onProgress: progress.onProgress,
         onWorkerLog,
-        fixArgs: fixArgsOf(flags, contentType),
-        earlyStart: { take: takeEarlyWorker, remember: rememberLaunch },
+        earlyStart: { offer: takeEarlyWorker, remember: rememberLaunch },
       });
+    } catch (error) {
+      // A missing module's error gets the commands to try, repeating this run's flags.
+      throw withFixCommands(error, { modelArg: flags.modelUri, inputArg: fromStdin ? '-' : flags.inputPath!, repeatArgs: fixArgsOf(flags, contentType) });
     } finally {
       progress.stop();
     }
