@@ -104,14 +104,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
           ...(options.outputPath !== undefined ? { outputLabel: options.outputPath } : {}),
         })
         .catch(explain);
-      // What decided this run before its worker started: the next run of the same command may
-      // start the same worker early as long as these did not change (early-worker.ts). The
-      // environment's marker is rewritten on every use, so only its presence counts (without it
-      // the environment is being rebuilt).
-      earlyStart?.remember(session.info.launch, {
-        unchanged: [MLMODEL_FILE_NAME, REQUIREMENTS_FILE_NAME, PYTHON_ENV_FILE_NAME, CONDA_ENV_FILE_NAME].map((name) => path.join(modelDir, name)),
-        present: environment.manager === 'local' ? [] : [markerPath(environment.envDir)],
-      });
+      earlyStart?.remember(session.info.launch, launchDependencies(modelDir, environment));
       const { info } = session;
       const { manager, envDir, pythonPath, key, built, pythonVersion } = environment;
       return {
@@ -131,4 +124,17 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   } finally {
     await releaseEnvironment();
   }
+}
+
+/**
+ * What decided this run before its worker started: the next run of the same command may start
+ * the same worker early as long as these did not change (early-worker.ts). The environment's
+ * marker is rewritten on every use, so only its presence counts (without it the environment is
+ * being rebuilt).
+ */
+function launchDependencies(modelDir: string, environment: PreparedEnvironment): { unchanged: string[]; present: string[] } {
+  return {
+    unchanged: [MLMODEL_FILE_NAME, REQUIREMENTS_FILE_NAME, PYTHON_ENV_FILE_NAME, CONDA_ENV_FILE_NAME].map((name) => path.join(modelDir, name)),
+    present: environment.manager === 'local' ? [] : [markerPath(environment.envDir)],
+  };
 }
