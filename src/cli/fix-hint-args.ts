@@ -1,4 +1,4 @@
-import { shellQuote } from '../worker/missing-module.js';
+import { shellQuote } from './fix-commands.js';
 import { attributeName, type FlagRow } from './flag-table.js';
 
 /**

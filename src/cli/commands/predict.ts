@@ -1,5 +1,6 @@
 import { inputError, usageError } from '../../errors.js';
 import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } from '../../worker/choices.js';
+import { withFixCommands } from '../fix-commands.js';
 import { addFlags, longSpelling } from '../flag-table.js';
 import { fixHintArgs } from '../fix-hint-args.js';
 import { CONTENT_TYPE, PREDICT_COMMAND, PREDICT_FLAGS, RUNTIME } from '../predict-flags.js';
@@ -65,9 +66,11 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
         extraEnv,
         onProgress: progress.onProgress,
         onWorkerLog,
-        fixArgs: fixHintArgs(PREDICT_FLAGS, { ...flags }),
         ...(ctx.earlyStart ? { earlyStart: ctx.earlyStart } : {}),
       });
+    } catch (error) {
+      // A missing module's error gets the commands to try, repeating this run's flags.
+      throw withFixCommands(error, { modelArg: flags.modelUri, inputArg: fromStdin ? '-' : flags.inputPath!, repeatArgs: fixHintArgs(PREDICT_FLAGS, { ...flags }) });
     } finally {
       progress.stop();
     }

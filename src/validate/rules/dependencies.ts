@@ -2,7 +2,7 @@ import type { Diagnostic } from '../diagnostic.js';
 import { hasDirectory, normalizeRelative, type ModelFiles } from '../model-files.js';
 import { condaPipList, envSources, pythonEnvDependencies } from '../env-files.js';
 import { canonicalNameOf, effectiveRequirements, isRequirement } from '../requirements-view.js';
-import { isStandardLibrary, providingDistribution, suggestedDistribution, topLevelModule, withTransitiveRequirements } from '../module-provider.js';
+import { isStandardLibrary, providingDistribution, suggestedDistribution, topLevelModule, withTransitiveRequirements } from '../../deps/module-provider.js';
 import { asRecord } from '../yaml-source.js';
 import { canonicalizeName } from '../../deps/pep508.js';
 import { diagnostic, isInsidePath, tick } from './shared.js';
