@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { factsFromJson, type RawInterpreterFacts } from '../../../src/package/interpreter.js';
 import { flavorWriters, type ModelSource } from '../../../src/package/flavors/index.js';
 import { packageModel } from '../../../src/package/package-model.js';
 import { tempDir } from '../../support/temp.js';
@@ -13,27 +12,11 @@ import { tempDir } from '../../support/temp.js';
 // them (the e2e tests compare whole directories with MLflow's own), the files those sections
 // name, and the flavor's default requirements pinned in requirements.txt.
 
-const RAW_FACTS: RawInterpreterFacts = {
-  executable: '/venv/bin/python',
-  python_version: '3.11.7',
-  build_tools: { pip: '26.3', setuptools: '84.2.1', wheel: null },
-  mlflow_version: '3.17.2',
-  distributions: [
-    { name: 'mlflow', version: '3.17.2', requires: ['mlflow-skinny==3.17.2'] },
-    { name: 'mlflow-skinny', version: '3.17.2', requires: ['cloudpickle<4'] },
-    { name: 'scikit-learn', version: '1.9.1', requires: [] },
-    { name: 'cloudpickle', version: '3.1.2', requires: [] },
-  ],
-  packages_distributions: { mlflow: ['mlflow', 'mlflow-skinny'], sklearn: ['scikit-learn'], cloudpickle: ['cloudpickle'] },
-  stdlib_modules: ['os', 'sys', 'json'],
-  marker_environment: { sys_platform: 'linux', python_version: '3.11', python_full_version: '3.11.7' },
-  site_packages: ['/venv/lib/python3.11/site-packages'],
-  mlflow_sklearn_skops: true,
-};
-
 vi.mock('../../../src/package/interpreter.js', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../../../src/package/interpreter.js')>();
-  return { ...actual, readInterpreterFacts: async () => actual.factsFromJson(RAW_FACTS) };
+  // Imported when called: the support module imports this one, which is resolved by then.
+  const readInterpreterFacts = async () => (await import('../../support/interpreter-facts.js')).interpreterFacts({ mlflow_sklearn_skops: true });
+  return { ...actual, readInterpreterFacts };
 });
 
 /** A protocol 0 pickle that references `sklearn.linear_model.LogisticRegression` (GLOBAL, EMPTY_TUPLE, NEWOBJ, STOP). */
