@@ -381,7 +381,7 @@ async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'
   flavors.python_function = pyfunc;
 
   // The signature: given, refused, or inferred (inputs from the example; outputs from the capture run).
-  // MLflow infers none for a loader module.
+  // Not every save_model infers one (`infersSignature`: none for a loader module).
   let signature: Signature | undefined = w.signatureFromFile;
   const inferSignature = !options.noSignature && !signature && w.example !== undefined && writer.infersSignature;
   if (inferSignature) signature = { inputs: inferInputSchema(w.example!) };
