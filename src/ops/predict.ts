@@ -10,14 +10,15 @@ import { refuseSpecialFilesSync } from '../fs/special-files.js';
 import { markInUse, prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
 import { markerPath } from '../env/marker.js';
 import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
-import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
+import { locateModel } from '../model/directory/locate.js';
+import { readModelDirectory } from '../model/directory/strict.js';
 import type { EarlyStartOutcome, rememberLaunch, takeEarlyWorker } from '../worker/early-worker.js';
 import type { ContentType, LoadedRuntime, RuntimeChoice } from '../worker/protocol.js';
 import { WorkerClient } from '../worker/worker-client.js';
 import { explainMissingModule } from './missing-module-hint.js';
 import { LOCAL_MODEL_CACHE_BUCKET, MODEL_CACHE_DIR, PYCACHE_BUCKET } from './predict-caches.js';
 
-export interface PredictOptions extends Omit<EnvRequest, 'modelDir'> {
+export interface PredictOptions extends Omit<EnvRequest, 'model'> {
   /** The model as the user typed it: a path or a `file://` URI. */
   modelUri: string;
   /** The input file (resolved against `cwd`); the worker reads it itself. */
@@ -57,9 +58,10 @@ export interface PredictResult {
 
 export async function predict(options: PredictOptions): Promise<PredictResult> {
   const started = Date.now();
-  const modelDir = resolveModelUri(options.modelUri, options.cwd);
-  // Read (and so validate) the directory before anything slow: a missing MLmodel is exit 2 at once.
-  await readModelDirectory(modelDir, { displayPath: options.modelUri });
+  // Read the directory once, before anything slow (a missing MLmodel is exit 2 at once); the
+  // environment is planned from this read.
+  const model = await readModelDirectory(locateModel(options.modelUri, options.cwd));
+  const modelDir = model.dir;
   refuseSpecialFilesSync(modelDir, options.modelUri);
 
   if ((options.inputPath === undefined) === (options.inputData === undefined)) {
@@ -71,7 +73,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   if (outputPath !== undefined) await requireDirectory(path.dirname(outputPath), options.outputPath!);
 
   const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerLog, fixArgs, earlyStart, ...envOptions } = options;
-  const environment = await prepareEnvironment({ ...envOptions, modelDir });
+  const environment = await prepareEnvironment({ ...envOptions, model });
   const environmentReady = Date.now();
   // While the worker runs, `mlf envs prune` leaves this environment alone.
   const releaseEnvironment = environment.manager === 'local' ? async () => undefined : await markInUse(environment.envDir);
@@ -90,7 +92,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
      */
     const pinMissingModule = (error: unknown): Promise<never> =>
       explainMissingModule(error, {
-        modelDir,
+        model,
         manager: environment.manager,
         pythonPath: environment.pythonPath,
         ...(environment.pythonVersion ? { pythonVersion: environment.pythonVersion } : {}),
