@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { isMlfError } from '../errors.js';
 import { FILE_TOO_LARGE, readRegularFileSync, readRegularTextSync } from '../fs/read-regular-file.js';
 import { isInsideModel, normalizeRelative } from '../model/directory/paths.js';
-import { readModelFiles } from '../model/directory/read.js';
+import { DEFAULT_READ_LIMITS, readModelFiles, type ReadLimits } from '../model/directory/read.js';
 import { asRecord, parseYamlSource, type YamlSource } from '../model/directory/yaml-source.js';
 import { scanImports, type ImportRef } from '../scan/import-scan.js';
 import { scanPickle } from '../scan/pickle-scan.js';
@@ -18,20 +18,15 @@ import type { ModelFiles, PickleModules, ScanResult } from './model-files.js';
  * UTF-8 file within `maxTextBytes`) is in `problems` (then nothing is scanned), and a scan that
  * cannot read its file reports it in its ScanResult.
  */
-export interface LoadLimits {
-  /** Stop listing after this many entries (a model dir with a huge artifacts tree). */
-  maxEntries: number;
-  /** Text files above this size are refused (MLmodel, env files, requirements, examples); Python files above it are not scanned. */
-  maxTextBytes: number;
+export interface LoadLimits extends ReadLimits {
   /** Pickles above this size are not scanned. */
   maxPickleBytes: number;
-  /** At most this many Python files are scanned for imports. */
+  /** At most this many Python files are scanned for imports; Python files above `maxTextBytes` are not scanned. */
   maxPythonFiles: number;
 }
 
 export const DEFAULT_LOAD_LIMITS: LoadLimits = {
-  maxEntries: 20_000,
-  maxTextBytes: 16 * 1024 * 1024,
+  ...DEFAULT_READ_LIMITS,
   maxPickleBytes: 512 * 1024 * 1024,
   maxPythonFiles: 2_000,
 };
