@@ -12,11 +12,13 @@ import { installableVersion } from '../env/latest-version.js';
 import { loadModelEnvironment } from '../env/model-environment.js';
 import type { EnvManagerName } from '../env/types.js';
 import { knownDistributionsFor } from '../deps/module-provider.js';
+import type { ModelDirectory } from '../model/directory/strict.js';
 import { isWorkerFailure } from '../worker/failure.js';
 import { adviseMissingModule, MissingModuleError, type MissingModuleFacts } from './missing-module-advice.js';
 
 export interface MissingModuleHintContext {
-  modelDir: string;
+  /** The model predict read (model/directory/strict.ts); its requirements are not read again. */
+  model: ModelDirectory;
   manager: EnvManagerName;
   /** The environment's interpreter (for `local`, the user's). */
   pythonPath: string;
@@ -44,7 +46,7 @@ export async function explainMissingModule(error: unknown, ctx: MissingModuleHin
       indexOptions: indexOptionLines(requirements.map((r) => r.text)),
       mlfHome: ctx.mlfHome,
       env: ctx.env,
-      cwd: ctx.modelDir,
+      cwd: ctx.model.dir,
     });
     if (probe.status !== 'unknown') {
       advice = adviseMissingModule({ ...facts, index: probe.status === 'absent' ? 'absent' : probe });
@@ -73,7 +75,7 @@ export async function explainMissingModule(error: unknown, ctx: MissingModuleHin
 /** The lines the model's environment installs (conda.yaml's pip list too, for conda), or none when they cannot be read. */
 async function modelRequirements(ctx: MissingModuleHintContext): Promise<{ text: string; origin: string }[]> {
   try {
-    const model = await loadModelEnvironment(ctx.modelDir, { env: ctx.env, cwd: ctx.cwd, fallbackPython: async () => ctx.pythonVersion ?? '3' });
+    const model = await loadModelEnvironment(ctx.model, { env: ctx.env, fallbackPython: async () => ctx.pythonVersion ?? '3' });
     const lines = ctx.manager === 'conda' && model.condaRequirements ? [...model.condaRequirements, ...model.requirements] : model.requirements;
     return lines.map((l) => ({ text: l.text, origin: l.origin }));
   } catch {

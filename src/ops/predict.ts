@@ -8,7 +8,8 @@ import { refuseSpecialFilesSync } from '../fs/special-files.js';
 import { markInUse, prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
 import { markerPath } from '../env/marker.js';
 import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
-import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
+import { locateModel } from '../model/directory/locate.js';
+import { readModelDirectory } from '../model/directory/strict.js';
 import type { EarlyStart, EarlyStartOutcome } from '../worker/early-worker.js';
 import type { ContentType, LoadedRuntime, RuntimeChoice } from '../worker/protocol.js';
 import { openModelSession } from '../worker/session.js';
@@ -16,7 +17,7 @@ import { explainMissingModule } from './missing-module-hint.js';
 import { checkPredictFiles } from './predict-files.js';
 import { LOCAL_MODEL_CACHE_BUCKET, MODEL_CACHE_DIR, PYCACHE_BUCKET } from './predict-caches.js';
 
-export interface PredictOptions extends Omit<EnvRequest, 'modelDir'> {
+export interface PredictOptions extends Omit<EnvRequest, 'model'> {
   /** The model as the user typed it: a path or a `file://` URI. */
   modelUri: string;
   /** The input file (resolved against `cwd`); the worker reads it itself. */
@@ -55,14 +56,15 @@ export interface PredictResult {
 
 export async function predict(options: PredictOptions): Promise<PredictResult> {
   const started = Date.now();
-  const modelDir = resolveModelUri(options.modelUri, options.cwd);
-  // Read (and so validate) the directory before anything slow: a missing MLmodel is exit 2 at once.
-  await readModelDirectory(modelDir, { displayPath: options.modelUri });
+  // Read the directory once, before anything slow (a missing MLmodel is exit 2 at once); the
+  // environment is planned from this read.
+  const model = await readModelDirectory(locateModel(options.modelUri, options.cwd));
+  const modelDir = model.dir;
   refuseSpecialFilesSync(modelDir, options.modelUri);
   const { inputPath, outputPath } = await checkPredictFiles(options);
 
   const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerLog, earlyStart, ...envOptions } = options;
-  const environment = await prepareEnvironment({ ...envOptions, modelDir });
+  const environment = await prepareEnvironment({ ...envOptions, model });
   const environmentReady = Date.now();
   // While the worker runs, `mlf envs prune` leaves this environment alone.
   const releaseEnvironment = environment.manager === 'local' ? async () => undefined : await markInUse(environment.envDir);
@@ -71,7 +73,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
     // A missing module's advice (ops/missing-module-hint.ts): a distribution only when something
     // vouches that it installs the module; never a requirement the model already lists.
     const explain = (error: unknown): Promise<never> =>
-      explainMissingModule(error, { ...environment, modelDir, override: options.pipRequirementsOverride ?? [], mlfHome, env: options.env, cwd: options.cwd });
+      explainMissingModule(error, { ...environment, model, override: options.pipRequirementsOverride ?? [], mlfHome, env: options.env, cwd: options.cwd });
     const session = await openModelSession({
       environment: {
         pythonPath: environment.pythonPath,

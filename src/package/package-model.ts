@@ -23,7 +23,7 @@ import {
   REQUIREMENTS_FILE_NAME,
 } from '../model/file-names.js';
 import { buildInputExample, jsonNestingDepth, JSON_MAX_DEPTH } from '../model/input-example.js';
-import { serializeMlmodel, type MlmodelDocument } from '../model/mlmodel.js';
+import { formatUtcTimeCreated, serializeMlmodel, type MlmodelDocument } from '../model/mlmodel.js';
 import { buildPythonEnv, serializePythonEnv } from '../model/python-env.js';
 import { parseSchemaJson, serializeSignature, parseSignature, type Signature } from '../model/signature.js';
 import { scanImports, type ImportRef } from '../scan/import-scan.js';
@@ -128,16 +128,6 @@ export interface PackageResult {
 
 function progress(options: PackageOptions, message: string): void {
   options.onProgress?.(message);
-}
-
-/** Python's `str(datetime.now(timezone.utc).replace(tzinfo=None))`. */
-export function utcTimeCreated(now: Date): string {
-  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-  const base = `${now.getUTCFullYear()}-${pad(now.getUTCMonth() + 1)}-${pad(now.getUTCDate())} ${pad(now.getUTCHours())}:${pad(
-    now.getUTCMinutes(),
-  )}:${pad(now.getUTCSeconds())}`;
-  const micro = now.getUTCMilliseconds() * 1000;
-  return micro === 0 ? base : `${base}.${pad(micro, 6)}`;
 }
 
 function checkUsage(options: PackageOptions): void {
@@ -395,7 +385,7 @@ async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'
       model_id: null,
       model_uuid: (options.newUuid ?? (() => randomUUID().replace(/-/g, '')))(),
       prompts: null,
-      utc_time_created: utcTimeCreated(now),
+      utc_time_created: formatUtcTimeCreated(now),
     };
     if (modelSizeBytes > 0) doc.model_size_bytes = modelSizeBytes;
     if (savedExampleInfo) doc.saved_input_example_info = savedExampleInfo;

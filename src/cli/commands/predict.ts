@@ -43,7 +43,7 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
       }
       inputData = await readAll(ctx.stdin);
     }
-    const { modelDir: _modelDir, ...envRequest } = environmentRequest(flags, ctx);
+    const envRequest = environmentRequest(flags, ctx);
     const progress = createProgressRenderer(ctx, flags);
     const silent = Boolean(flags.json) || Boolean(flags.quiet);
     // With -v everything the worker says is shown; otherwise only its warnings (the ones MLflow

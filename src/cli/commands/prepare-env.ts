@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 // Light modules only: importing env/index.js here would load the whole engine at start-up.
-import { parseEnvManagerName, parsePythonVersionStrategy, type EnvRequest } from '../../env/types.js';
+import { parseEnvManagerName, parsePythonVersionStrategy } from '../../env/types.js';
+import type { ModelEnvOptions } from '../../ops/prepare-env.js';
 import { splitOverride } from '../../env/install-plan.js';
 import type { CliContext } from '../context.js';
 import { addFlags } from '../flag-table.js';
@@ -27,9 +28,9 @@ export function addEnvironmentOptions(command: Command): Command {
 }
 
 /** Turns the shared flags into the engine's request. */
-export function environmentRequest(flags: Omit<PrepareEnvFlags, 'json' | 'quiet'>, ctx: CliContext): Omit<EnvRequest, 'onProgress'> {
+export function environmentRequest(flags: Omit<PrepareEnvFlags, 'json' | 'quiet'>, ctx: CliContext): Omit<ModelEnvOptions, 'onProgress'> {
   return {
-    modelDir: flags.modelUri,
+    modelUri: flags.modelUri,
     ...(flags.envManager !== undefined ? { manager: parseEnvManagerName(flags.envManager) } : {}),
     pipRequirementsOverride: splitOverride(flags.pipRequirementsOverride ?? []),
     installMlflow: Boolean(flags.installMlflow),
