@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { bucketDir } from '../config/cache-layout.js';
 import { environmentError, inputError } from '../errors.js';
 import { runTool } from './exec.js';
-import { INTERPRETER_BUCKET } from './home.js';
 import type { PythonVersionStrategy } from './types.js';
 import { findExecutable, isExecutableFile, pathDirectories } from './which.js';
 
@@ -353,7 +353,7 @@ export async function queryInterpreter(
     return undefined;
   }
   const cacheFile = options.mlfHome
-    ? path.join(options.mlfHome, INTERPRETER_BUCKET, `${createHash('sha256').update(candidate).digest('hex').slice(0, 24)}.json`)
+    ? path.join(bucketDir(options.mlfHome, 'interpreters'), `${createHash('sha256').update(candidate).digest('hex').slice(0, 24)}.json`)
     : undefined;
   if (cacheFile) {
     try {

@@ -15,7 +15,6 @@ import type { EarlyStartOutcome, rememberLaunch, takeEarlyWorker } from '../work
 import type { ContentType, LoadedRuntime, RuntimeChoice } from '../worker/protocol.js';
 import { WorkerClient } from '../worker/worker-client.js';
 import { explainMissingModule } from './missing-module-hint.js';
-import { LOCAL_MODEL_CACHE_BUCKET, MODEL_CACHE_DIR, PYCACHE_BUCKET } from './predict-caches.js';
 
 export interface PredictOptions extends Omit<EnvRequest, 'modelDir'> {
   /** The model as the user typed it: a path or a `file://` URI. */
@@ -109,8 +108,8 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
       env: options.env,
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
       cwd: options.cwd,
-      pycachePrefix: path.join(mlfHome, PYCACHE_BUCKET),
-      modelCacheDir: environment.manager === 'local' ? path.join(mlfHome, LOCAL_MODEL_CACHE_BUCKET) : path.join(environment.envDir, MODEL_CACHE_DIR),
+      pycachePrefix: environment.caches.pycacheDir,
+      modelCacheDir: environment.caches.modelCacheDir,
       ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
       ...(earlyStart ? { adopt: earlyStart.take } : {}),
       fixContext,

@@ -24,11 +24,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { bucketDir } from '../config/cache-layout.js';
 import { definedVariables, ENV, readBooleanEnv } from '../config/env-vars.js';
 import { MLF_VERSION } from '../version.js';
 
-/** A versioned bucket under `$MLF_HOME`, like the environments' (env/home.ts). */
-export const LAUNCH_BUCKET = 'launch-v1';
 const RECORD_VERSION = 1;
 
 /** How a worker is started: what predict compares before adopting an early worker. */
@@ -75,7 +74,7 @@ export function startEarlyWorker(argv: string[], env: NodeJS.ProcessEnv, cwd: st
     if (!readBooleanEnv(env, ENV.MLF_EARLY_START, true)) return;
     const shape = commandShape(argv.slice(2));
     if (shape === undefined) return;
-    recordPath = path.join(mlfHome, LAUNCH_BUCKET, `${launchKey(shape.keyArgs, cwd)}.json`);
+    recordPath = path.join(bucketDir(mlfHome, 'launch'), `${launchKey(shape.keyArgs, cwd)}.json`);
     // What predict checks before it starts a worker: do not start one early for a run that will
     // stop before that (a missing input file or output directory).
     if (shape.input !== undefined && shape.input !== '-' && !isFile(path.resolve(cwd, shape.input))) return;
@@ -156,7 +155,7 @@ export function rememberLaunch(launch: WorkerLaunch, dependsOn: { unchanged: str
  * many it removed.
  */
 export function pruneLaunchRecords(mlfHome: string): number {
-  const bucket = path.join(mlfHome, LAUNCH_BUCKET);
+  const bucket = bucketDir(mlfHome, 'launch');
   let names: string[];
   try {
     names = readdirSync(bucket);

@@ -7,12 +7,12 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bucketDir } from '../../src/config/cache-layout.js';
 import {
   commandShape,
   discardEarlyWorker,
   fileSignature,
   launchKey,
-  LAUNCH_BUCKET,
   rememberLaunch,
   startEarlyWorker,
   takeEarlyWorker,
@@ -109,9 +109,9 @@ describe('startEarlyWorker and takeEarlyWorker', () => {
   it('starts nothing the first time, records the launch without its environment, and starts it the next time', async () => {
     const s = setUp();
     firstRun(s);
-    const records = readdirSync(path.join(s.home, LAUNCH_BUCKET));
+    const records = readdirSync(bucketDir(s.home, 'launch'));
     expect(records).toHaveLength(1);
-    const record = JSON.parse(readFileSync(path.join(s.home, LAUNCH_BUCKET, records[0]!), 'utf8'));
+    const record = JSON.parse(readFileSync(path.join(bucketDir(s.home, 'launch'), records[0]!), 'utf8'));
     expect(record.worker).toEqual({ file: s.launch.file, args: s.launch.args, cwd: s.cwd });
     expect(JSON.stringify(record)).not.toContain('FAKE_MODE');
     expect(record.files.map((f: { signature: string }) => f.signature)).toEqual([
@@ -201,8 +201,8 @@ describe('startEarlyWorker and takeEarlyWorker', () => {
   it('ignores a record that is not one, and an unwritable MLF_HOME only costs the record', () => {
     const s = setUp();
     firstRun(s);
-    const [record] = readdirSync(path.join(s.home, LAUNCH_BUCKET));
-    writeFileSync(path.join(s.home, LAUNCH_BUCKET, record!), '{"version": 1, "worker": {"file": 3}}');
+    const [record] = readdirSync(bucketDir(s.home, 'launch'));
+    writeFileSync(path.join(bucketDir(s.home, 'launch'), record!), '{"version": 1, "worker": {"file": 3}}');
     startEarlyWorker(s.argv, s.env, s.cwd, s.home);
     expect(takeEarlyWorker(s.launch).outcome).toBe('none');
 
@@ -215,6 +215,6 @@ describe('startEarlyWorker and takeEarlyWorker', () => {
     const s = setUp();
     startEarlyWorker(['node', 'mlf', 'envs', 'list'], s.env, s.cwd, s.home);
     rememberLaunch(s.launch, s.dependsOn);
-    expect(() => readdirSync(path.join(s.home, LAUNCH_BUCKET))).toThrow();
+    expect(() => readdirSync(bucketDir(s.home, 'launch'))).toThrow();
   });
 });
