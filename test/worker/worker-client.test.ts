@@ -3,10 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MlfError } from '../../src/errors.js';
 import { describe as describeError } from '../../src/cli/render.js';
-import { WorkerClient, oneLine, workerErrorToMlfError, WORKER_SCRIPT_PATH, type StartWorkerOptions } from '../../src/worker/worker-client.js';
+import { WorkerClient, oneLine, workerErrorToMlfError, type StartWorkerOptions } from '../../src/worker/worker-client.js';
 import { PROTOCOL_VERSION, parseWorkerLine, type ErrorReply } from '../../src/worker/protocol.js';
 import { distributionForModule, missingModuleFixCommands, shellQuote } from '../../src/worker/missing-module.js';
-import { existsSync } from 'node:fs';
 
 const FAKE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fake', 'fake-worker.mjs');
 
@@ -289,10 +288,6 @@ describe('parseWorkerLine', () => {
     if (problem === undefined) expect('message' in parsed).toBe(true);
     else expect('problem' in parsed && parsed.problem.startsWith(problem)).toBe(true);
   });
-});
-
-it('the shipped worker script is where the client looks for it', () => {
-  expect(existsSync(WORKER_SCRIPT_PATH)).toBe(true);
 });
 
 it('with the local manager, the first command installs into the local Python (mlf refuses overrides there)', () => {
