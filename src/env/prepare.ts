@@ -1,7 +1,8 @@
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { environmentError, usageError } from '../errors.js';
 import { builtEnvironmentCaches, localInterpreterCaches } from '../config/cache-layout.js';
+import { ENV } from '../config/env-vars.js';
+import { environmentError, usageError } from '../errors.js';
 import { MLF_VERSION } from '../version.js';
 import { computeEnvKey, shortKey, type EnvKeyInputs } from './cache-key.js';
 import { isToolError, redactCredentials } from './exec.js';
@@ -235,10 +236,10 @@ function modelOptions(request: EnvRequest) {
 function childEnvironment(request: EnvRequest): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...request.env, ...(request.extraEnv ?? {}) };
   // An activated venv or conda env of the caller must not become the install target.
-  delete env.VIRTUAL_ENV;
-  delete env.CONDA_PREFIX;
-  env.PIP_NO_INPUT = '1';
-  env.PIP_DISABLE_PIP_VERSION_CHECK = '1';
+  delete env[ENV.VIRTUAL_ENV];
+  delete env[ENV.CONDA_PREFIX];
+  env[ENV.PIP_NO_INPUT] = '1';
+  env[ENV.PIP_DISABLE_PIP_VERSION_CHECK] = '1';
   return env;
 }
 
@@ -297,7 +298,8 @@ async function prepareLocal(
 
 /** What --install-mlflow installs: a dev checkout (`MLFLOW_HOME`, as MLflow does), else the version the model was saved with. */
 function mlflowRequirementFor(model: ModelEnvironment, env: Record<string, string | undefined>): string {
-  if (env.MLFLOW_HOME) return `-e ${env.MLFLOW_HOME}`;
+  const devCheckout = env[ENV.MLFLOW_HOME];
+  if (devCheckout) return `-e ${devCheckout}`;
   return model.mlflowVersion ? `mlflow==${model.mlflowVersion}` : 'mlflow';
 }
 
