@@ -37,10 +37,10 @@ if (argv[0] === '--child-mlf') {
   const mlfArgv = ['node', 'mlf', ...argv.slice(1)];
   const bundle = path.join(repo, 'dist', 'bundle');
   const early = await import(path.join(bundle, 'early.mjs'));
-  early.startEarly(mlfArgv);
+  const earlyStart = early.startEarly(mlfArgv, process.env, process.cwd());
   const { main } = await import(path.join(bundle, 'main.mjs'));
-  const code = await main(mlfArgv);
-  early.discardEarlyWorker();
+  const code = await main(mlfArgv, { earlyStart });
+  earlyStart.discard();
   process.stderr.write(`\nMLF_NODE_MAX_RSS_KB=${process.resourceUsage().maxRSS}\n`);
   process.exitCode = code;
 } else {

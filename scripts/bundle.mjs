@@ -14,7 +14,9 @@ import { NODE_ESM_OPTIONS } from './esbuild-node.mjs';
 rmSync('dist', { recursive: true, force: true });
 await build({
   ...NODE_ESM_OPTIONS,
-  // `early` is what bin/mlf.js runs before loading `main` (src/cli/early-start.ts).
+  // `early` is what bin/mlf.js runs before loading `main` (src/cli/early-start.ts). Its time is
+  // spent before the worker starts, so it must stay small: Node's modules, env-paths, the flag
+  // tables and worker/early-worker.ts, nothing that loads commander, yaml or zod.
   entryPoints: { main: 'src/cli/main.ts', early: 'src/cli/early-start.ts' },
   outdir: 'dist/bundle',
   splitting: true,

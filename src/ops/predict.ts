@@ -11,7 +11,7 @@ import { markInUse, prepareEnvironment, resolveMlfHome, type EnvRequest, type Pr
 import { markerPath } from '../env/marker.js';
 import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
 import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
-import type { EarlyStartOutcome, rememberLaunch, takeEarlyWorker } from '../worker/early-worker.js';
+import type { EarlyStart, EarlyStartOutcome } from '../worker/early-worker.js';
 import type { ContentType, LoadedRuntime, RuntimeChoice } from '../worker/protocol.js';
 import { WorkerClient } from '../worker/worker-client.js';
 import { explainMissingModule } from './missing-module-hint.js';
@@ -33,8 +33,8 @@ export interface PredictOptions extends Omit<EnvRequest, 'modelDir'> {
   onWorkerLog?: (line: string) => void;
   /** Flags of this run to repeat in the commands a missing-module error suggests. */
   fixArgs?: string[];
-  /** bin/mlf.js's early start (worker/early-worker.ts); callers running mlf in-process leave it out. */
-  earlyStart?: { take: typeof takeEarlyWorker; remember: typeof rememberLaunch };
+  /** bin/mlf.js's early start (cli/early-start.ts); callers running mlf in-process leave it out. */
+  earlyStart?: EarlyStart;
 }
 
 export interface PredictResult {
@@ -111,7 +111,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
       pycachePrefix: environment.caches.pycacheDir,
       modelCacheDir: environment.caches.modelCacheDir,
       ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
-      ...(earlyStart ? { adopt: earlyStart.take } : {}),
+      ...(earlyStart ? { adopt: earlyStart.offer } : {}),
       fixContext,
       // Messages name files as the user did: `-m model` shows `model/MLmodel`.
       modelLabel: /^file:/i.test(modelUri) ? modelDir : modelUri,
