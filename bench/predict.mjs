@@ -33,13 +33,12 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 
 if (argv[0] === '--child-mlf') {
-  // What bin/mlf.js runs: the early start, then the bundle (npm run build), else tsc's output.
+  // What bin/mlf.js runs: the early start, then the bundle (npm run build).
   const mlfArgv = ['node', 'mlf', ...argv.slice(1)];
   const bundle = path.join(repo, 'dist', 'bundle');
-  const built = existsSync(path.join(bundle, 'main.mjs'));
-  const early = await import(built ? path.join(bundle, 'early.mjs') : path.join(repo, 'dist', 'cli', 'early-start.js'));
+  const early = await import(path.join(bundle, 'early.mjs'));
   const earlyStart = early.startEarly(mlfArgv, process.env, process.cwd());
-  const { main } = await import(built ? path.join(bundle, 'main.mjs') : path.join(repo, 'dist', 'cli', 'main.js'));
+  const { main } = await import(path.join(bundle, 'main.mjs'));
   const code = await main(mlfArgv, { earlyStart });
   earlyStart.discard();
   process.stderr.write(`\nMLF_NODE_MAX_RSS_KB=${process.resourceUsage().maxRSS}\n`);
@@ -58,7 +57,7 @@ async function benchmark() {
   const managers = option('--managers', 'uv,virtualenv').split(',');
   const python = process.env.MLF_E2E_PYTHON ?? path.join(repo, '.e2e', 'venv', 'bin', 'python');
   if (!existsSync(python)) throw new Error(`no MLflow Python at ${python} (set MLF_E2E_PYTHON)`);
-  if (!existsSync(path.join(repo, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
+  if (!existsSync(path.join(repo, 'dist', 'bundle', 'main.mjs'))) throw new Error('run `npm run build` first');
   const model = path.join(repo, 'fixtures', 'models', 'sklearn-iris');
   const input = path.join(model, 'serving_input_example.json');
   const work = mkdtempSync(path.join(os.tmpdir(), 'mlf-bench-predict-'));

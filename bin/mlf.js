@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Thin launcher: `npm run build` compiles src/ with tsc and bundles it into dist/bundle/
-// (scripts/bundle.mjs explains why).
+// Thin launcher: `npm run build` bundles src/ into dist/bundle/ (scripts/bundle.mjs explains why).
 // Before anything else loads: start the model worker of the last identical `mlf models predict`,
 // so that Python's start overlaps Node's (src/cli/early-start.ts). Other commands do not load
 // that code at all (~15 ms of, say, a ~0.2 s `mlf models validate`).

@@ -1,10 +1,11 @@
+import { colorAllowed } from '../config/env-vars.js';
 import { MlfError, isMlfError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { cutDetail, cutToOneLine } from './cut.js';
 
 /** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function useColor(ctx: CliContext): boolean {
-  return ctx.stderrIsTTY && !ctx.env.NO_COLOR && ctx.env.TERM !== 'dumb';
+  return ctx.stderrIsTTY && colorAllowed(ctx.env);
 }
 
 export function paint(ctx: CliContext, code: string, text: string): string {

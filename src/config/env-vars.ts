@@ -1,37 +1,114 @@
 /**
- * Every environment variable mlf reads, in one place (style.md, practice 10). Core modules
- * take an `env` record in their options and read it through these names, never process.env.
+ * Every environment variable mlf reads, or sets for the processes it starts, in one place
+ * (style.md, practice 10): mlf's TypeScript and the Python worker's. Core modules take an `env`
+ * record in their options and read it through these names, never process.env. The README's table
+ * of them is this table (test/config/env-vars.test.ts checks it, and that the worker's sources
+ * read no variable missing here).
  */
-export const ENV = {
-  /** Root of mlf's caches (environments, uv bootstrap). Default: the user cache dir. */
-  MLF_HOME: 'MLF_HOME',
-  /** `0` or `false`: never start a predict's worker before the CLI loads (cli/early-start.ts). */
-  MLF_EARLY_START: 'MLF_EARLY_START',
-  /** Disable colour (https://no-color.org). */
-  NO_COLOR: 'NO_COLOR',
-  /** Where conda lives, and which command creates envs (honoured as MLflow does). */
-  MLFLOW_CONDA_HOME: 'MLFLOW_CONDA_HOME',
-  MLFLOW_CONDA_CREATE_ENV_CMD: 'MLFLOW_CONDA_CREATE_ENV_CMD',
-  /** Makes MLflow's signature errors generic; the worker honours it too. */
-  MLFLOW_DISABLE_SCHEMA_DETAILS: 'MLFLOW_DISABLE_SCHEMA_DETAILS',
-  /** Dev install path of MLflow used by --install-mlflow, as in MLflow. */
-  MLFLOW_HOME: 'MLFLOW_HOME',
-  /** Timeout for requirement inference capture (seconds, default 120). */
-  MLFLOW_REQUIREMENTS_INFERENCE_TIMEOUT: 'MLFLOW_REQUIREMENTS_INFERENCE_TIMEOUT',
-  /** Constraints applied when locking, as MLflow does when no -c lines exist. */
-  PIP_CONSTRAINT: 'PIP_CONSTRAINT',
-} as const;
+
+/** Who reads or sets a variable: mlf itself (TypeScript) or the worker (src/worker/*.py). */
+export type EnvVarUser = 'mlf' | 'worker';
+
+export interface EnvVarInfo {
+  usedBy: readonly EnvVarUser[];
+  /** `read`: its value changes what mlf does; `set`: mlf gives it to the processes it starts. */
+  access: 'read' | 'set';
+  /** What it does, as the README says it. */
+  description: string;
+}
+
+const TABLE = {
+  MLF_HOME: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'Root of mlf\'s caches (environments, interpreters, tools, bytecode, launch records). Default: the user cache dir (`~/.cache/mlf` on Linux).',
+  },
+  MLF_EARLY_START: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: '`0` or `false`: never start a predict\'s worker before the CLI has loaded (the early start).',
+  },
+  NO_COLOR: { usedBy: ['mlf'], access: 'read', description: 'Set (to anything but empty): no colour (https://no-color.org).' },
+  TERM: { usedBy: ['mlf'], access: 'read', description: '`dumb`: no colour.' },
+  PATH: { usedBy: ['mlf'], access: 'read', description: 'Where mlf looks for `python3`, `uv`, `virtualenv` and conda, and the Pythons it may build environments from.' },
+  HOME: { usedBy: ['mlf'], access: 'read', description: 'pyenv\'s default root (`~/.pyenv`), where mlf also looks for Pythons.' },
+  PYENV_ROOT: { usedBy: ['mlf'], access: 'read', description: 'pyenv\'s root, where mlf looks for Pythons (`versions/*/bin/python`), instead of `~/.pyenv`.' },
+  XDG_CACHE_HOME: { usedBy: ['mlf'], access: 'read', description: 'On Linux, the user cache dir that holds the default `MLF_HOME` (through env-paths).' },
+  VIRTUAL_ENV: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'Removed from the installers\' environment, so that an activated virtualenv never becomes the install target.',
+  },
+  CONDA_PREFIX: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'Removed from the installers\' environment, so that an activated conda environment never becomes the install target.',
+  },
+  MLFLOW_CONDA_HOME: { usedBy: ['mlf'], access: 'read', description: 'Where conda lives: `--env-manager conda` looks in its `bin/` instead of on PATH (as MLflow does).' },
+  MLFLOW_CONDA_CREATE_ENV_CMD: { usedBy: ['mlf'], access: 'read', description: 'The command that creates conda environments (`conda`, `mamba`, `micromamba`; as MLflow does).' },
+  MLFLOW_HOME: { usedBy: ['mlf'], access: 'read', description: 'A dev checkout of MLflow: `--install-mlflow` installs it (`-e $MLFLOW_HOME`) instead of the version the model was saved with, as MLflow does.' },
+  MLFLOW_REQUIREMENTS_INFERENCE_TIMEOUT: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'Timeout in seconds of requirement inference in `mlf models package` (default 120, as MLflow).',
+  },
+  PIP_CONSTRAINT: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'Constraints applied when `mlf models package` locks requirements and the model has no `-c` lines, as MLflow does.',
+  },
+  MLFLOW_DISABLE_SCHEMA_DETAILS: {
+    usedBy: ['worker'],
+    access: 'read',
+    description: '`true`: the worker\'s signature errors leave out which inputs did not match, as MLflow\'s do.',
+  },
+  MLFLOW_ALLOW_PICKLE_DESERIALIZATION: {
+    usedBy: ['worker'],
+    access: 'read',
+    description: '`false`: the worker leaves unpickling to MLflow\'s own loader, which honours it.',
+  },
+  SERVING_MODEL_CONFIG: {
+    usedBy: ['worker'],
+    access: 'read',
+    description: 'Set: a models-from-code model is loaded by MLflow (which reads it), not by the worker\'s fast path.',
+  },
+  PIP_NO_INPUT: { usedBy: ['mlf'], access: 'set', description: '`1` for the installers: pip never prompts.' },
+  PIP_DISABLE_PIP_VERSION_CHECK: { usedBy: ['mlf'], access: 'set', description: '`1` for the installers: no pip upgrade notice.' },
+  _MLFLOW_IN_CAPTURE_MODULE_PROCESS: {
+    usedBy: ['mlf'],
+    access: 'set',
+    description: '`true` for the process that imports a model to infer its requirements, as MLflow sets it.',
+  },
+  _MLFLOW_IS_IN_SERVING_ENVIRONMENT: {
+    usedBy: ['worker'],
+    access: 'set',
+    description: '`true` while the worker loads and predicts, as MLflow\'s `_simulate_serving_environment` sets it (model code may look at it).',
+  },
+} as const satisfies Record<string, EnvVarInfo>;
+
+export type EnvVarName = keyof typeof TABLE;
+
+/** The names, to read an `env` record with: `env[ENV.MLF_HOME]`. */
+export const ENV = Object.fromEntries(Object.keys(TABLE).map((name) => [name, name])) as { readonly [Name in EnvVarName]: Name };
+
+/** The table, in the README's order. */
+export const ENV_VARS: readonly (EnvVarInfo & { name: EnvVarName })[] = (Object.keys(TABLE) as EnvVarName[]).map((name) => ({ name, ...TABLE[name] }));
 
 export type EnvRecord = Readonly<Record<string, string | undefined>>;
 
 /** MLflow's boolean parsing: true/false/1/0, case-insensitive. */
-export function readBooleanEnv(env: EnvRecord, name: string, fallback = false): boolean {
+export function readBooleanEnv(env: EnvRecord, name: EnvVarName, fallback = false): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const lowered = raw.trim().toLowerCase();
   if (lowered === 'true' || lowered === '1') return true;
   if (lowered === 'false' || lowered === '0') return false;
   return fallback;
+}
+
+/** Whether the environment allows colour (on a terminal): no `NO_COLOR`, and not a dumb terminal. */
+export function colorAllowed(env: EnvRecord): boolean {
+  return !env[ENV.NO_COLOR] && env[ENV.TERM] !== 'dumb';
 }
 
 /** An environment record as a child process takes it: the variables that are set. */

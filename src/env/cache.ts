@@ -1,7 +1,9 @@
 import { readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { bucketDir, environmentDependents } from '../config/cache-layout.js';
 import { DiskUsage, type DiskUsageTotals } from './disk-usage.js';
-import { envBucketDir, resolveMlfHome } from './home.js';
+import { resolveMlfHome } from './home.js';
 import { processesUsing } from './in-use.js';
 import { acquireEntryLock, isEntryLocked } from './lock.js';
 import { readMarker, type EnvMarker } from './marker.js';
@@ -38,7 +40,7 @@ const ENTRY_NAME = /^(uv|virtualenv|conda)-[0-9a-f]{16}$/;
 export async function listEnvironments(
   options: CacheLocation & { withSize?: boolean },
 ): Promise<{ bucket: string; environments: CachedEnvironment[]; totals?: DiskUsageTotals }> {
-  const bucket = envBucketDir(resolveMlfHome(options));
+  const bucket = bucketDir(resolveMlfHome(options), 'envs');
   let names: string[];
   try {
     names = await readdir(bucket);
@@ -84,21 +86,22 @@ export interface PruneResult {
   /** Entries left alone because another process holds their lock. */
   skipped: CachedEnvironment[];
   /**
-   * What was removed, measured just before each removal: its on-disk total, and the part
-   * linked from nowhere else, which is what the removal freed. Callers that remove more
-   * (ops/envs.ts: the bytecode mirrors) add it here before they remove it.
+   * What was removed (each environment with its dependents), measured just before each removal:
+   * its on-disk total, and the part linked from nowhere else, which is what the removal freed.
    */
   usage: DiskUsage;
 }
 
 /**
  * Removes entries not used within `olderThanMs` (all when absent), and always incomplete
- * ones and leftover scratch directories. Each entry is removed under its lock; an entry
- * being built by another process, or with a predict running in it (in-use.ts), is skipped and
- * reported.
+ * ones and leftover scratch directories. Each entry is removed under its lock, with what depends
+ * on it elsewhere under `$MLF_HOME` (config/cache-layout.ts: the bytecode of its packages); an
+ * entry being built by another process, or with a predict running in it (in-use.ts), is skipped
+ * and reported.
  */
 export async function pruneEnvironments(options: PruneOptions): Promise<PruneResult> {
   const now = (options.now ?? new Date()).getTime();
+  const mlfHome = resolveMlfHome(options);
   const { bucket, environments } = await listEnvironments(options);
   const result: PruneResult = { bucket, removed: [], skipped: [], usage: new DiskUsage() };
   for (const entry of environments) {
@@ -124,6 +127,11 @@ export async function pruneEnvironments(options: PruneOptions): Promise<PruneRes
       }
       result.usage.merge(await measureEntry(entry));
       await removeTree(entry.envDir);
+      for (const dependent of environmentDependents(mlfHome, entry.envDir)) {
+        if (!existsSync(dependent)) continue;
+        await result.usage.add(dependent);
+        await rm(dependent, { recursive: true, force: true });
+      }
       result.removed.push(entry);
     } finally {
       await release();

@@ -3,7 +3,7 @@ export { prepareEnvironment, environmentPathFor } from './prepare.js';
 export { listEnvironments, pruneEnvironments, type CachedEnvironment, type EntryStatus, type PruneResult, type PruneOptions } from './cache.js';
 export { splitOverride } from './install-plan.js';
 export { parseDuration, formatDuration } from './duration.js';
-export { resolveMlfHome, envBucketDir } from './home.js';
+export { resolveMlfHome } from './home.js';
 export { ToolError, isToolError, runTool, redactCredentials } from './exec.js';
 export type { EnvMarker } from './marker.js';
 export {

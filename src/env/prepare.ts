@@ -1,10 +1,12 @@
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { builtEnvironmentCaches, localInterpreterCaches } from '../config/cache-layout.js';
+import { ENV } from '../config/env-vars.js';
 import { environmentError, usageError } from '../errors.js';
 import { MLF_VERSION } from '../version.js';
 import { computeEnvKey, shortKey, type EnvKeyInputs } from './cache-key.js';
 import { isToolError, redactCredentials } from './exec.js';
-import { ENV_BUCKET, ensureBucket, resolveMlfHome } from './home.js';
+import { ensureBucket, resolveMlfHome } from './home.js';
 import { installFailure } from './install-failure.js';
 import { materializeInputs, planInstall, type InstallPlan } from './install-plan.js';
 import { acquireEntryLock } from './lock.js';
@@ -52,7 +54,7 @@ export async function prepareEnvironment(request: EnvRequest): Promise<PreparedE
 
   // Fast path: a finished entry is used without taking the lock.
   const existing = await readMarker(envDir);
-  if (existing?.key === resolved.key) return reuse(existing, envDir, resolved, warnings, emit);
+  if (existing?.key === resolved.key) return reuse(request, existing, envDir, resolved, warnings, emit);
 
   const onCompromised = (error: Error) => emit({ kind: 'warning', message: `the lock on \`${envDir}\` was lost while building (${error.message})` });
   const release = await acquireEntryLock(envDir, {
@@ -63,7 +65,7 @@ export async function prepareEnvironment(request: EnvRequest): Promise<PreparedE
   try {
     // Someone else may have finished it while we waited.
     const finished = await readMarker(envDir);
-    if (finished?.key === resolved.key) return reuse(finished, envDir, resolved, warnings, emit);
+    if (finished?.key === resolved.key) return reuse(request, finished, envDir, resolved, warnings, emit);
     if (await exists(envDir)) {
       emit({ kind: 'warning', message: `removing the incomplete environment \`${envDir}\` (an earlier build was interrupted) and building it again` });
       await removeTree(envDir);
@@ -86,7 +88,16 @@ export async function prepareEnvironment(request: EnvRequest): Promise<PreparedE
       mlfVersion: MLF_VERSION,
     });
     emit({ kind: 'built', envDir });
-    return { manager: resolved.manager, envDir, pythonPath, key: resolved.key, built: true, warnings, pythonVersion: resolved.python.version };
+    return {
+      manager: resolved.manager,
+      envDir,
+      pythonPath,
+      key: resolved.key,
+      built: true,
+      warnings,
+      pythonVersion: resolved.python.version,
+      caches: builtEnvironmentCaches(resolveMlfHome(request), envDir),
+    };
   } finally {
     await release().catch(() => undefined);
   }
@@ -124,7 +135,7 @@ interface ResolvedEntry {
 /** Chooses the manager and interpreter, plans the install and computes the key and the entry's path. */
 async function resolveEntry(request: EnvRequest, model: ModelEnvironment, emit: (e: ProgressEventInput) => void): Promise<ResolvedEntry> {
   const mlfHome = resolveMlfHome(request);
-  const bucket = await ensureBucket(mlfHome, ENV_BUCKET);
+  const bucket = await ensureBucket(mlfHome, 'envs');
   const choice = await selectManager({ requested: request.manager, env: request.env, cwd: request.cwd, mlfHome, emit });
   const manager = choice.manager as Exclude<EnvManagerName, 'local'>;
   const mlflowRequirement = request.installMlflow ? mlflowRequirementFor(model, request.env) : undefined;
@@ -225,14 +236,15 @@ function modelOptions(request: EnvRequest) {
 function childEnvironment(request: EnvRequest): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...request.env, ...(request.extraEnv ?? {}) };
   // An activated venv or conda env of the caller must not become the install target.
-  delete env.VIRTUAL_ENV;
-  delete env.CONDA_PREFIX;
-  env.PIP_NO_INPUT = '1';
-  env.PIP_DISABLE_PIP_VERSION_CHECK = '1';
+  delete env[ENV.VIRTUAL_ENV];
+  delete env[ENV.CONDA_PREFIX];
+  env[ENV.PIP_NO_INPUT] = '1';
+  env[ENV.PIP_DISABLE_PIP_VERSION_CHECK] = '1';
   return env;
 }
 
 async function reuse(
+  request: EnvRequest,
   marker: EnvMarker,
   envDir: string,
   resolved: ResolvedEntry,
@@ -249,6 +261,7 @@ async function reuse(
     built: false,
     warnings,
     pythonVersion: marker.pythonVersion,
+    caches: builtEnvironmentCaches(resolveMlfHome(request), envDir),
   };
 }
 
@@ -271,12 +284,22 @@ async function prepareLocal(
   }
   const unsatisfied = await checkLocalRequirements(local.pythonPath, model.requirements, { env: request.env, cwd: request.cwd });
   if (unsatisfied.length > 0) emit({ kind: 'warning', message: describeUnsatisfied(local.pythonPath, unsatisfied) });
-  return { manager: 'local', envDir: local.prefix, pythonPath: local.pythonPath, key: 'local', built: false, warnings, pythonVersion: local.version };
+  return {
+    manager: 'local',
+    envDir: local.prefix,
+    pythonPath: local.pythonPath,
+    key: 'local',
+    built: false,
+    warnings,
+    pythonVersion: local.version,
+    caches: localInterpreterCaches(resolveMlfHome(request)),
+  };
 }
 
 /** What --install-mlflow installs: a dev checkout (`MLFLOW_HOME`, as MLflow does), else the version the model was saved with. */
 function mlflowRequirementFor(model: ModelEnvironment, env: Record<string, string | undefined>): string {
-  if (env.MLFLOW_HOME) return `-e ${env.MLFLOW_HOME}`;
+  const devCheckout = env[ENV.MLFLOW_HOME];
+  if (devCheckout) return `-e ${devCheckout}`;
   return model.mlflowVersion ? `mlflow==${model.mlflowVersion}` : 'mlflow';
 }
 

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { bucketDir } from '../config/cache-layout.js';
+import { ENV } from '../config/env-vars.js';
 import { environmentError, inputError } from '../errors.js';
 import { runTool } from './exec.js';
-import { INTERPRETER_BUCKET } from './home.js';
 import type { PythonVersionStrategy } from './types.js';
 import { findExecutable, isExecutableFile, pathDirectories } from './which.js';
 
@@ -182,8 +183,10 @@ export function compareVersions(a: string, b: string): number {
 
 /** pyenv's root: `$PYENV_ROOT`, else `~/.pyenv`. */
 export function pyenvRoot(env: Record<string, string | undefined>): string | undefined {
-  if (env.PYENV_ROOT) return env.PYENV_ROOT;
-  return env.HOME ? path.join(env.HOME, '.pyenv') : undefined;
+  const root = env[ENV.PYENV_ROOT];
+  if (root) return root;
+  const home = env[ENV.HOME];
+  return home ? path.join(home, '.pyenv') : undefined;
 }
 
 const PYTHON_NAME_RE = /^python(\d+(\.\d+)?)?$/;
@@ -353,7 +356,7 @@ export async function queryInterpreter(
     return undefined;
   }
   const cacheFile = options.mlfHome
-    ? path.join(options.mlfHome, INTERPRETER_BUCKET, `${createHash('sha256').update(candidate).digest('hex').slice(0, 24)}.json`)
+    ? path.join(bucketDir(options.mlfHome, 'interpreters'), `${createHash('sha256').update(candidate).digest('hex').slice(0, 24)}.json`)
     : undefined;
   if (cacheFile) {
     try {

@@ -1,8 +1,8 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { bucketDir } from '../config/cache-layout.js';
 import { environmentError } from '../errors.js';
 import { runTool, isToolError } from './exec.js';
-import { TOOLS_BUCKET } from './home.js';
 import { withEntryLock } from './lock.js';
 import { findExecutable, isExecutableFile } from './which.js';
 import type { EnvManagerName, ProgressEventInput } from './types.js';
@@ -28,7 +28,7 @@ export interface SelectManagerOptions {
 }
 
 export function bootstrappedUvPath(mlfHome: string): string {
-  return path.join(mlfHome, TOOLS_BUCKET, 'uv', 'bin', 'uv');
+  return path.join(bucketDir(mlfHome, 'tools'), 'uv', 'bin', 'uv');
 }
 
 export async function selectManager(options: SelectManagerOptions): Promise<ManagerChoice> {
@@ -56,7 +56,7 @@ export async function selectManager(options: SelectManagerOptions): Promise<Mana
 }
 
 async function bootstrapUv(options: SelectManagerOptions): Promise<void> {
-  const tools = path.join(options.mlfHome, TOOLS_BUCKET);
+  const tools = bucketDir(options.mlfHome, 'tools');
   await mkdir(tools, { recursive: true });
   const finalDir = path.join(tools, 'uv');
   await withEntryLock(finalDir, { timeoutMs: 5 * 60_000 }, async () => {

@@ -1,3 +1,4 @@
+import type { EnvironmentCaches } from '../config/cache-layout.js';
 import { MlfError } from '../errors.js';
 import type { ModelDirectory } from '../model/directory/strict.js';
 
@@ -56,6 +57,8 @@ export interface PreparedEnvironment {
   warnings: string[];
   /** The Python version of the environment's interpreter (X.Y.Z), when known. */
   pythonVersion?: string;
+  /** Where a worker in this environment keeps its bytecode and model caches (config/cache-layout.ts). */
+  caches: EnvironmentCaches;
 }
 
 /** A phase of the build, for progress rendering. */

@@ -1,9 +1,10 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
+import { ENV } from '../config/env-vars.js';
 
 /** The directories of `env.PATH`, in order, empty entries dropped. */
 export function pathDirectories(env: Record<string, string | undefined>): string[] {
-  return (env.PATH ?? '').split(path.delimiter).filter((dir) => dir !== '');
+  return (env[ENV.PATH] ?? '').split(path.delimiter).filter((dir) => dir !== '');
 }
 
 /** The first executable file called `name` on `env.PATH`, or undefined. */

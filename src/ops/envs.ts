@@ -1,6 +1,3 @@
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
-import { existsSync } from 'node:fs';
 import type { DiskUsageTotals } from '../env/disk-usage.js';
 import {
   environmentPathFor,
@@ -11,7 +8,6 @@ import {
   type CachedEnvironment,
 } from '../env/index.js';
 import { pruneLaunchRecords } from '../worker/early-worker.js';
-import { PYCACHE_BUCKET } from './predict-caches.js';
 import { environmentRequestFor, type ModelEnvOptions } from './prepare-env.js';
 
 /** `mlf envs list|prune|path`: the environment cache, seen from the command line. */
@@ -39,28 +35,22 @@ export interface PruneEnvsResult {
   bucket: string;
   removed: CachedEnvironment[];
   skipped: CachedEnvironment[];
-  /** What the removed environments and their bytecode took on disk, each file once. */
+  /** What the removed environments and their dependents took on disk, each file once. */
   onDiskBytes: number;
   /** The part of it that was linked from nowhere else: the space the removal freed. */
   freedBytes: number;
 }
 
 /**
- * Removes environments (env/cache.ts says which), and with each the worker's bytecode of its
- * packages (the pycache prefix mirrors the environment's absolute path) and the launch records
- * that started workers in it (worker/early-worker.ts).
+ * The one way environments leave the cache: removes them (env/cache.ts says which), each with
+ * what depends on it under `$MLF_HOME` (config/cache-layout.ts: its model cache inside it, the
+ * bytecode of its packages), then the launch records that would start workers in them
+ * (worker/early-worker.ts).
  */
 export async function pruneEnvs(options: CacheOptions & { olderThan?: string; now?: Date }): Promise<PruneEnvsResult> {
   const olderThanMs = options.olderThan !== undefined ? parseDuration(options.olderThan) : undefined;
   const result = await pruneEnvironments({ ...options, ...(olderThanMs !== undefined ? { olderThanMs } : {}) });
-  const mlfHome = resolveMlfHome(options);
-  for (const entry of result.removed) {
-    const bytecode = path.join(mlfHome, PYCACHE_BUCKET, entry.envDir);
-    if (!existsSync(bytecode)) continue;
-    await result.usage.add(bytecode);
-    await rm(bytecode, { recursive: true, force: true });
-  }
-  pruneLaunchRecords(mlfHome);
+  pruneLaunchRecords(resolveMlfHome(options));
   const { onDiskBytes, unsharedBytes } = result.usage.totals();
   return { bucket: result.bucket, removed: result.removed, skipped: result.skipped, onDiskBytes, freedBytes: unsharedBytes };
 }

@@ -15,7 +15,6 @@ import type { ContentType, LoadedRuntime, RuntimeChoice } from '../worker/protoc
 import { openModelSession } from '../worker/session.js';
 import { explainMissingModule } from './missing-module-hint.js';
 import { checkPredictFiles } from './predict-files.js';
-import { LOCAL_MODEL_CACHE_BUCKET, MODEL_CACHE_DIR, PYCACHE_BUCKET } from './predict-caches.js';
 
 export interface PredictOptions extends Omit<EnvRequest, 'model'> {
   /** The model as the user typed it: a path or a `file://` URI. */
@@ -75,13 +74,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
     const explain = (error: unknown): Promise<never> =>
       explainMissingModule(error, { ...environment, model, override: options.pipRequirementsOverride ?? [], mlfHome, env: options.env, cwd: options.cwd });
     const session = await openModelSession({
-      environment: {
-        pythonPath: environment.pythonPath,
-        caches: {
-          pycacheDir: path.join(mlfHome, PYCACHE_BUCKET),
-          modelCacheDir: environment.manager === 'local' ? path.join(mlfHome, LOCAL_MODEL_CACHE_BUCKET) : path.join(environment.envDir, MODEL_CACHE_DIR),
-        },
-      },
+      environment,
       modelDir,
       // Messages name files as the user did: `-m model` shows `model/MLmodel`.
       modelLabel: /^file:/i.test(modelUri) ? modelDir : modelUri,

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ENV } from '../config/env-vars.js';
 import { isToolError, runTool } from '../env/exec.js';
 
 /**
@@ -182,7 +183,7 @@ export async function captureImportedModules(request: CaptureRequest): Promise<C
     try {
       await runTool('python', request.python, ['-c', CAPTURE_SCRIPT, args], {
         cwd: request.cwd,
-        env: { ...request.env, _MLFLOW_IN_CAPTURE_MODULE_PROCESS: 'true' },
+        env: { ...request.env, [ENV._MLFLOW_IN_CAPTURE_MODULE_PROCESS]: 'true' },
         timeoutMs: request.timeoutMs,
       });
     } catch (error) {

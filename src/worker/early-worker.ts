@@ -27,11 +27,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { bucketDir } from '../config/cache-layout.js';
 import { definedVariables } from '../config/env-vars.js';
 import { MLF_VERSION } from '../version.js';
 
-/** A versioned bucket under `$MLF_HOME`, like the environments' (env/home.ts). */
-export const LAUNCH_BUCKET = 'launch-v1';
 const RECORD_VERSION = 1;
 
 /** How a worker is started: what predict compares before adopting an early worker. */
@@ -87,7 +86,7 @@ export const NO_EARLY_START: EarlyStart = {
 
 /** Where the launch record of a command line (less what does not decide its worker) run in `cwd` lives. */
 export function launchRecordPath(mlfHome: string, keyArgs: string[], cwd: string): string {
-  return path.join(mlfHome, LAUNCH_BUCKET, `${launchKey(keyArgs, cwd)}.json`);
+  return path.join(bucketDir(mlfHome, 'launch'), `${launchKey(keyArgs, cwd)}.json`);
 }
 
 /**
@@ -172,7 +171,7 @@ function writeRecord(recordPath: string, launch: WorkerLaunch, dependsOn: { unch
  * many it removed.
  */
 export function pruneLaunchRecords(mlfHome: string): number {
-  const bucket = path.join(mlfHome, LAUNCH_BUCKET);
+  const bucket = bucketDir(mlfHome, 'launch');
   let names: string[];
   try {
     names = readdirSync(bucket);

@@ -9,12 +9,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { definedVariables } from '../config/env-vars.js';
 import { MlfError, type MlfErrorOptions } from '../errors.js';
 import type { EarlyStartOutcome, WorkerLaunch } from './early-worker.js';
 import { killOnExit } from './exit-hook.js';
 import { failureOfReply, interpreterMissingError, oneLine, replyFailureError, WorkerErrorDetails, WorkerFailureError, type WorkerFailureKind, type WorkerStage } from './failure.js';
+import { WORKER_LAUNCHER_PATH } from './files.js';
 import {
   PROTOCOL_VERSION,
   parseWorkerLine,
@@ -27,9 +27,6 @@ import {
   type WorkerMessage,
   type WorkerRequest,
 } from './protocol.js';
-
-/** The worker script shipped with mlf (package.json `files` lists it). */
-export const WORKER_SCRIPT_PATH = fileURLToPath(new URL('../../src/worker/worker.py', import.meta.url));
 
 const STDERR_TAIL_LINES = 40;
 
@@ -113,7 +110,7 @@ export class WorkerClient {
     if (options.pycachePrefix) args.push('--pycache-prefix', options.pycachePrefix);
     if (options.modelCacheDir) args.push('--model-cache-dir', options.modelCacheDir);
     const file = options.command?.file ?? options.pythonPath;
-    const fullArgs = options.command ? [...options.command.args, ...args] : [WORKER_SCRIPT_PATH, ...args];
+    const fullArgs = options.command ? [...options.command.args, ...args] : [WORKER_LAUNCHER_PATH, ...args];
     const launch: WorkerLaunch = { file, args: fullArgs, cwd: options.cwd, env: { ...definedVariables(options.env), ...(options.extraEnv ?? {}) } };
     const early = options.adopt?.(launch) ?? { outcome: 'none' as const };
     // node:child_process rather than execa (env/exec.ts): the worker is one long-lived duplex
@@ -146,7 +143,7 @@ export class WorkerClient {
         'internal',
         'WORKER_PROTOCOL_MISMATCH',
         `the worker speaks protocol ${hello.protocol}, this mlf speaks ${PROTOCOL_VERSION}`,
-        { hint: `\`${WORKER_SCRIPT_PATH}\` does not belong to this mlf; reinstall mlf` },
+        { hint: `\`${WORKER_LAUNCHER_PATH}\` does not belong to this mlf; reinstall mlf` },
       );
     }
     let ready: WorkerMessage;

@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandShape, startEarly, type EarlyStart } from '../../src/cli/early-start.js';
 import { PREDICT_FLAGS } from '../../src/cli/predict-flags.js';
-import { fileSignature, LAUNCH_BUCKET, type WorkerLaunch } from '../../src/worker/early-worker.js';
+import { fileSignature, type WorkerLaunch } from '../../src/worker/early-worker.js';
 import { WorkerClient } from '../../src/worker/worker-client.js';
+import { bucketDir } from '../../src/config/cache-layout.js';
 import { tempDir } from '../support/cli.js';
 
 const FAKE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'worker', 'fake', 'fake-worker.mjs');
@@ -100,9 +101,9 @@ describe('startEarly, offer and remember', () => {
   it('starts nothing the first time, records the launch without its environment, and starts it the next time', async () => {
     const s = setUp();
     firstRun(s);
-    const records = readdirSync(path.join(s.home, LAUNCH_BUCKET));
+    const records = readdirSync(bucketDir(s.home, 'launch'));
     expect(records).toHaveLength(1);
-    const record = JSON.parse(readFileSync(path.join(s.home, LAUNCH_BUCKET, records[0]!), 'utf8'));
+    const record = JSON.parse(readFileSync(path.join(bucketDir(s.home, 'launch'), records[0]!), 'utf8'));
     expect(record.worker).toEqual({ file: s.launch.file, args: s.launch.args, cwd: s.cwd });
     expect(JSON.stringify(record)).not.toContain('FAKE_MODE');
     expect(record.files.map((f: { signature: string }) => f.signature)).toEqual([
@@ -199,8 +200,8 @@ describe('startEarly, offer and remember', () => {
   it('ignores a record that is not one, and an unwritable MLF_HOME only costs the record', () => {
     const s = setUp();
     firstRun(s);
-    const [record] = readdirSync(path.join(s.home, LAUNCH_BUCKET));
-    writeFileSync(path.join(s.home, LAUNCH_BUCKET, record!), '{"version": 1, "worker": {"file": 3}}');
+    const [record] = readdirSync(bucketDir(s.home, 'launch'));
+    writeFileSync(path.join(bucketDir(s.home, 'launch'), record!), '{"version": 1, "worker": {"file": 3}}');
     expect(start(s.argv, s.env, s.cwd).offer(s.launch).outcome).toBe('none');
 
     writeFileSync(path.join(s.home, 'file-not-dir'), '');
@@ -213,7 +214,7 @@ describe('startEarly, offer and remember', () => {
     start(['node', 'mlf', 'envs', 'list'], s.env, s.cwd).remember(s.launch, s.dependsOn);
     start([...s.argv, '--env', 'TOKEN=x'], s.env, s.cwd).remember(s.launch, s.dependsOn);
     start(s.argv, { ...s.env, MLF_EARLY_START: 'false' }, s.cwd).remember(s.launch, s.dependsOn);
-    expect(() => readdirSync(path.join(s.home, LAUNCH_BUCKET))).toThrow();
+    expect(() => readdirSync(bucketDir(s.home, 'launch'))).toThrow();
   });
 });
 
@@ -238,6 +239,7 @@ describe('the early-start bundle entry', () => {
       'cli/flag-table.ts',
       'cli/options.ts',
       'cli/predict-flags.ts',
+      'config/cache-layout.ts',
       'config/env-vars.ts',
       'env/home.ts',
       'version.ts',

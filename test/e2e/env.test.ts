@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliIsBuilt } from '../support/cli.js';
 
 /**
  * The environment commands end to end: the built CLI, real uv and virtualenv (from PyPI, the
@@ -24,7 +25,7 @@ afterAll(() => {
 });
 
 beforeAll(() => {
-  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` before the e2e tests');
+  if (!cliIsBuilt()) throw new Error('run `npm run build` before the e2e tests');
 });
 
 /** A model directory that needs only `six` (small, pure Python, usually in the uv/pip cache). */

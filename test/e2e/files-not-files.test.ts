@@ -8,10 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixturesDir, repoRoot, runMlf, tempDir, type MlfResult } from '../support/cli.js';
+import { cliIsBuilt, fixturesDir, type MlfResult, runMlf, tempDir } from '../support/cli.js';
 import { snapshotDirectory } from '../support/files.js';
 
-const built = existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'));
+const built = cliIsBuilt();
 const posix = process.platform !== 'win32';
 /** "Within a few seconds" on a loaded 2-core machine; a hang would run until the test's timeout. */
 const QUICK_MS = 10_000;

@@ -1,11 +1,11 @@
-import { cpSync, mkdirSync, symlinkSync, writeFileSync, existsSync, readdirSync, realpathSync } from 'node:fs';
+import { cpSync, mkdirSync, symlinkSync, writeFileSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixturesDir, runMlf, tempDir } from '../support/cli.js';
+import { cliIsBuilt, fixturesDir, runMlf, tempDir } from '../support/cli.js';
 
 // Every refusal of `mlf models package`: one line on stderr, exit code 2, and no OUT_DIR left
 // behind. None of these reach Python, so they need only the built CLI.
-const built = existsSync(path.join(fixturesDir, '..', 'dist', 'cli', 'main.js'));
+const built = cliIsBuilt();
 
 describe.skipIf(!built)(`mlf models package refusals${built ? '' : ' (skipped: run `npm run build`)'}`, () => {
   let project: string;

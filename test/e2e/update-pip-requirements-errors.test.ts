@@ -2,13 +2,13 @@
  * Bad input to update-pip-requirements: one line naming the file, line or field, exit code 2,
  * no stack trace (unless --verbose), and the model directory byte-identical afterwards.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyFixtureModel, repoRoot, runMlf, tempDir } from '../support/cli.js';
+import { cliIsBuilt, copyFixtureModel, runMlf, tempDir } from '../support/cli.js';
 import { snapshotDirectory } from '../support/files.js';
 
-const built = existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'));
+const built = cliIsBuilt();
 
 
 interface Case {

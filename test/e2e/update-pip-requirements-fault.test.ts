@@ -8,10 +8,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JOURNAL_NAME, recoverModelDirectory } from '../../src/model/transaction.js';
-import { copyFixtureModel, mlfBin, repoRoot, runMlf, tempDir } from '../support/cli.js';
+import { cliIsBuilt, copyFixtureModel, mlfBin, runMlf, tempDir } from '../support/cli.js';
 
 const TRIALS = 200;
-const built = existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'));
+const built = cliIsBuilt();
 const ARGS = ['add', 'pandas==2.2.3', 'tabulate==0.9.0'];
 
 function state(dir: string) {

@@ -7,8 +7,7 @@ import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, rmSync, writeF
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listEnvs, pruneEnvs } from '../../src/ops/envs.js';
-import { PYCACHE_BUCKET } from '../../src/ops/predict-caches.js';
-import { LAUNCH_BUCKET } from '../../src/worker/early-worker.js';
+import { bucketDir } from '../../src/config/cache-layout.js';
 import { tempDir as makeTempDir } from '../support/cli.js';
 
 const temps: string[] = [];
@@ -26,14 +25,14 @@ function environment(home: string, name: string, lastUsed: string): { envDir: st
   mkdirSync(path.join(envDir, 'bin'), { recursive: true });
   const marker = path.join(envDir, 'mlf-env.json');
   writeFileSync(marker, JSON.stringify({ schema: 1, key: name.slice(3), manager: 'uv', pythonPath: path.join(envDir, 'bin', 'python'), lastUsed }));
-  const bytecode = path.join(home, PYCACHE_BUCKET, envDir, 'lib', 'python3.11', 'site-packages', '__pycache__');
+  const bytecode = path.join(bucketDir(home, 'pycache'), envDir, 'lib', 'python3.11', 'site-packages', '__pycache__');
   mkdirSync(bytecode, { recursive: true });
   writeFileSync(path.join(bytecode, 'six.cpython-311.pyc'), 'x'.repeat(1000));
   return { envDir, bytecode, marker };
 }
 
 function launchRecord(home: string, name: string, present: string[]): string {
-  const file = path.join(home, LAUNCH_BUCKET, `${name}.json`);
+  const file = path.join(bucketDir(home, 'launch'), `${name}.json`);
   mkdirSync(path.dirname(file), { recursive: true });
   const files = present.map((p) => ({ path: p, signature: 'present' }));
   writeFileSync(file, JSON.stringify({ version: 1, worker: { file: '/usr/bin/python3', args: [], cwd: '/' }, files }));
@@ -49,18 +48,18 @@ describe('pruneEnvs', () => {
     const oldRecord = launchRecord(home, 'a', [old.marker]);
     const recentRecord = launchRecord(home, 'b', [recent.marker]);
     const localRecord = launchRecord(home, 'c', []);
-    writeFileSync(path.join(home, LAUNCH_BUCKET, 'd.json'), 'not json');
+    writeFileSync(path.join(bucketDir(home, 'launch'), 'd.json'), 'not json');
 
     const result = await pruneEnvs({ env: { MLF_HOME: home }, cwd: '/', olderThan: '7d', now });
     expect(result.removed.map((e) => e.envDir)).toEqual([old.envDir]);
     expect(result.freedBytes).toBeGreaterThanOrEqual(1000);
     expect(existsSync(old.envDir)).toBe(false);
-    expect(existsSync(path.join(home, PYCACHE_BUCKET, old.envDir))).toBe(false);
+    expect(existsSync(path.join(bucketDir(home, 'pycache'), old.envDir))).toBe(false);
     expect(existsSync(recent.bytecode)).toBe(true);
     expect(existsSync(oldRecord)).toBe(false);
     expect(existsSync(recentRecord)).toBe(true);
     expect(existsSync(localRecord)).toBe(true);
-    expect(readdirSync(path.join(home, LAUNCH_BUCKET)).sort()).toEqual(['b.json', 'c.json']);
+    expect(readdirSync(bucketDir(home, 'launch')).sort()).toEqual(['b.json', 'c.json']);
   });
 });
 

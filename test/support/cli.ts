@@ -8,6 +8,11 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const fixturesDir = path.join(repoRoot, 'fixtures');
 export const mlfBin = path.join(repoRoot, 'bin', 'mlf.js');
 
+/** Whether `npm run build` has made the bundle bin/mlf.js runs. */
+export function cliIsBuilt(): boolean {
+  return existsSync(path.join(repoRoot, 'dist', 'bundle', 'main.mjs'));
+}
+
 /** The Python with real MLflow that e2e tests compare against (.ci/run creates it). */
 export function e2ePython(): string | undefined {
   const candidate = process.env.MLF_E2E_PYTHON ?? path.join(repoRoot, '.e2e', 'venv', 'bin', 'python');
@@ -16,7 +21,7 @@ export function e2ePython(): string | undefined {
 
 /** Why e2e tests cannot run here, or undefined when they can. Shown in the skip reason. */
 export function e2eUnavailableReason(): string | undefined {
-  if (!existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'))) return 'the CLI is not built (run `npm run build`)';
+  if (!cliIsBuilt()) return 'the CLI is not built (run `npm run build`)';
   if (!e2ePython()) return 'no MLflow test environment (set MLF_E2E_PYTHON or run .ci/run)';
   return undefined;
 }

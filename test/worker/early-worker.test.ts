@@ -6,14 +6,15 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileSignature, launchRecordPath, LAUNCH_BUCKET } from '../../src/worker/early-worker.js';
+import { fileSignature, launchRecordPath } from '../../src/worker/early-worker.js';
+import { CACHE_BUCKETS } from '../../src/config/cache-layout.js';
 import { tempDir } from '../support/cli.js';
 
 describe('launchRecordPath', () => {
   it('is a file in the launch bucket named by the command line and the directory', () => {
     const args = ['models', 'predict', '-m', 'm'];
     const key = (a: string[], cwd: string) => launchRecordPath('/home', a, cwd);
-    expect(path.relative('/home', key(args, '/a'))).toMatch(new RegExp(`^${LAUNCH_BUCKET}/[0-9a-f]{32}\\.json$`));
+    expect(path.relative('/home', key(args, '/a'))).toMatch(new RegExp(`^${CACHE_BUCKETS.launch}/[0-9a-f]{32}\\.json$`));
     expect(key(args, '/a')).toBe(key([...args], '/a'));
     expect(key(args, '/a')).not.toBe(key(args, '/b'));
     expect(key(args, '/a')).not.toBe(key([...args, '--env-manager', 'uv'], '/a'));

@@ -3,10 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MlfError } from '../../src/errors.js';
 import { describe as describeError } from '../../src/cli/render.js';
-import { WorkerClient, WORKER_SCRIPT_PATH, type StartWorkerOptions } from '../../src/worker/worker-client.js';
+import { WorkerClient, type StartWorkerOptions } from '../../src/worker/worker-client.js';
 import { failureOfReply, oneLine, replyFailureError, WorkerFailureError, type WorkerFileNames, type WorkerStage } from '../../src/worker/failure.js';
 import { PROTOCOL_VERSION, parseWorkerLine, type ErrorReply } from '../../src/worker/protocol.js';
-import { existsSync } from 'node:fs';
 
 const FAKE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fake', 'fake-worker.mjs');
 
@@ -247,6 +246,3 @@ describe('parseWorkerLine', () => {
   });
 });
 
-it('the shipped worker script is where the client looks for it', () => {
-  expect(existsSync(WORKER_SCRIPT_PATH)).toBe(true);
-});

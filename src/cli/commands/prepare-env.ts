@@ -55,7 +55,9 @@ export const registerPrepareEnv: RegisterCommand = ({ models }, ctx) => {
       progress.stop();
     }
     if (flags.json) {
-      printJson(ctx, { ok: true, ...prepared });
+      // The worker's cache paths are predict's business, not part of this command's answer.
+      const { caches: _caches, ...shown } = prepared;
+      printJson(ctx, { ok: true, ...shown });
       return;
     }
     // Warnings were shown as they happened; the path is the data a script wants.

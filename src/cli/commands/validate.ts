@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { colorAllowed } from '../../config/env-vars.js';
 import { usageError } from '../../errors.js';
 import { MLF_VERSION } from '../../version.js';
 import type { CliContext } from '../context.js';
@@ -58,7 +59,7 @@ async function runValidate(ctx: CliContext, modelArgs: string[], flags: Validate
   const stdoutIsTTY = Boolean((ctx.stdout as { isTTY?: boolean }).isTTY);
   const formatter = createFormatter(format, {
     cwd: ctx.cwd,
-    color: stdoutIsTTY && !ctx.env.NO_COLOR && ctx.env.TERM !== 'dumb',
+    color: stdoutIsTTY && colorAllowed(ctx.env),
     version: MLF_VERSION,
     strict,
   });

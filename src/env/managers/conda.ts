@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument, isMap, isSeq, isScalar } from 'yaml';
+import { ENV } from '../../config/env-vars.js';
 import { environmentError } from '../../errors.js';
 import { runTool } from '../exec.js';
 import { requirementNameOf } from '../install-plan.js';
@@ -28,8 +29,8 @@ const SEARCH_ORDER: CondaFlavor[] = ['conda', 'mamba', 'micromamba'];
  * else on PATH.
  */
 export function findCondaTool(env: Record<string, string | undefined>): CondaTool {
-  const condaHome = env.MLFLOW_CONDA_HOME;
-  const wanted = env.MLFLOW_CONDA_CREATE_ENV_CMD?.trim();
+  const condaHome = env[ENV.MLFLOW_CONDA_HOME];
+  const wanted = env[ENV.MLFLOW_CONDA_CREATE_ENV_CMD]?.trim();
   const names = wanted ? [wanted] : SEARCH_ORDER;
   for (const name of names) {
     const found = condaHome
