@@ -24,10 +24,26 @@ function isMlfManifest(manifest: string): boolean {
   }
 }
 
-export const PACKAGE_ROOT = findPackageRoot(fileURLToPath(import.meta.url));
+export interface WorkerFiles {
+  /** The directory of mlf's package.json. */
+  packageRoot: string;
+  /** The script the interpreter runs (a small launcher, so that Python caches the package's bytecode). */
+  launcher: string;
+  /** The worker's Python package, which the launcher imports. */
+  packageDir: string;
+}
 
-/** The script the interpreter runs (a small launcher, so that Python caches the package's bytecode). */
-export const WORKER_LAUNCHER_PATH = path.join(PACKAGE_ROOT, 'src', 'worker', 'worker.py');
+let found: WorkerFiles | undefined;
 
-/** The worker's Python package, which the launcher imports. */
-export const WORKER_PACKAGE_DIR = path.join(PACKAGE_ROOT, 'src', 'worker', 'mlf_worker');
+/**
+ * Looked up on first use, not when the module loads: code that bundles this module elsewhere
+ * (a test's driver under TMPDIR) and never starts a worker must not fail on import.
+ */
+export function workerFiles(): WorkerFiles {
+  if (found === undefined) {
+    const packageRoot = findPackageRoot(fileURLToPath(import.meta.url));
+    const workerDir = path.join(packageRoot, 'src', 'worker');
+    found = { packageRoot, launcher: path.join(workerDir, 'worker.py'), packageDir: path.join(workerDir, 'mlf_worker') };
+  }
+  return found;
+}

@@ -14,7 +14,7 @@ import { MlfError, type MlfErrorOptions } from '../errors.js';
 import type { EarlyStartOutcome, WorkerLaunch } from './early-worker.js';
 import { killOnExit } from './exit-hook.js';
 import { failureOfReply, interpreterMissingError, oneLine, replyFailureError, WorkerErrorDetails, WorkerFailureError, type WorkerFailureKind, type WorkerStage } from './failure.js';
-import { WORKER_LAUNCHER_PATH } from './files.js';
+import { workerFiles } from './files.js';
 import {
   PROTOCOL_VERSION,
   parseWorkerLine,
@@ -110,7 +110,7 @@ export class WorkerClient {
     if (options.pycachePrefix) args.push('--pycache-prefix', options.pycachePrefix);
     if (options.modelCacheDir) args.push('--model-cache-dir', options.modelCacheDir);
     const file = options.command?.file ?? options.pythonPath;
-    const fullArgs = options.command ? [...options.command.args, ...args] : [WORKER_LAUNCHER_PATH, ...args];
+    const fullArgs = options.command ? [...options.command.args, ...args] : [workerFiles().launcher, ...args];
     const launch: WorkerLaunch = { file, args: fullArgs, cwd: options.cwd, env: { ...definedVariables(options.env), ...(options.extraEnv ?? {}) } };
     const early = options.adopt?.(launch) ?? { outcome: 'none' as const };
     // node:child_process rather than execa (env/exec.ts): the worker is one long-lived duplex
@@ -143,7 +143,7 @@ export class WorkerClient {
         'internal',
         'WORKER_PROTOCOL_MISMATCH',
         `the worker speaks protocol ${hello.protocol}, this mlf speaks ${PROTOCOL_VERSION}`,
-        { hint: `\`${WORKER_LAUNCHER_PATH}\` does not belong to this mlf; reinstall mlf` },
+        { hint: `\`${workerFiles().launcher}\` does not belong to this mlf; reinstall mlf` },
       );
     }
     let ready: WorkerMessage;

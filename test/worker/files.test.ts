@@ -3,17 +3,17 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { findPackageRoot, PACKAGE_ROOT, WORKER_LAUNCHER_PATH, WORKER_PACKAGE_DIR } from '../../src/worker/files.js';
+import { findPackageRoot, workerFiles } from '../../src/worker/files.js';
 import { tempDir } from '../support/cli.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('worker files', () => {
   it('finds the repository root from src/ (as under vitest)', () => {
-    expect(PACKAGE_ROOT).toBe(repoRoot);
-    expect(WORKER_LAUNCHER_PATH).toBe(path.join(repoRoot, 'src', 'worker', 'worker.py'));
-    expect(WORKER_PACKAGE_DIR).toBe(path.join(repoRoot, 'src', 'worker', 'mlf_worker'));
-    expect(existsSync(WORKER_LAUNCHER_PATH)).toBe(true);
+    expect(workerFiles().packageRoot).toBe(repoRoot);
+    expect(workerFiles().launcher).toBe(path.join(repoRoot, 'src', 'worker', 'worker.py'));
+    expect(workerFiles().packageDir).toBe(path.join(repoRoot, 'src', 'worker', 'mlf_worker'));
+    expect(existsSync(workerFiles().launcher)).toBe(true);
   });
 
   it('finds it from a bundle chunk, skipping package.json files that are not mlf\'s', () => {
