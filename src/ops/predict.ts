@@ -12,7 +12,7 @@ import { markerPath } from '../env/marker.js';
 import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
 import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
 import type { EarlyStartOutcome, rememberLaunch, takeEarlyWorker } from '../worker/early-worker.js';
-import type { ContentType, LoadedRuntime, RuntimeChoice } from '../worker/protocol.js';
+import type { ContentType, LoadedRuntime, RuntimeChoice, WorkerLog } from '../worker/protocol.js';
 import { WorkerClient } from '../worker/worker-client.js';
 import { explainMissingModule } from './missing-module-hint.js';
 import { LOCAL_MODEL_CACHE_BUCKET, MODEL_CACHE_DIR, PYCACHE_BUCKET } from './predict-caches.js';
@@ -30,8 +30,10 @@ export interface PredictOptions extends Omit<EnvRequest, 'modelDir'> {
   runtime?: RuntimeChoice;
   /** Write NaN and infinities as null (valid JSON); MLflow writes a bare `NaN`. */
   strictJson?: boolean;
-  /** Each stderr line of the worker (its logs, MLflow's warnings, the model's prints). */
+  /** Each stderr line of the worker (MLflow's logging, the model's prints). */
   onWorkerLog?: (line: string) => void;
+  /** Each `log` message of the worker (its warnings, and notes for --verbose). */
+  onWorkerMessage?: (log: WorkerLog) => void;
   /** Flags of this run to repeat in the commands a missing-module error suggests. */
   fixArgs?: string[];
   /** bin/mlf.js's early start (worker/early-worker.ts); callers running mlf in-process leave it out. */
@@ -70,7 +72,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   const outputPath = options.outputPath === undefined ? undefined : path.resolve(options.cwd, options.outputPath);
   if (outputPath !== undefined) await requireDirectory(path.dirname(outputPath), options.outputPath!);
 
-  const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerLog, fixArgs, earlyStart, ...envOptions } = options;
+  const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerLog, onWorkerMessage, fixArgs, earlyStart, ...envOptions } = options;
   const environment = await prepareEnvironment({ ...envOptions, modelDir });
   const environmentReady = Date.now();
   // While the worker runs, `mlf envs prune` leaves this environment alone.
@@ -112,6 +114,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
       pycachePrefix: path.join(mlfHome, PYCACHE_BUCKET),
       modelCacheDir: environment.manager === 'local' ? path.join(mlfHome, LOCAL_MODEL_CACHE_BUCKET) : path.join(environment.envDir, MODEL_CACHE_DIR),
       ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
+      ...(onWorkerMessage ? { onWorkerLog: onWorkerMessage } : {}),
       ...(earlyStart ? { adopt: earlyStart.take } : {}),
       fixContext,
       // Messages name files as the user did: `-m model` shows `model/MLmodel`.

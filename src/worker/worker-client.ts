@@ -3,8 +3,9 @@
  * (protocol.ts): hello and version check, model load, then predict requests. Every line the
  * worker writes is validated; every worker error becomes an `MlfError` of the right category.
  *
- * The worker's stderr (its logs, MLflow's warnings, the model's own prints) goes to `onLog`
- * line by line; its last lines are kept for the message when the worker dies unexpectedly.
+ * The worker's own warnings and notes arrive as protocol `log` messages and go to `onWorkerLog`;
+ * its stderr (MLflow's logging, the model's own prints) goes to `onLog` line by line, and its last
+ * lines are kept for the message when the worker dies unexpectedly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -23,6 +24,7 @@ import {
   type PredictionReply,
   type ReadyMessage,
   type RuntimeChoice,
+  type WorkerLog,
   type WorkerMessage,
   type WorkerRequest,
 } from './protocol.js';
@@ -47,12 +49,14 @@ export interface StartWorkerOptions {
   /** Where the worker writes bytecode caches, so that nothing is written into the model directory. */
   pycachePrefix?: string;
   /**
-   * Where the worker keeps pickles of skops models it has loaded (mlf_worker.py, `load_skops`), so
+   * Where the worker keeps pickles of skops models it has loaded (mlf_worker/cache/skops.py), so
    * that later starts skip importing skops. Never inside the model directory; none: no cache.
    */
   modelCacheDir?: string;
   /** Each line the worker writes on stderr. */
   onLog?: (line: string) => void;
+  /** Each `log` message of the worker's (a warning, or a note shown under --verbose). */
+  onWorkerLog?: (log: WorkerLog) => void;
   /** How the commands in a missing-module hint name the model and input (the user's own words). */
   fixContext?: FixCommandsInput;
   /** How messages name the model directory (the user's own words; default: its absolute path). */
@@ -338,6 +342,10 @@ class ChannelState {
       return;
     }
     const message = parsed.message;
+    if ('type' in message && message.type === 'log') {
+      this.options.onWorkerLog?.({ level: message.level, message: message.message });
+      return;
+    }
     const id = 'id' in message && typeof message.id === 'number' ? message.id : undefined;
     const pending = id === undefined ? undefined : this.pending.get(id);
     if (pending) {
@@ -437,7 +445,7 @@ const CUT_MARKER = /… \(\d+ more characters; --verbose shows all\)$/;
 
 /**
  * One line of readable length: line breaks and runs of blanks become one space, and anything past
- * MAX_LINE characters is cut with a marker. The worker already does this (mlf_worker.cut_message);
+ * MAX_LINE characters is cut with a marker. The worker already does this (mlf_worker/errors.py, cut_message);
  * this covers text from elsewhere (a worker's stderr, an older or foreign worker).
  */
 export function oneLine(text: string, limit = MAX_LINE): string {

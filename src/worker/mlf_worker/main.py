@@ -8,6 +8,7 @@ import os
 import sys
 import time
 
+from . import logs
 from .protocol import Channel, error_reply, hello_message, ready_message
 from .timings import elapsed_ms
 
@@ -37,6 +38,7 @@ def main(argv=None):
 
     channel = Channel()
     channel.send(hello_message())
+    logs.send_to(channel.send)
     # MLflow predicts inside _simulate_serving_environment; model code may look at it.
     os.environ["_MLFLOW_IS_IN_SERVING_ENVIRONMENT"] = "true"
     started = time.perf_counter()

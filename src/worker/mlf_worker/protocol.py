@@ -4,7 +4,9 @@ Newline-delimited JSON, one object per line:
   - on start the worker writes {"ok": true, "type": "hello", "protocol": N, ...} at once, then
     loads the model and writes {"ok": true, "type": "ready", "runtime": ...} or an error;
   - then for each request line {"id": K, "type": "predict" | "ping" | "shutdown", ...} it writes
-    exactly one reply line {"ok": true, "id": K, ...} or {"ok": false, "id": K, "kind": ..., ...}.
+    exactly one reply line {"ok": true, "id": K, ...} or {"ok": false, "id": K, "kind": ..., ...};
+  - at any time, {"ok": true, "type": "log", "level": "warning" | "info", "message": ...} (no id;
+    protocol 3, see logs.py).
 Errors: {"ok": false, "kind": "missing_module" | "bad_input" | "schema" | "bad_model_file" |
 "model_error" | "load_error" | "bad_request" | "internal", "message": ..., "detail"?: ...,
 "traceback"?: ..., "file"?, "line"?, "column"?, "field"?, "hint"?, "module"?, "input_looks_like"?}:
@@ -22,7 +24,7 @@ import sys
 
 from .errors import LoadFailure, WorkerError, cut_message, exception_message, find_import_error, format_traceback, module_from_message
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 WORKER_VERSION = "1"
 
 
