@@ -39,10 +39,10 @@ if (argv[0] === '--child-mlf') {
   const bundle = path.join(repo, 'dist', 'bundle');
   const built = existsSync(path.join(bundle, 'main.mjs'));
   const early = await import(built ? path.join(bundle, 'early.mjs') : path.join(repo, 'dist', 'cli', 'early-start.js'));
-  early.startEarly(mlfArgv);
+  const earlyStart = early.startEarly(mlfArgv, process.env, process.cwd());
   const { main } = await import(built ? path.join(bundle, 'main.mjs') : path.join(repo, 'dist', 'cli', 'main.js'));
-  const code = await main(mlfArgv);
-  early.discardEarlyWorker();
+  const code = await main(mlfArgv, { earlyStart });
+  earlyStart.discard();
   process.stderr.write(`\nMLF_NODE_MAX_RSS_KB=${process.resourceUsage().maxRSS}\n`);
   process.exitCode = code;
 } else {

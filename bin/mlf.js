@@ -2,13 +2,14 @@
 // Thin launcher: `npm run build` compiles src/ with tsc and bundles it into dist/bundle/
 // (scripts/bundle.mjs explains why).
 // Before anything else loads: start the model worker of the last identical `mlf models predict`,
-// so that Python's start overlaps Node's (src/worker/early-worker.ts). Other commands do not load
+// so that Python's start overlaps Node's (src/cli/early-start.ts). Other commands do not load
 // that code at all (~15 ms of, say, a ~0.2 s `mlf models validate`).
 try {
   const early = process.argv[2] === 'models' && process.argv[3] === 'predict' ? await import('../dist/bundle/early.mjs') : undefined;
   // The early start is only a head start: a failure here leaves predict to start its own worker.
+  let earlyStart;
   try {
-    early?.startEarly(process.argv);
+    earlyStart = early?.startEarly(process.argv, process.env, process.cwd());
   } catch {}
   const { main, installInterruptHandler } = await import('../dist/bundle/main.mjs');
 
@@ -16,8 +17,9 @@ try {
   if (process.argv.includes('--verbose') || process.argv.includes('-v')) process.setSourceMapsEnabled(true);
   installInterruptHandler();
 
-  const code = await main(process.argv);
-  early?.discardEarlyWorker();
+  // The handle goes to predict, which takes the early worker or leaves it to be discarded here.
+  const code = await main(process.argv, { earlyStart });
+  earlyStart?.discard();
   process.exitCode = code;
 } catch (error) {
   // Only a broken installation gets here (main() renders every error itself); --json still

@@ -12,7 +12,9 @@ import { rmSync } from 'node:fs';
 
 rmSync('dist/bundle', { recursive: true, force: true });
 await build({
-  // `early` is what bin/mlf.js runs before loading `main` (src/cli/early-start.ts).
+  // `early` is what bin/mlf.js runs before loading `main` (src/cli/early-start.ts). Its time is
+  // spent before the worker starts, so it must stay small: Node's modules, env-paths, the flag
+  // tables and worker/early-worker.ts, nothing that loads commander, yaml or zod.
   entryPoints: { main: 'dist/cli/main.js', early: 'dist/cli/early-start.js' },
   outdir: 'dist/bundle',
   bundle: true,

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { EarlyStart } from '../worker/early-worker.js';
 
 /**
  * What a command needs from the outside world, passed in rather than read from globals,
@@ -14,6 +15,8 @@ export interface CliContext {
   stderrIsTTY: boolean;
   /** Set by a command whose work ran but whose result is a failure (e.g. validate found errors). */
   exitCode: number;
+  /** The early start bin/mlf.js made for this process (cli/early-start.ts), for predict; absent in-process. */
+  earlyStart?: EarlyStart;
 }
 
 /** Options every command accepts. */

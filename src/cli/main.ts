@@ -5,6 +5,7 @@ import { renderError } from './render.js';
 import { commanderUsageError } from './usage-errors.js';
 import { commandModules } from './commands/index.js';
 import { MLF_VERSION } from '../version.js';
+import type { EarlyStart } from '../worker/early-worker.js';
 
 export { installInterruptHandler } from './interrupt.js';
 
@@ -39,6 +40,13 @@ function flagsOf(argv: string[]): string[] {
   return end < 0 ? args : args.slice(0, end);
 }
 
+export interface MainOptions {
+  /** The streams, directory and environment to run with (default: the process's own). */
+  ctx?: CliContext;
+  /** What bin/mlf.js's `startEarly` returned (cli/early-start.ts); handed to the predict command. */
+  earlyStart?: EarlyStart;
+}
+
 /**
  * Runs the CLI and returns the exit code; never calls process.exit (tests call it in-process).
  *
@@ -46,7 +54,8 @@ function flagsOf(argv: string[]): string[] {
  * held back until it returns, and on any error (one of commander's, one thrown before the
  * command ran, an internal one) it is dropped and the error object is written instead.
  */
-export async function main(argv: string[], ctx: CliContext = defaultContext()): Promise<number> {
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  const ctx: CliContext = { ...(options.ctx ?? defaultContext()), ...(options.earlyStart ? { earlyStart: options.earlyStart } : {}) };
   const flags = flagsOf(argv);
   const json = flags.includes('--json');
   const verbose = flags.includes('--verbose') || flags.includes('-v');

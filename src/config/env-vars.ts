@@ -5,7 +5,7 @@
 export const ENV = {
   /** Root of mlf's caches (environments, uv bootstrap). Default: the user cache dir. */
   MLF_HOME: 'MLF_HOME',
-  /** `0` or `false`: never start a predict's worker before the CLI loads (worker/early-worker.ts). */
+  /** `0` or `false`: never start a predict's worker before the CLI loads (cli/early-start.ts). */
   MLF_EARLY_START: 'MLF_EARLY_START',
   /** Disable colour (https://no-color.org). */
   NO_COLOR: 'NO_COLOR',

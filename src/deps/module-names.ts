@@ -59,7 +59,7 @@ export const DISTRIBUTIONS_BY_IMPORT_NAME: Readonly<Record<string, readonly stri
 
 /**
  * Well-known distributions that install a top-level module of their own name and are not in the
- * table generated from MLflow's environment (validate/known-distributions.ts): the libraries
+ * table generated from MLflow's environment (deps/known-distributions.ts): the libraries
  * models most often need. A module of one of these names is "known" to come from it; a module
  * whose name is in no table is not assumed to be a distribution of the same name, because a
  * package named after someone's local module is how dependency confusion attacks work.

@@ -3,13 +3,17 @@ import { parseRequirementsFile, resolveIncludes, type ResolvedLine } from '../de
 import { readRegularTextSync } from '../fs/read-regular-file.js';
 import { inputError } from '../errors.js';
 import { getCondaDependencies, getPipDependencies, parseCondaEnv } from '../model/conda-env.js';
-import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
+import { normalizeRelative } from '../model/directory/paths.js';
+import type { ModelDirectory } from '../model/directory/strict.js';
 import { parsePythonEnv, pythonEnvFromConda } from '../model/python-env.js';
 
 /**
  * What env/ needs to know about a model to build its environment: the Python version asked
  * for, the build dependencies, and the requirement and constraint lines with every `-r`/`-c`
  * expanded against the model directory (MLflow's `_get_python_env` and `_parse_requirements`).
+ * Works from the texts model/directory/strict.ts read: nothing here reads MLmodel or an env
+ * file again; only an include it did not read (outside the directory, or named through an
+ * environment variable) is read here.
  */
 export interface ModelEnvironment {
   modelDir: string;
@@ -34,14 +38,13 @@ export interface ModelEnvironment {
 
 export interface LoadModelEnvironmentOptions {
   env: Record<string, string | undefined>;
-  cwd: string;
   /** The Python version to assume when conda.yaml pins none (MLflow uses its own). */
   fallbackPython?: () => Promise<string>;
 }
 
-export async function loadModelEnvironment(modelUri: string, options: LoadModelEnvironmentOptions): Promise<ModelEnvironment> {
-  const model = await readModelDirectory(resolveModelUri(modelUri, options.cwd));
+export async function loadModelEnvironment(model: ModelDirectory, options: LoadModelEnvironmentOptions): Promise<ModelEnvironment> {
   const dir = model.dir;
+  const readInclude = includeReader(model);
   const names = model.envFileNames;
   const pythonEnvPath = path.join(dir, names.virtualenv);
   const condaPath = path.join(dir, names.conda);
@@ -86,7 +89,7 @@ export async function loadModelEnvironment(modelUri: string, options: LoadModelE
     warnings.push(`${dependenciesOrigin} does not say which Python the model needs; using the local Python \`${python}\``);
   }
 
-  const expanded = expandLines(dependencies, dir, dependenciesOrigin, pythonEnvText !== undefined ? 'dependencies' : 'pip', options.env);
+  const expanded = expandLines(dependencies, dir, dependenciesOrigin, pythonEnvText !== undefined ? 'dependencies' : 'pip', options.env, readInclude);
   warnings.push(...expanded.warnings);
   const result: ModelEnvironment = {
     modelDir: dir,
@@ -98,7 +101,7 @@ export async function loadModelEnvironment(modelUri: string, options: LoadModelE
     ...(typeof model.mlmodel.mlflow_version === 'string' ? { mlflowVersion: model.mlmodel.mlflow_version } : {}),
   };
   if (conda && condaText !== undefined) {
-    const pip = expandLines(getPipDependencies(conda.document) ?? [], dir, names.conda, 'pip', options.env);
+    const pip = expandLines(getPipDependencies(conda.document) ?? [], dir, names.conda, 'pip', options.env, readInclude);
     const condaDependencies = getCondaDependencies(conda.document);
     const pythonSpec = condaDependencies.map((d) => /^python\s*(?:==?|<=|>=)\s*([\d.]+)$/.exec(d)?.[1]).find((v) => v !== undefined);
     result.condaText = condaText;
@@ -120,10 +123,11 @@ function expandLines(
   origin: string,
   listName: string,
   env: Record<string, string | undefined>,
+  readInclude: (file: string) => string,
 ): { requirements: ResolvedLine[]; constraints: ResolvedLine[]; warnings: string[] } {
   if (lines.length === 0) return { requirements: [], constraints: [], warnings: [] };
   const file = parseRequirementsFile(lines.join('\n'), path.join(dir, origin), { env });
-  const resolved = resolveIncludes(file, (p) => readRegularTextSync(p), dir, { env });
+  const resolved = resolveIncludes(file, readInclude, dir, { env });
   // Lines of the YAML list itself are named by list entry (their line in the YAML is not known here).
   const listFile = path.join(dir, origin);
   const relabel = (l: ResolvedLine): ResolvedLine => ({
@@ -134,5 +138,14 @@ function expandLines(
     requirements: resolved.requirements.map(relabel),
     constraints: resolved.constraints.map(relabel),
     warnings: resolved.cycles.map((c) => `requirement files include each other (${c.chain.map((f) => path.relative(dir, f)).join(' -> ')}); the cycle was skipped`),
+  };
+}
+
+/** An included file's text: the one the model's reader read, when it read it. */
+function includeReader(model: ModelDirectory): (file: string) => string {
+  return (file) => {
+    const relative = path.relative(model.dir, file);
+    const read = path.isAbsolute(relative) || relative.startsWith('..') ? undefined : model.requirementFiles.get(normalizeRelative(relative));
+    return read ?? readRegularTextSync(file);
   };
 }

@@ -41,7 +41,7 @@ export async function prepareEnvironment(request: EnvRequest): Promise<PreparedE
     if (event.kind === 'warning') warnings.push(event.message);
     request.onProgress?.({ ...event, elapsedMs: Date.now() - started } as never);
   };
-  const model = await loadModelEnvironment(request.modelDir, modelOptions(request));
+  const model = await loadModelEnvironment(request.model, modelOptions(request));
   const modelDir = model.modelDir;
   for (const warning of model.warnings) emit({ kind: 'warning', message: warning });
 
@@ -96,7 +96,7 @@ export async function prepareEnvironment(request: EnvRequest): Promise<PreparedE
 export async function environmentPathFor(
   request: EnvRequest,
 ): Promise<{ manager: EnvManagerName; envDir: string; key: string; exists: boolean; pythonPath: string }> {
-  const model = await loadModelEnvironment(request.modelDir, modelOptions(request));
+  const model = await loadModelEnvironment(request.model, modelOptions(request));
   if (request.manager === 'local') {
     const local = await findLocalPython(request.env, request.cwd);
     return { manager: 'local', envDir: local.prefix, key: 'local', exists: true, pythonPath: local.pythonPath };
@@ -218,7 +218,7 @@ async function build(request: EnvRequest, model: ModelEnvironment, resolved: Res
 }
 
 function modelOptions(request: EnvRequest) {
-  return { env: request.env, cwd: request.cwd, fallbackPython: async () => (await findLocalPython(request.env, request.cwd)).version };
+  return { env: request.env, fallbackPython: async () => (await findLocalPython(request.env, request.cwd)).version };
 }
 
 /** The installers' environment: the caller's, the user's extra variables, and no prompts. */

@@ -1,4 +1,5 @@
 import { MlfError } from '../errors.js';
+import type { ModelDirectory } from '../model/directory/strict.js';
 
 /**
  * The vocabulary of environments: what a caller asks for (`EnvRequest`), what it gets back
@@ -16,8 +17,8 @@ export const ENV_MANAGER_NAMES: readonly EnvManagerName[] = ['local', 'conda', '
 export type PythonVersionStrategy = 'exact' | 'minor' | 'major';
 
 export interface EnvRequest {
-  /** Absolute (or cwd-relative) path of the model directory. */
-  modelDir: string;
+  /** The model, read once by model/directory/strict.ts (env/ never reads MLmodel itself). */
+  model: ModelDirectory;
   /** Default: uv when found on PATH (or bootstrapped), else virtualenv. */
   manager?: EnvManagerName;
   /** Requirements installed on top of the model's, replacing same-name ones (already split on commas). */

@@ -194,16 +194,21 @@ export interface EnvFileNames {
  * from `flavors.python_function.env`, either form; the defaults when absent. Where MLflow would
  * fail with a KeyError (a mapping without the key) the default is used.
  */
-export function envFileNames(document: MlmodelDocument): EnvFileNames {
-  const env = getPyfuncFlavor(document)?.env;
+export function envFileNames(document: MlmodelDocument | Record<string, unknown> | undefined): EnvFileNames {
+  // Any loaded YAML may come here (validate reads MLmodels that fail the schema): check each type.
+  const flavors = asPlainRecord(document?.flavors);
+  const env = asPlainRecord(flavors?.[PYFUNC_FLAVOR_NAME])?.env;
   if (typeof env === 'string' && env !== '') return { conda: env, virtualenv: PYTHON_ENV_FILE_NAME };
-  if (env !== null && typeof env === 'object') {
-    return {
-      conda: env[ENV_KEY_CONDA] || CONDA_ENV_FILE_NAME,
-      virtualenv: env[ENV_KEY_VIRTUALENV] || PYTHON_ENV_FILE_NAME,
-    };
-  }
-  return { conda: CONDA_ENV_FILE_NAME, virtualenv: PYTHON_ENV_FILE_NAME };
+  const names = asPlainRecord(env);
+  const nameAt = (key: string, fallback: string): string => {
+    const name = names?.[key];
+    return typeof name === 'string' && name !== '' ? name : fallback;
+  };
+  return { conda: nameAt(ENV_KEY_CONDA, CONDA_ENV_FILE_NAME), virtualenv: nameAt(ENV_KEY_VIRTUALENV, PYTHON_ENV_FILE_NAME) };
+}
+
+function asPlainRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 /**

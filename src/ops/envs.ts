@@ -9,10 +9,10 @@ import {
   pruneEnvironments,
   resolveMlfHome,
   type CachedEnvironment,
-  type EnvRequest,
 } from '../env/index.js';
 import { pruneLaunchRecords } from '../worker/early-worker.js';
 import { PYCACHE_BUCKET } from './predict-caches.js';
+import { environmentRequestFor, type ModelEnvOptions } from './prepare-env.js';
 
 /** `mlf envs list|prune|path`: the environment cache, seen from the command line. */
 
@@ -65,6 +65,7 @@ export async function pruneEnvs(options: CacheOptions & { olderThan?: string; no
   return { bucket: result.bucket, removed: result.removed, skipped: result.skipped, onDiskBytes, freedBytes: unsharedBytes };
 }
 
-export async function envPath(request: EnvRequest) {
-  return environmentPathFor(request);
+/** `mlf envs path`: where the model's environment is (built or not), without building it. */
+export async function envPath(options: ModelEnvOptions) {
+  return environmentPathFor(await environmentRequestFor(options));
 }

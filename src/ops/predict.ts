@@ -1,23 +1,23 @@
 /**
- * `mlf models predict`: find the model, build (or reuse) its environment, start the worker in
- * it, predict once, and hand back the output exactly as `mlflow models predict` writes it.
+ * `mlf models predict`: find the model, build (or reuse) its environment, open a session on it
+ * (worker/session.ts), predict once, close, and hand back the output exactly as
+ * `mlflow models predict` writes it.
  */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { inputError, isMlfError } from '../errors.js';
-import { checkRegularFileSync, FILE_NOT_FOUND } from '../fs/read-regular-file.js';
 import { refuseSpecialFilesSync } from '../fs/special-files.js';
 import { markInUse, prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
 import { markerPath } from '../env/marker.js';
 import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
-import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
-import type { EarlyStartOutcome, rememberLaunch, takeEarlyWorker } from '../worker/early-worker.js';
+import { locateModel } from '../model/directory/locate.js';
+import { readModelDirectory } from '../model/directory/strict.js';
+import type { EarlyStart, EarlyStartOutcome } from '../worker/early-worker.js';
 import type { ContentType, LoadedRuntime, RuntimeChoice, WorkerLog } from '../worker/protocol.js';
-import { WorkerClient } from '../worker/worker-client.js';
+import { openModelSession } from '../worker/session.js';
 import { explainMissingModule } from './missing-module-hint.js';
+import { checkPredictFiles } from './predict-files.js';
 import { LOCAL_MODEL_CACHE_BUCKET, MODEL_CACHE_DIR, PYCACHE_BUCKET } from './predict-caches.js';
 
-export interface PredictOptions extends Omit<EnvRequest, 'modelDir'> {
+export interface PredictOptions extends Omit<EnvRequest, 'model'> {
   /** The model as the user typed it: a path or a `file://` URI. */
   modelUri: string;
   /** The input file (resolved against `cwd`); the worker reads it itself. */
@@ -34,10 +34,9 @@ export interface PredictOptions extends Omit<EnvRequest, 'modelDir'> {
   onWorkerLog?: (line: string) => void;
   /** Each `log` message of the worker (its warnings, and notes for --verbose). */
   onWorkerMessage?: (log: WorkerLog) => void;
-  /** Flags of this run to repeat in the commands a missing-module error suggests. */
-  fixArgs?: string[];
-  /** bin/mlf.js's early start (worker/early-worker.ts); callers running mlf in-process leave it out. */
-  earlyStart?: { take: typeof takeEarlyWorker; remember: typeof rememberLaunch };
+  /** bin/mlf.js's early start (cli/early-start.ts): offered the launch, and told after a
+   * successful predict what it depended on. Callers running mlf in-process leave it out. */
+  earlyStart?: EarlyStart;
 }
 
 export interface PredictResult {
@@ -59,114 +58,71 @@ export interface PredictResult {
 
 export async function predict(options: PredictOptions): Promise<PredictResult> {
   const started = Date.now();
-  const modelDir = resolveModelUri(options.modelUri, options.cwd);
-  // Read (and so validate) the directory before anything slow: a missing MLmodel is exit 2 at once.
-  await readModelDirectory(modelDir, { displayPath: options.modelUri });
+  // Read the directory once, before anything slow (a missing MLmodel is exit 2 at once); the
+  // environment is planned from this read.
+  const model = await readModelDirectory(locateModel(options.modelUri, options.cwd));
+  const modelDir = model.dir;
   refuseSpecialFilesSync(modelDir, options.modelUri);
+  const { inputPath, outputPath } = await checkPredictFiles(options);
 
-  if ((options.inputPath === undefined) === (options.inputData === undefined)) {
-    throw inputError('NO_INPUT', 'give the input as a file (`-i input.json`) or on stdin (`-i -`)');
-  }
-  const inputPath = options.inputPath === undefined ? undefined : path.resolve(options.cwd, options.inputPath);
-  if (inputPath !== undefined) await requireFile(inputPath, options.inputPath!);
-  const outputPath = options.outputPath === undefined ? undefined : path.resolve(options.cwd, options.outputPath);
-  if (outputPath !== undefined) await requireDirectory(path.dirname(outputPath), options.outputPath!);
-
-  const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerLog, onWorkerMessage, fixArgs, earlyStart, ...envOptions } = options;
-  const environment = await prepareEnvironment({ ...envOptions, modelDir });
+  const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerLog, onWorkerMessage, earlyStart, ...envOptions } = options;
+  const environment = await prepareEnvironment({ ...envOptions, model });
   const environmentReady = Date.now();
   // While the worker runs, `mlf envs prune` leaves this environment alone.
   const releaseEnvironment = environment.manager === 'local' ? async () => undefined : await markInUse(environment.envDir);
   try {
     const mlfHome = resolveMlfHome({ mlfHome: options.mlfHome, env: options.env, cwd: options.cwd });
-    const fixContext = {
-      modelArg: modelUri,
-      inputArg: options.inputPath ?? '-',
-      ...(fixArgs ? { extraArgs: fixArgs } : {}),
-      ...(environment.manager === 'local' ? { localPython: environment.pythonPath } : {}),
-    };
-    /**
-     * A missing module's hint (ops/missing-module-hint.ts): a distribution only when something
-     * vouches that it installs the module, pinned to the version an install would pick today;
-     * never a requirement the model already lists; otherwise the code_paths advice.
-     */
-    const pinMissingModule = (error: unknown): Promise<never> =>
-      explainMissingModule(error, {
-        modelDir,
-        manager: environment.manager,
+    // A missing module's advice (ops/missing-module-hint.ts): a distribution only when something
+    // vouches that it installs the module; never a requirement the model already lists.
+    const explain = (error: unknown): Promise<never> =>
+      explainMissingModule(error, { ...environment, model, override: options.pipRequirementsOverride ?? [], mlfHome, env: options.env, cwd: options.cwd });
+    const session = await openModelSession({
+      environment: {
         pythonPath: environment.pythonPath,
-        ...(environment.pythonVersion ? { pythonVersion: environment.pythonVersion } : {}),
-        envDir: environment.envDir,
-        override: options.pipRequirementsOverride ?? [],
-        fix: fixContext,
-        mlfHome,
-        env: options.env,
-        cwd: options.cwd,
-      });
-
-    const client = await WorkerClient.start({
-      pythonPath: environment.pythonPath,
+        caches: {
+          pycacheDir: path.join(mlfHome, PYCACHE_BUCKET),
+          modelCacheDir: environment.manager === 'local' ? path.join(mlfHome, LOCAL_MODEL_CACHE_BUCKET) : path.join(environment.envDir, MODEL_CACHE_DIR),
+        },
+      },
       modelDir,
-      runtime: runtime ?? 'auto',
+      // Messages name files as the user did: `-m model` shows `model/MLmodel`.
+      modelLabel: /^file:/i.test(modelUri) ? modelDir : modelUri,
+      loader: runtime ?? 'auto',
       env: options.env,
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
       cwd: options.cwd,
-      pycachePrefix: path.join(mlfHome, PYCACHE_BUCKET),
-      modelCacheDir: environment.manager === 'local' ? path.join(mlfHome, LOCAL_MODEL_CACHE_BUCKET) : path.join(environment.envDir, MODEL_CACHE_DIR),
       ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
       ...(onWorkerMessage ? { onWorkerLog: onWorkerMessage } : {}),
-      ...(earlyStart ? { adopt: earlyStart.take } : {}),
-      fixContext,
-      // Messages name files as the user did: `-m model` shows `model/MLmodel`.
-      modelLabel: /^file:/i.test(modelUri) ? modelDir : modelUri,
-    }).catch(pinMissingModule);
+      ...(earlyStart ? { earlyStart } : {}),
+    }).catch(explain);
     const workerReady = Date.now();
     try {
-      const reply = await client.predict({
-        contentType,
-        ...(inputPath !== undefined ? { inputPath } : { data: inputData! }),
-        ...(outputPath !== undefined ? { outputPath } : {}),
-        ...(strictJson ? { strictJson } : {}),
-        ...(options.inputPath !== undefined ? { inputLabel: options.inputPath } : {}),
-        ...(options.outputPath !== undefined ? { outputLabel: options.outputPath } : {}),
-      }).catch(pinMissingModule);
-      // What decided this run before its worker started: the next run of the same command may
-      // start the same worker early as long as these did not change (early-worker.ts). The
-      // environment's marker is rewritten on every use, so only its presence counts (without it
-      // the environment is being rebuilt).
-      earlyStart?.remember(client.launch, {
-        unchanged: [MLMODEL_FILE_NAME, REQUIREMENTS_FILE_NAME, PYTHON_ENV_FILE_NAME, CONDA_ENV_FILE_NAME].map((name) => path.join(modelDir, name)),
-        present: environment.manager === 'local' ? [] : [markerPath(environment.envDir)],
-      });
-      const { runtime: loaded } = client;
+      const prediction = await session
+        .predict({
+          contentType,
+          ...(inputPath !== undefined ? { inputPath } : { data: inputData! }),
+          ...(outputPath !== undefined ? { outputPath } : {}),
+          ...(strictJson ? { strictJson } : {}),
+          ...(options.inputPath !== undefined ? { inputLabel: options.inputPath } : {}),
+          ...(options.outputPath !== undefined ? { outputLabel: options.outputPath } : {}),
+        })
+        .catch(explain);
+      earlyStart?.remember(session.info.launch, launchDependencies(modelDir, environment));
+      const { info } = session;
+      const { manager, envDir, pythonPath, key, built, pythonVersion } = environment;
       return {
-        ...(reply.output !== undefined ? { output: reply.output } : {}),
+        ...(prediction.output !== undefined ? { output: prediction.output } : {}),
         ...(outputPath !== undefined ? { outputPath } : {}),
-        runtime: loaded.name,
-        ...(loaded.fallbackReason ? { fallbackReason: loaded.fallbackReason } : {}),
-        environment: {
-          manager: environment.manager,
-          envDir: environment.envDir,
-          pythonPath: environment.pythonPath,
-          key: environment.key,
-          built: environment.built,
-          ...(environment.pythonVersion ? { pythonVersion: environment.pythonVersion } : {}),
-        },
+        runtime: info.loader,
+        ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}),
+        environment: { manager, envDir, pythonPath, key, built, ...(pythonVersion ? { pythonVersion } : {}) },
         warnings: environment.warnings,
-        ...(reply.max_rss_kb !== undefined ? { workerMaxRssKb: reply.max_rss_kb } : {}),
-        earlyStart: client.earlyStart,
-        timings: {
-          environmentMs: environmentReady - started,
-          startMs: workerReady - environmentReady,
-          loadMs: loaded.loadMs,
-          parseMs: reply.timings.parse_ms,
-          predictMs: reply.timings.predict_ms,
-          encodeMs: reply.timings.encode_ms,
-          totalMs: Date.now() - started,
-        },
+        ...(prediction.maxRssKb !== undefined ? { workerMaxRssKb: prediction.maxRssKb } : {}),
+        earlyStart: info.earlyStart,
+        timings: { environmentMs: environmentReady - started, startMs: workerReady - environmentReady, loadMs: info.loadMs, ...prediction.timings, totalMs: Date.now() - started },
       };
     } finally {
-      await client.close();
+      await session.close();
     }
   } finally {
     await releaseEnvironment();
@@ -174,24 +130,14 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
 }
 
 /**
- * The worker reads the input itself (it may be large, so there is no size limit), but only once
- * mlf has seen a regular file there: `/dev/zero` or a FIFO would hang the worker, and a dangling
- * symlink is named as such. Stdin (`-i -`) comes as `inputData` and never gets here.
+ * What decided this run before its worker started: the next run of the same command may start
+ * the same worker early as long as these did not change (early-worker.ts). The environment's
+ * marker is rewritten on every use, so only its presence counts (without it the environment is
+ * being rebuilt).
  */
-async function requireFile(absolute: string, shown: string): Promise<void> {
-  try {
-    checkRegularFileSync(absolute, { shown });
-  } catch (error) {
-    if (isMlfError(error) && error.code === FILE_NOT_FOUND) {
-      throw inputError('INPUT_NOT_FOUND', `the input file \`${shown}\` does not exist`);
-    }
-    throw error;
-  }
-}
-
-async function requireDirectory(absolute: string, shownFile: string): Promise<void> {
-  const stats = await stat(absolute).catch(() => undefined);
-  if (stats === undefined || !stats.isDirectory()) {
-    throw inputError('OUTPUT_DIR_NOT_FOUND', `cannot write \`${shownFile}\`: the directory \`${absolute}\` does not exist`);
-  }
+function launchDependencies(modelDir: string, environment: PreparedEnvironment): { unchanged: string[]; present: string[] } {
+  return {
+    unchanged: [MLMODEL_FILE_NAME, REQUIREMENTS_FILE_NAME, PYTHON_ENV_FILE_NAME, CONDA_ENV_FILE_NAME].map((name) => path.join(modelDir, name)),
+    present: environment.manager === 'local' ? [] : [markerPath(environment.envDir)],
+  };
 }

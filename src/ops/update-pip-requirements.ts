@@ -22,7 +22,8 @@ import {
 } from '../deps/update-requirements.js';
 import { getPipDependencies, parseCondaEnv, serializeCondaEnv, withPipDependencies } from '../model/conda-env.js';
 import { REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
-import { readModelDirectory, resolveModelUri } from '../model/model-directory.js';
+import { locateModel, type ModelLocation } from '../model/directory/locate.js';
+import { readModelDirectory } from '../model/directory/strict.js';
 import { commitModelFiles, recoverModelDirectory, type RecoveryOutcome } from '../model/transaction.js';
 import { withModelWriteLock } from '../model/write-lock.js';
 
@@ -62,20 +63,21 @@ export async function updatePipRequirements(options: UpdatePipRequirementsOption
   const args = parseRequirementArguments(options.requirements, operation);
   const requested = operation === 'add' ? dedupeArguments(args) : args;
 
-  const dir = resolveModelUri(options.modelUri, options.cwd);
-  if (options.dryRun) return planAndCommit(options, dir, operation, requested);
+  const location = locateModel(options.modelUri, options.cwd);
+  if (options.dryRun) return planAndCommit(options, location, operation, requested);
   // From before the read until after the commit: another mlf writing meanwhile would lose one of
   // the two updates (model/write-lock.ts).
-  return withModelWriteLock(dir, () => planAndCommit(options, dir, operation, requested), { displayPath: options.modelUri });
+  return withModelWriteLock(location.dir, () => planAndCommit(options, location, operation, requested), { displayPath: options.modelUri });
 }
 
 async function planAndCommit(
   options: UpdatePipRequirementsOptions,
-  dir: string,
+  location: ModelLocation,
   operation: UpdateOperation,
   requested: ReturnType<typeof parseRequirementArguments>,
 ): Promise<UpdatePipRequirementsResult> {
-  let model = await readModelDirectory(dir, { displayPath: options.modelUri });
+  const { dir } = location;
+  let model = await readModelDirectory(location);
   refuseNestedCondaFile(model.envFileNames.conda, options.modelUri);
   // A dry run must not write, so it reads through an interrupted transaction instead of finishing
   // it. MLmodel is never part of a transaction, so the conda file it names (which recovery may
@@ -83,7 +85,8 @@ async function planAndCommit(
   const recovery: RecoveryOutcome = options.dryRun
     ? 'clean'
     : await recoverModelDirectory(dir, { targets: [model.envFileNames.conda], displayPath: options.modelUri }).catch(ignoreMissing(dir));
-  if (recovery !== 'clean') model = await readModelDirectory(dir, { displayPath: options.modelUri });
+  // Recovery rewrote files: read them as they are now.
+  if (recovery !== 'clean') model = await readModelDirectory(location);
   const warnings: string[] = [];
   if (recovery === 'rolled-forward') warnings.push('completed an update that an earlier mlf run was interrupted in');
 

@@ -1,12 +1,12 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { isMlfError } from '../errors.js';
+import { inputError, isMlfError } from '../errors.js';
+import { locateModel } from '../model/directory/locate.js';
 import { commitModelFiles } from '../model/transaction.js';
 import { withModelWriteLock } from '../model/write-lock.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { runRules, type RuleOverrides } from '../validate/engine.js';
 import { planFixes } from '../validate/fix.js';
-import { loadModelFiles, ModelDirectoryUnreadable, DEFAULT_LOAD_LIMITS, type LoadLimits } from '../validate/load.js';
+import { loadModelFiles, DEFAULT_LOAD_LIMITS, type LoadLimits } from '../validate/load.js';
 import type { ModelFiles } from '../validate/model-files.js';
 import { makeReport, type AppliedFix, type ModelReport } from '../validate/report.js';
 import { diagnostic } from '../validate/rules/shared.js';
@@ -53,45 +53,42 @@ export async function* validateModels(options: ValidateOptions): AsyncGenerator<
 }
 
 export async function validateOne(model: string, options: ValidateOptions): Promise<ModelReport> {
-  const resolved = resolveModelArgument(model, options.cwd);
-  if (typeof resolved !== 'string') {
-    return makeReport(model, model, false, [diagnostic('MLF100', '.', undefined, resolved.reason)]);
+  let dir: string;
+  try {
+    dir = locateModel(model, options.cwd).dir;
+  } catch (error) {
+    if (!isMlfError(error)) throw error;
+    return makeReport(model, model, false, [unreadable(model, '.', undefined, error.message, error.hint)]);
   }
   const overrides = options.overrides ?? new Map();
   const limits = options.limits ?? DEFAULT_LOAD_LIMITS;
-  let files: ModelFiles;
-  try {
-    files = await loadModelFiles(resolved, limits);
-  } catch (error) {
-    if (error instanceof ModelDirectoryUnreadable) {
-      return makeReport(model, resolved, false, [diagnostic('MLF100', '.', undefined, `cannot read \`${model}\`: ${error.reason}`)]);
-    }
-    // A file the checks must read that is no regular UTF-8 file (fs/read-regular-file.ts).
-    if (isMlfError(error) && error.category === 'input') {
-      const file = error.location.file ?? '.';
-      return makeReport(model, resolved, false, [
-        diagnostic('MLF100', file, error.location.line, `cannot read \`${model}\`: ${error.message}`, error.hint ? { hint: error.hint } : {}),
-      ]);
-    }
-    throw error;
-  }
+  let files = await loadModelFiles(dir, limits);
+  const problem = firstProblem(model, files);
+  if (problem) return makeReport(model, dir, false, [problem]);
   let diagnostics = runRules(files, overrides);
   const fixes: AppliedFix[] = [];
   if (options.fix && planFixes(files, diagnostics).length > 0) {
+    // A file that became unreadable since the first read ends the run, as a read error.
+    const reload = async () => {
+      const again = await loadModelFiles(dir, limits);
+      const failed = firstProblem(model, again);
+      if (failed) throw inputError('MODEL_DIRECTORY_UNREADABLE', failed.message, { file: failed.file });
+      return again;
+    };
     // Read again under the write lock (model/write-lock.ts), so that the fixes apply to what is
     // there now and no other mlf writes between that read and the commit.
     await withModelWriteLock(
-      resolved,
+      dir,
       async () => {
-        files = await loadModelFiles(resolved, limits);
+        files = await reload();
         const planned = planFixes(files, runRules(files, overrides));
         if (planned.length === 0) return;
-        await commitModelFiles(resolved, planned.map(({ name, content }) => ({ name, content })), { displayPath: model });
+        await commitModelFiles(dir, planned.map(({ name, content }) => ({ name, content })), { displayPath: model });
         for (const file of planned) fixes.push(...file.fixes);
       },
       { displayPath: model },
     );
-    files = await loadModelFiles(resolved, limits);
+    files = await reload();
     diagnostics = runRules(files, overrides);
   }
   if (options.online) {
@@ -102,23 +99,18 @@ export async function validateOne(model: string, options: ValidateOptions): Prom
     const smoke = applyOverrides(await options.smoke(files), overrides);
     diagnostics = [...diagnostics, ...smoke].sort(compareDiagnostics);
   }
-  return makeReport(model, resolved, true, diagnostics, fixes);
+  return makeReport(model, dir, true, diagnostics, fixes);
 }
 
-/** A local directory path or `file://` URI -> absolute path; other URI schemes are refused. */
-export function resolveModelArgument(model: string, cwd: string): string | { reason: string } {
-  if (model.startsWith('file://')) {
-    try {
-      return fileURLToPath(model);
-    } catch (error) {
-      return { reason: `cannot read \`${model}\`: ${(error as Error).message}` };
-    }
-  }
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(model)?.[1];
-  if (scheme && scheme.length > 1) {
-    return { reason: `cannot read \`${model}\`: \`${scheme}:\` URIs are not supported; validate works on a local model directory (download it first)` };
-  }
-  return path.resolve(cwd, model);
+/** The directory, or a file the rules read (fs/read-regular-file.ts's refusal), could not be read: one MLF100. */
+function firstProblem(model: string, files: ModelFiles): Diagnostic | undefined {
+  if (files.directoryProblem) return unreadable(model, '.', undefined, files.directoryProblem.reason);
+  const error = files.problems[0]?.error;
+  return error && unreadable(model, error.location.file ?? '.', error.location.line, error.message, error.hint);
+}
+
+function unreadable(model: string, file: string, line: number | undefined, reason: string, hint?: string): Diagnostic {
+  return diagnostic('MLF100', file, line, `cannot read \`${model}\`: ${reason}`, hint ? { hint } : {});
 }
 
 export interface SmokeOptions {

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inputError, isMlfError, usageError } from '../errors.js';
 import { ENV } from '../config/env-vars.js';
-import { BINARY_FILE_LIMIT, checkRegularFileSync, readRegularFileSync, readRegularTextSync } from '../fs/read-regular-file.js';
+import { readRegularTextSync } from '../fs/read-regular-file.js';
 import {
   condaEnvPipList,
   finalPipList,
@@ -23,12 +23,10 @@ import {
   REQUIREMENTS_FILE_NAME,
 } from '../model/file-names.js';
 import { buildInputExample, jsonNestingDepth, JSON_MAX_DEPTH } from '../model/input-example.js';
-import { serializeMlmodel, type MlmodelDocument } from '../model/mlmodel.js';
+import { formatUtcTimeCreated, serializeMlmodel, type MlmodelDocument } from '../model/mlmodel.js';
 import { buildPythonEnv, serializePythonEnv } from '../model/python-env.js';
-import type { PyValue } from '../model/pyyaml.js';
 import { parseSchemaJson, serializeSignature, parseSignature, type Signature } from '../model/signature.js';
 import { scanImports, type ImportRef } from '../scan/import-scan.js';
-import { scanPickle } from '../scan/pickle-scan.js';
 import { CaptureFailure, captureImportedModules } from './capture.js';
 import {
   findCodePathCaveats,
@@ -39,12 +37,13 @@ import {
   type CodeFile,
 } from './code-paths.js';
 import { exampleSplitValue, inferInputSchema, readExampleFile } from './example.js';
+import { flavorWriterFor, type FlavorWriter, type ModelSource } from './flavors/index.js';
+import type { CheckedSource, MlmodelSection } from './flavors/flavor-writer.js';
 import {
   inferRequirements,
   localLabelWarning,
   pinFlavorDefaults,
   type DroppedModule,
-  type FlavorDefault,
   type InferredRequirement,
   type LocalModule,
   type ModuleReference,
@@ -52,6 +51,7 @@ import {
 import { readInterpreterFacts, type InterpreterFacts } from './interpreter.js';
 import { lockRequirements } from './lock.js';
 import { requirementsArgumentFromLines } from './requirements-args.js';
+import { requireFile } from './user-files.js';
 
 /**
  * `mlf models package`: write the model directory `mlflow.<flavor>.save_model` writes
@@ -59,10 +59,7 @@ import { requirementsArgumentFromLines } from './requirements-args.js';
  * place at the end, so a failure leaves no OUT_DIR.
  */
 
-export type ModelSource =
-  | { kind: 'sklearn'; modelFile: string; serializationFormat: 'cloudpickle' | 'pickle' }
-  | { kind: 'python-model'; modelFile: string }
-  | { kind: 'loader-module'; loaderModule: string; dataPath: string };
+export type { ModelSource } from './flavors/index.js';
 
 export type LockMode = 'off' | 'warn' | 'strict';
 
@@ -129,21 +126,8 @@ export interface PackageResult {
   notes: string[];
 }
 
-const SKLEARN_MODEL_FILE = 'model.pkl';
-const DATA_DIR = 'data';
-
 function progress(options: PackageOptions, message: string): void {
   options.onProgress?.(message);
-}
-
-/** Python's `str(datetime.now(timezone.utc).replace(tzinfo=None))`. */
-export function utcTimeCreated(now: Date): string {
-  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-  const base = `${now.getUTCFullYear()}-${pad(now.getUTCMonth() + 1)}-${pad(now.getUTCDate())} ${pad(now.getUTCHours())}:${pad(
-    now.getUTCMinutes(),
-  )}:${pad(now.getUTCSeconds())}`;
-  const micro = now.getUTCMilliseconds() * 1000;
-  return micro === 0 ? base : `${base}.${pad(micro, 6)}`;
 }
 
 function checkUsage(options: PackageOptions): void {
@@ -168,23 +152,6 @@ function checkUsage(options: PackageOptions): void {
     throw usageError('LOCK_WITH_CONDA_ENV', '`--lock` cannot be used with `--conda-env`', {
       hint: 'MLflow locks only pip requirements, never a given conda environment',
     });
-  }
-}
-
-/** The absolute path of a file the user named; a symlink that leads nowhere is left to the reader, which names it so. */
-function requireFile(cwd: string, given: string, what: string, code: string): string {
-  const absolute = path.resolve(cwd, given);
-  if (!existsSync(absolute) && !lstatSync(absolute, { throwIfNoEntry: false })?.isSymbolicLink()) {
-    throw inputError(code, `${what} \`${given}\` does not exist`);
-  }
-  return absolute;
-}
-
-function isDirectorySync(file: string): boolean {
-  try {
-    return statSync(file).isDirectory();
-  } catch {
-    return false;
   }
 }
 
@@ -258,28 +225,8 @@ export async function packageModel(options: PackageOptions): Promise<PackageResu
   const notes: string[] = [];
 
   // The model's own files, checked before any work.
-  let modelFile: string | undefined;
-  let pickleBytes: Uint8Array | undefined;
-  let dataPath: string | undefined;
-  if (source.kind === 'sklearn') {
-    modelFile = requireFile(cwd, source.modelFile, 'model file', 'MODEL_FILE_NOT_FOUND');
-    pickleBytes = readRegularFileSync(modelFile, { shown: source.modelFile, limit: BINARY_FILE_LIMIT });
-  } else if (source.kind === 'python-model') {
-    modelFile = path.resolve(cwd, source.modelFile);
-    if (!existsSync(modelFile)) {
-      const hint = existsSync(`${modelFile}.py`) ? `did you mean \`${source.modelFile}.py\`?` : undefined;
-      throw inputError('MODEL_FILE_NOT_FOUND', `model file \`${source.modelFile}\` does not exist`, hint ? { hint } : {});
-    }
-    checkRegularFileSync(modelFile, { shown: source.modelFile });
-  } else {
-    dataPath = requireFile(cwd, source.dataPath, 'data path', 'DATA_PATH_NOT_FOUND');
-    // A directory is copied whole (its entries checked by planCodePaths); anything else must be a regular file.
-    if (!isDirectorySync(dataPath)) checkRegularFileSync(dataPath, { shown: source.dataPath });
-    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(source.loaderModule)) {
-      throw usageError('INVALID_LOADER_MODULE', `\`${source.loaderModule}\` is not a Python module name`);
-    }
-  }
-  const pickleScan = pickleBytes ? scanPickle(pickleBytes, source.kind === 'sklearn' ? source.modelFile : undefined) : undefined;
+  const writer = flavorWriterFor(source);
+  const checked = writer.validateSource(source, cwd);
 
   const signatureFromFile = options.signature !== undefined ? readSignatureFile(cwd, options.signature) : undefined;
   const example = options.inputExample !== undefined
@@ -297,10 +244,8 @@ export async function packageModel(options: PackageOptions): Promise<PackageResu
   const plan = planCodePaths(options.codePaths, cwd);
   let codeFiles: CodeFile[] = plan.files;
   let providedModules = plan.providedModules;
-  const entryFiles: string[] = [];
-  if (source.kind === 'python-model') entryFiles.push(modelFile!);
-  const loaderFile = source.kind === 'loader-module' ? findLocalModuleFile(cwd, source.loaderModule) : undefined;
-  if (loaderFile) entryFiles.push(loaderFile);
+  const entry = writer.entryPoints(source, checked, cwd);
+  const entryFiles = entry.files;
 
   progress(options, `reading the interpreter ${options.python}`);
   const facts = await readInterpreterFacts(options.python, { cwd, env: options.env });
@@ -311,10 +256,7 @@ export async function packageModel(options: PackageOptions): Promise<PackageResu
   }
 
   if (options.inferCodePaths) {
-    const entryModules: string[] = [];
-    if (source.kind === 'loader-module') entryModules.push(source.loaderModule);
-    if (pickleScan) for (const ref of pickleScan.modules) entryModules.push(ref.module);
-    const inferred = inferCodePaths({ cwd, entryFiles, entryModules, excluded: facts.sitePackages });
+    const inferred = inferCodePaths({ cwd, entryFiles, entryModules: entry.modules, excluded: facts.sitePackages });
     codeFiles = inferred.files;
     providedModules = inferred.providedModules;
   }
@@ -350,7 +292,7 @@ export async function packageModel(options: PackageOptions): Promise<PackageResu
   await mkdir(tempDir);
   try {
     const result = await writeModel({
-      options, facts, tempDir, source, modelFile, dataPath, pickleScan, codeFiles, providedModules, imports, example,
+      options, facts, tempDir, source, writer, checked, codeFiles, providedModules, imports, example,
       signatureFromFile, userRequirements, condaEnv, warnings, notes,
     });
     await publish(tempDir, outDir);
@@ -359,15 +301,6 @@ export async function packageModel(options: PackageOptions): Promise<PackageResu
     await rm(tempDir, { recursive: true, force: true });
     throw error;
   }
-}
-
-/** `MODULE` as a file under the working directory (`a/b.py` or `a/b/__init__.py`), if it is local. */
-function findLocalModuleFile(cwd: string, module: string): string | undefined {
-  const rel = module.split('.').join(path.sep);
-  for (const candidate of [path.join(cwd, `${rel}.py`), path.join(cwd, rel, '__init__.py')]) {
-    if (existsSync(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 /** Renames the finished directory into place; an existing OUT_DIR (empty, or with --force) is replaced. */
@@ -392,9 +325,8 @@ interface WriteContext {
   facts: InterpreterFacts;
   tempDir: string;
   source: ModelSource;
-  modelFile?: string;
-  dataPath?: string;
-  pickleScan?: ReturnType<typeof scanPickle>;
+  writer: FlavorWriter<ModelSource>;
+  checked: CheckedSource;
   codeFiles: CodeFile[];
   providedModules: Set<string>;
   imports: { file: string; ref: ImportRef; absolute: string }[];
@@ -408,14 +340,13 @@ interface WriteContext {
 }
 
 async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'>> {
-  const { options, facts, tempDir, source } = w;
+  const { options, facts, tempDir, source, writer } = w;
   const { cwd } = options;
   const mlflowVersion = facts.mlflowVersion!;
-  const isSklearn = source.kind === 'sklearn';
   const hasCode = w.codeFiles.length > 0;
 
-  // sklearn copies code paths first (they count in model_size_bytes); pyfunc copies them after.
-  if (isSklearn) await copyCodeFiles(tempDir, w.codeFiles);
+  // A flavor's save_model copies code paths first (they count in model_size_bytes); pyfunc's copies them after.
+  if (writer.layout === 'flavor') await copyCodeFiles(tempDir, w.codeFiles);
 
   // The input example.
   let savedExampleInfo: MlmodelDocument['saved_input_example_info'];
@@ -427,64 +358,22 @@ async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'
   }
 
   // The model's own files.
-  const pyfunc: Record<string, PyValue> = {};
-  const flavors: Record<string, Record<string, PyValue>> = {};
-  const cloudpickleVersion = facts.distributions.get('cloudpickle')?.version;
-  if (source.kind === 'sklearn') {
-    await copyFile(w.modelFile!, path.join(tempDir, SKLEARN_MODEL_FILE));
-    const sklearnVersion = facts.distributions.get('scikit-learn')?.version;
-    if (!sklearnVersion) {
-      throw inputError('DEFAULT_REQUIREMENT_NOT_INSTALLED', `\`scikit-learn\` is not installed in \`${options.python}\``, {
-        hint: 'pass `--python` with the interpreter the model was trained with',
-      });
-    }
-    Object.assign(pyfunc, {
-      loader_module: 'mlflow.sklearn',
-      model_path: SKLEARN_MODEL_FILE,
-      predict_fn: 'predict',
-    });
-    flavors.sklearn = {
-      pickled_model: SKLEARN_MODEL_FILE,
-      sklearn_version: sklearnVersion,
-      serialization_format: source.serializationFormat,
-      code: hasCode ? CODE_DIR_NAME : null,
-      ...(facts.mlflowSklearnWritesSkops ? { skops_trusted_types: null } : {}),
-    };
-  } else if (source.kind === 'python-model') {
-    await copyFile(w.modelFile!, path.join(tempDir, path.basename(w.modelFile!)));
-    Object.assign(pyfunc, {
-      loader_module: 'mlflow.pyfunc.loaders.code_model',
-      model_code_path: w.modelFile!,
-      ...(cloudpickleVersion ? { cloudpickle_version: cloudpickleVersion } : {}),
-      streamable: false,
-    });
-  } else {
-    const dataTarget = `${DATA_DIR}/${path.basename(w.dataPath!)}`;
-    if (statSync(w.dataPath!).isDirectory()) {
-      const plan = planCodePaths([path.relative(cwd, w.dataPath!)], cwd);
-      for (const file of plan.files) {
-        const target = path.join(tempDir, DATA_DIR, file.target.slice(CODE_DIR_NAME.length + 1));
-        await mkdir(path.dirname(target), { recursive: true });
-        await copyFile(file.source, target);
-      }
-    } else {
-      await mkdir(path.join(tempDir, DATA_DIR), { recursive: true });
-      await copyFile(w.dataPath!, path.join(tempDir, dataTarget));
-    }
-    Object.assign(pyfunc, { loader_module: source.loaderModule, data: dataTarget, streamable: false });
-  }
-  Object.assign(pyfunc, {
+  const sections = await writer.writeArtifacts(source, w.checked, { dir: tempDir, cwd, facts, python: options.python, hasCode });
+  const pyfunc: MlmodelSection = {
+    ...sections.pyfunc,
     python_version: facts.pythonVersion,
     env: { conda: CONDA_ENV_FILE_NAME, virtualenv: PYTHON_ENV_FILE_NAME },
-  });
+  };
   if (hasCode) pyfunc.code = CODE_DIR_NAME;
-  else if (source.kind !== 'sklearn') pyfunc.code = null;
+  else if (writer.layout === 'pyfunc') pyfunc.code = null;
+  const flavors: Record<string, MlmodelSection> = {};
+  if (sections.flavor) flavors[sections.flavor.name] = sections.flavor.section;
   flavors.python_function = pyfunc;
 
   // The signature: given, refused, or inferred (inputs from the example; outputs from the capture run).
-  // MLflow infers none for a loader module.
+  // Not every save_model infers one (`infersSignature`: none for a loader module).
   let signature: Signature | undefined = w.signatureFromFile;
-  const inferSignature = !options.noSignature && !signature && w.example !== undefined && source.kind !== 'loader-module';
+  const inferSignature = !options.noSignature && !signature && w.example !== undefined && writer.infersSignature;
   if (inferSignature) signature = { inputs: inferInputSchema(w.example!) };
 
   const modelSizeBytes = await totalFileSize(tempDir);
@@ -496,7 +385,7 @@ async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'
       model_id: null,
       model_uuid: (options.newUuid ?? (() => randomUUID().replace(/-/g, '')))(),
       prompts: null,
-      utc_time_created: utcTimeCreated(now),
+      utc_time_created: formatUtcTimeCreated(now),
     };
     if (modelSizeBytes > 0) doc.model_size_bytes = modelSizeBytes;
     if (savedExampleInfo) doc.saved_input_example_info = savedExampleInfo;
@@ -511,18 +400,12 @@ async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'
   let mlmodel = buildMlmodel(signature);
   const uuid = mlmodel.model_uuid;
   await writeText(tempDir, MLMODEL_FILE_NAME, serializeMlmodel(mlmodel));
-  if (!isSklearn) await copyCodeFiles(tempDir, w.codeFiles);
+  if (writer.layout === 'pyfunc') await copyCodeFiles(tempDir, w.codeFiles);
 
   // Requirements.
   const userLabel = options.pipRequirements !== undefined ? '--pip-requirements' : '--extra-pip-requirements';
   const inferenceWanted = options.pipRequirements === undefined && options.condaEnv === undefined;
-  const defaults: FlavorDefault[] = [];
-  if (source.kind === 'sklearn') {
-    defaults.push({ name: 'scikit-learn', reason: 'flavor default: the sklearn flavor loads with scikit-learn' });
-    if (source.serializationFormat === 'cloudpickle') defaults.push({ name: 'cloudpickle', reason: 'flavor default: the model is read with cloudpickle' });
-  } else {
-    defaults.push({ name: 'cloudpickle', reason: 'flavor default: every pyfunc model requires cloudpickle' });
-  }
+  const defaults = writer.defaultRequirements(source);
 
   let inferred: InferredRequirement[] = [];
   let pinnedDefaults: InferredRequirement[] = [];
@@ -531,10 +414,11 @@ async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'
   if (inferenceWanted) {
     pinnedDefaults = pinFlavorDefaults(facts, defaults, options.python);
     const references: ModuleReference[] = [];
-    if (w.pickleScan) {
-      const file = source.kind === 'sklearn' ? source.modelFile : undefined;
-      for (const ref of w.pickleScan.modules) references.push({ module: ref.module, name: ref.name, source: 'pickle', ...(file ? { file } : {}) });
-      for (const module of w.pickleScan.importedByName) references.push({ module, source: 'pickle', ...(file ? { file } : {}) });
+    const pickle = w.checked.pickle;
+    if (pickle) {
+      const file = pickle.shown;
+      for (const ref of pickle.scan.modules) references.push({ module: ref.module, name: ref.name, source: 'pickle', file });
+      for (const module of pickle.scan.importedByName) references.push({ module, source: 'pickle', file });
     }
     for (const { file, ref } of w.imports) {
       if (ref.level > 0) continue; // relative imports are the package's own modules
@@ -546,8 +430,7 @@ async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'
         const capture = await captureImportedModules({
           python: options.python,
           modelDir: tempDir,
-          kind: isSklearn ? 'sklearn' : 'pyfunc',
-          modelFile: SKLEARN_MODEL_FILE,
+          ...writer.capture,
           inferOutputSchema: inferSignature,
           cwd,
           env: options.env,

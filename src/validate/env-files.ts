@@ -1,7 +1,8 @@
+import { normalizeRelative } from '../model/directory/paths.js';
 import { parseStatement, type Statement } from '../deps/requirements-txt.js';
 import { isMlfError } from '../errors.js';
-import { envFileNamesOf, normalizeRelative, type ModelFiles } from './model-files.js';
-import { asRecord, type YamlSource } from './yaml-source.js';
+import type { ModelFiles } from './model-files.js';
+import { asRecord, type YamlSource } from '../model/directory/yaml-source.js';
 
 /** conda.yaml and python_env.yaml of a model, under the names MLmodel gives them. */
 export interface EnvSources {
@@ -12,7 +13,7 @@ export interface EnvSources {
 }
 
 export function envSources(files: ModelFiles): EnvSources {
-  const names = envFileNamesOf(files.mlmodel?.value);
+  const names = files.envFileNames;
   const condaName = normalizeRelative(names.conda);
   const virtualenvName = normalizeRelative(names.virtualenv);
   return {

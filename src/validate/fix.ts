@@ -6,7 +6,7 @@ import type { AppliedFix } from './report.js';
 import { envSources, condaPipList } from './env-files.js';
 import { includeTarget, requirementsFileOf } from './requirements-view.js';
 import { isAnacondaChannel } from './rules/conda.js';
-import { asRecord } from './yaml-source.js';
+import { asRecord } from '../model/directory/yaml-source.js';
 import { tick } from './rules/shared.js';
 
 /**

@@ -1,94 +1,53 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isMlfError } from '../errors.js';
 import { FILE_TOO_LARGE, readRegularFileSync, readRegularTextSync } from '../fs/read-regular-file.js';
+import { isInsideModel, normalizeRelative } from '../model/directory/paths.js';
+import { DEFAULT_READ_LIMITS, readModelFiles, type ReadLimits } from '../model/directory/read.js';
+import { asRecord, parseYamlSource, type YamlSource } from '../model/directory/yaml-source.js';
 import { scanImports, type ImportRef } from '../scan/import-scan.js';
 import { scanPickle } from '../scan/pickle-scan.js';
-import { envFileNamesOf, normalizeRelative, type ModelFiles, type PickleModules, type ScanResult } from './model-files.js';
-import { asRecord, parseYamlSource, type YamlSource } from './yaml-source.js';
-import { isInsidePath } from './rules/shared.js';
+import type { ModelFiles, PickleModules, ScanResult } from './model-files.js';
 
 /**
- * Reads what the rules need from one model directory: the listing, MLmodel and the env files,
- * the requirements files (following `-r`/`-c` inside the directory), the input examples, and
- * the static scans of the pickles and Python files. The only I/O of validation; the rules are
- * pure functions of the result. Throws ModelDirectoryUnreadable when `dir` is not a readable
- * directory, and fs/read-regular-file.ts's MlfError when MLmodel, an env file, a requirements
- * file or an input example is not a regular UTF-8 file within `maxTextBytes` (a scan that cannot
- * read its file reports it in its ScanResult instead).
+ * What the rules need from one model directory: model/directory/read.ts's listing and texts
+ * (MLmodel, the env files, the requirements files with their `-r`/`-c` includes, the input
+ * examples), the env YAMLs loaded, and the static scans of the pickles and Python files. The only
+ * I/O of validation; the rules are pure functions of the result. Never throws on content: a
+ * directory that cannot be read is `directoryProblem`, a file that cannot be read (not a regular
+ * UTF-8 file within `maxTextBytes`) is in `problems` (then nothing is scanned), and a scan that
+ * cannot read its file reports it in its ScanResult.
  */
-export interface LoadLimits {
-  /** Stop listing after this many entries (a model dir with a huge artifacts tree). */
-  maxEntries: number;
-  /** Text files above this size are refused (MLmodel, env files, requirements, examples); Python files above it are not scanned. */
-  maxTextBytes: number;
+export interface LoadLimits extends ReadLimits {
   /** Pickles above this size are not scanned. */
   maxPickleBytes: number;
-  /** At most this many Python files are scanned for imports. */
+  /** At most this many Python files are scanned for imports; Python files above `maxTextBytes` are not scanned. */
   maxPythonFiles: number;
 }
 
 export const DEFAULT_LOAD_LIMITS: LoadLimits = {
-  maxEntries: 20_000,
-  maxTextBytes: 16 * 1024 * 1024,
+  ...DEFAULT_READ_LIMITS,
   maxPickleBytes: 512 * 1024 * 1024,
   maxPythonFiles: 2_000,
 };
 
-export class ModelDirectoryUnreadable extends Error {
-  constructor(
-    readonly dir: string,
-    readonly reason: string,
-  ) {
-    super(reason);
-  }
-}
-
+/** `dir`: the absolute path of the model directory (model/directory/locate.ts's `dir`). */
 export async function loadModelFiles(dir: string, limits: LoadLimits = DEFAULT_LOAD_LIMITS): Promise<ModelFiles> {
-  const stat = await fs.stat(dir).catch((error: NodeJS.ErrnoException) => {
-    throw new ModelDirectoryUnreadable(dir, error.code === 'ENOENT' ? 'no such file or directory' : error.message);
-  });
-  if (!stat.isDirectory()) throw new ModelDirectoryUnreadable(dir, 'not a directory');
-
-  const { entries, truncated } = await listEntries(dir, limits.maxEntries);
-  const readText = async (relative: string): Promise<string | undefined> => {
-    if (!entries.has(relative)) return undefined;
-    return readRegularTextSync(path.join(dir, relative), { shown: relative, limit: limits.maxTextBytes });
-  };
-
-  const mlmodelText = await readText('MLmodel');
-  const mlmodel = mlmodelText === undefined ? undefined : parseYamlSource(mlmodelText, 'MLmodel');
-  const mlmodelValue = asRecord(mlmodel?.value);
-
+  const read = await readModelFiles(dir, { list: true, examples: true, limits });
   const yaml = new Map<string, YamlSource>();
-  const envNames = envFileNamesOf(mlmodelValue);
-  for (const name of [envNames.conda, envNames.virtualenv]) {
-    const relative = normalizeRelative(name);
-    if (!isInsidePath(name) || yaml.has(relative)) continue;
-    const text = await readText(relative);
-    if (text !== undefined) yaml.set(relative, parseYamlSource(text, relative));
-  }
-
-  const requirementFiles = await readRequirementFiles(readText);
-
-  const examples = new Map<string, string>();
-  const exampleInfo = asRecord(mlmodelValue?.saved_input_example_info);
-  for (const key of ['artifact_path', 'serving_input_path']) {
-    const name = exampleInfo?.[key];
-    if (typeof name !== 'string' || !isInsidePath(name)) continue;
-    const text = await readText(normalizeRelative(name));
-    if (text !== undefined) examples.set(normalizeRelative(name), text);
-  }
-
+  for (const [relative, text] of read.envFiles) yaml.set(relative, parseYamlSource(text, relative));
   const pickles = new Map<string, ScanResult<PickleModules>>();
+  const imports = new Map<string, ScanResult<ImportRef[]>>();
+  const files: ModelFiles = { ...read, yaml, pickles, imports };
+  // A file the rules need could not be read: validate reports that alone (ops/validate.ts).
+  if (read.directoryProblem || read.problems.length > 0) return files;
+
+  const mlmodelValue = asRecord(read.mlmodel?.value);
   for (const relative of picklePaths(mlmodelValue)) {
-    if (!entries.has(relative)) continue;
+    if (!read.entries.has(relative)) continue;
     pickles.set(relative, await scanPickleFile(path.join(dir, relative), relative, limits));
   }
-
-  const imports = new Map<string, ScanResult<ImportRef[]>>();
-  for (const relative of pythonFiles(mlmodelValue, entries).slice(0, limits.maxPythonFiles)) {
+  for (const relative of pythonFiles(mlmodelValue, read.entries).slice(0, limits.maxPythonFiles)) {
     try {
       const text = readRegularTextSync(path.join(dir, relative), { shown: relative, limit: limits.maxTextBytes });
       imports.set(relative, { ok: true, value: scanImports(text, relative) });
@@ -102,66 +61,6 @@ export async function loadModelFiles(dir: string, limits: LoadLimits = DEFAULT_L
       );
     }
   }
-
-  return {
-    dir,
-    entries,
-    entriesTruncated: truncated,
-    ...(mlmodel ? { mlmodel } : {}),
-    yaml,
-    requirementFiles,
-    examples,
-    pickles,
-    imports,
-  };
-}
-
-async function listEntries(dir: string, max: number): Promise<{ entries: Set<string>; truncated: boolean }> {
-  const entries = new Set<string>();
-  const pending: string[] = [''];
-  while (pending.length > 0) {
-    const relative = pending.shift()!;
-    const dirents = await fs.readdir(path.join(dir, relative), { withFileTypes: true }).catch(() => []);
-    for (const dirent of dirents) {
-      if (entries.size >= max) return { entries, truncated: true };
-      const child = relative ? `${relative}/${dirent.name}` : dirent.name;
-      let isDirectory = dirent.isDirectory();
-      if (dirent.isSymbolicLink()) {
-        // A symlink counts as what it points to, but is never followed into (no cycles).
-        isDirectory = await fs.stat(path.join(dir, child)).then((s) => s.isDirectory(), () => false);
-        entries.add(isDirectory ? `${child}/` : child);
-        continue;
-      }
-      if (isDirectory) {
-        entries.add(`${child}/`);
-        if (dirent.name !== '__pycache__' && dirent.name !== '.git') pending.push(child);
-      } else {
-        entries.add(child);
-      }
-    }
-  }
-  return { entries, truncated: false };
-}
-
-const INCLUDE_LINE = /^\s*(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=[^\s=-]))(\S+)/;
-
-/** requirements.txt, constraints.txt and every file they include that lies inside the model directory. */
-async function readRequirementFiles(readText: (relative: string) => Promise<string | undefined>): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  const pending = ['requirements.txt', 'constraints.txt'];
-  while (pending.length > 0) {
-    const relative = pending.shift()!;
-    if (files.has(relative)) continue;
-    const text = await readText(relative);
-    if (text === undefined) continue;
-    files.set(relative, text);
-    const base = path.posix.dirname(relative);
-    for (const line of text.split(/\r\n|\n|\r/)) {
-      const target = INCLUDE_LINE.exec(line)?.[1];
-      if (!target || !isInsidePath(target)) continue;
-      pending.push(normalizeRelative(base === '.' ? target : `${base}/${target}`));
-    }
-  }
   return files;
 }
 
@@ -170,11 +69,11 @@ function picklePaths(mlmodel: Record<string, unknown> | undefined): string[] {
   const flavors = asRecord(mlmodel?.flavors);
   const found: string[] = [];
   const pythonModel = asRecord(flavors?.python_function)?.python_model;
-  if (typeof pythonModel === 'string' && isInsidePath(pythonModel)) found.push(normalizeRelative(pythonModel));
+  if (typeof pythonModel === 'string' && isInsideModel(pythonModel)) found.push(normalizeRelative(pythonModel));
   const sklearn = asRecord(flavors?.sklearn);
   const pickled = sklearn?.pickled_model;
   const format = sklearn?.serialization_format;
-  if (typeof pickled === 'string' && isInsidePath(pickled) && (format === undefined || format === null || format === 'pickle' || format === 'cloudpickle')) {
+  if (typeof pickled === 'string' && isInsideModel(pickled) && (format === undefined || format === null || format === 'pickle' || format === 'cloudpickle')) {
     found.push(normalizeRelative(pickled));
   }
   return [...new Set(found)];
@@ -187,7 +86,7 @@ function pythonFiles(mlmodel: Record<string, unknown> | undefined, entries: Read
   const codeDirs = new Set<string>();
   for (const flavor of Object.values(flavors ?? {})) {
     const code = asRecord(flavor)?.code;
-    if (typeof code === 'string' && code !== '' && isInsidePath(code)) codeDirs.add(`${normalizeRelative(code).replace(/\/$/, '')}/`);
+    if (typeof code === 'string' && code !== '' && isInsideModel(code)) codeDirs.add(`${normalizeRelative(code).replace(/\/$/, '')}/`);
   }
   for (const entry of entries) {
     if (entry.endsWith('.py') && [...codeDirs].some((prefix) => entry.startsWith(prefix))) found.push(entry);

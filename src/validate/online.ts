@@ -11,7 +11,7 @@ import { envSources } from './env-files.js';
 import type { ModelFiles } from './model-files.js';
 import { canonicalNameOf, effectiveRequirements, isRequirement, redactUrl, type LocatedStatement } from './requirements-view.js';
 import { diagnostic, tick } from './rules/shared.js';
-import { asRecord } from './yaml-source.js';
+import { asRecord } from '../model/directory/yaml-source.js';
 
 export interface ResolverInput {
   /** The lines to resolve, in order (requirements, options such as `--index-url`, URLs), `-r` files expanded. */

@@ -1,3 +1,4 @@
+import { isInsideModel, normalizeRelative } from '../model/directory/paths.js';
 import path from 'node:path';
 import { canonicalizeName } from '../deps/pep508.js';
 import {
@@ -5,8 +6,7 @@ import {
   type RequirementStatement,
   type Statement,
 } from '../deps/requirements-txt.js';
-import { normalizeRelative, type ModelFiles } from './model-files.js';
-import { isInsidePath } from './rules/shared.js';
+import type { ModelFiles } from './model-files.js';
 
 /**
  * requirements files as the rules read them: parsed into statements by deps/requirements-txt,
@@ -57,10 +57,10 @@ export function requirementsFileOf(files: ModelFiles, relative: string): Toleran
 
 /** Where an include statement in `file` points, relative to the model directory (undefined when outside). */
 export function includeTarget(file: string, target: string): string | undefined {
-  if (!isInsidePath(target)) return undefined;
+  if (!isInsideModel(target)) return undefined;
   const base = path.posix.dirname(file);
   const joined = normalizeRelative(base === '.' ? target : `${base}/${target}`);
-  return isInsidePath(joined) ? joined : undefined;
+  return isInsideModel(joined) ? joined : undefined;
 }
 
 export interface LocatedStatement<S extends Statement = Statement> {

@@ -16,15 +16,18 @@
  * requirement files) changed since and the input file and output directory exist, so that a
  * command which will stop before starting a worker (an edited MLmodel, a missing input) does not
  * run model code first.
- * `MLF_EARLY_START=0` (or `false`) turns it off.
  *
- * Everything here runs before the CLI is loaded, so it uses only Node's own modules, synchronously.
+ * cli/early-start.ts decides which command lines qualify and what their key is, from predict's
+ * flag table; this module holds the launch record (its location and format, also pruned by `mlf
+ * envs prune`), starts the worker a record names, and hands it over. Everything here runs before
+ * the CLI is loaded, so it uses only Node's own modules, synchronously, and keeps no state of its
+ * own: each early start is the `EarlyStart` handle `openLaunchRecord` returns.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { definedVariables, ENV, readBooleanEnv } from '../config/env-vars.js';
+import { definedVariables } from '../config/env-vars.js';
 import { MLF_VERSION } from '../version.js';
 
 /** A versioned bucket under `$MLF_HOME`, like the environments' (env/home.ts). */
@@ -59,73 +62,86 @@ interface EarlyWorker {
   failed: boolean;
 }
 
-/** Module state: one early start per process (bin/mlf.js calls startEarlyWorker once). */
-let recordPath: string | undefined;
-let early: EarlyWorker | undefined;
+/** The handle on one process's early start, made by cli/early-start.ts (`startEarly`). */
+export interface EarlyStart {
+  /**
+   * Hands predict the early worker if it was started exactly as `launch` says and is still
+   * running; otherwise kills it. Either way it is predict's (or nobody's) from then on.
+   */
+  offer(launch: WorkerLaunch): { child?: ChildProcess; outcome: EarlyStartOutcome };
+  /**
+   * After a successful predict: records how its worker was started and the files it depended on,
+   * for the next identical command. A record that cannot be written is simply not written.
+   */
+  remember(launch: WorkerLaunch, dependsOn: { unchanged: string[]; present: string[] }): void;
+  /** Kills an early worker nobody took (the command failed before starting one). */
+  discard(): void;
+}
+
+/** For a command line that is not eligible: starts nothing, records nothing. */
+export const NO_EARLY_START: EarlyStart = {
+  offer: () => ({ outcome: 'none' }),
+  remember: () => undefined,
+  discard: () => undefined,
+};
+
+/** Where the launch record of a command line (less what does not decide its worker) run in `cwd` lives. */
+export function launchRecordPath(mlfHome: string, keyArgs: string[], cwd: string): string {
+  return path.join(mlfHome, LAUNCH_BUCKET, `${launchKey(keyArgs, cwd)}.json`);
+}
 
 /**
- * Called by bin/mlf.js with the process's own argv, environment and directory, before the CLI is
- * imported. Starts the worker of the last identical successful predict when nothing it depended on
- * changed; otherwise does nothing. Never throws: any surprise just means no early start.
+ * The early start behind one launch record: with `startWorker`, starts the worker the record
+ * names when none of the files it depended on changed since; the handle's `remember` rewrites
+ * the record. Never throws: any surprise just means no early start.
  */
-export function startEarlyWorker(argv: string[], env: NodeJS.ProcessEnv, cwd: string, mlfHome: string): void {
-  discardEarlyWorker();
-  recordPath = undefined;
+export function openLaunchRecord(recordPath: string, env: NodeJS.ProcessEnv, options: { startWorker: boolean }): EarlyStart {
+  let early = options.startWorker ? startRecordedWorker(recordPath, env) : undefined;
+  // The early worker is handed over (or killed) at most once.
+  const take = (): EarlyWorker | undefined => {
+    const taken = early;
+    early = undefined;
+    return taken;
+  };
+  return {
+    offer: (launch) => {
+      const candidate = take();
+      if (candidate === undefined) return { outcome: 'none' };
+      const { child } = candidate;
+      const running = !candidate.failed && child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+      if (running && sameLaunch(candidate.launch, launch)) return { child, outcome: 'adopted' };
+      child.kill('SIGKILL');
+      return { outcome: 'discarded' };
+    },
+    remember: (launch, dependsOn) => writeRecord(recordPath, launch, dependsOn),
+    discard: () => {
+      take()?.child.kill('SIGKILL');
+    },
+  };
+}
+
+function startRecordedWorker(recordPath: string, env: NodeJS.ProcessEnv): EarlyWorker | undefined {
   try {
-    if (!readBooleanEnv(env, ENV.MLF_EARLY_START, true)) return;
-    const shape = commandShape(argv.slice(2));
-    if (shape === undefined) return;
-    recordPath = path.join(mlfHome, LAUNCH_BUCKET, `${launchKey(shape.keyArgs, cwd)}.json`);
-    // What predict checks before it starts a worker: do not start one early for a run that will
-    // stop before that (a missing input file or output directory).
-    if (shape.input !== undefined && shape.input !== '-' && !isFile(path.resolve(cwd, shape.input))) return;
-    if (shape.output !== undefined && !isDirectory(path.dirname(path.resolve(cwd, shape.output)))) return;
     const record = readRecord(recordPath);
-    if (record === undefined || !record.files.every(unchangedSince)) return;
+    if (record === undefined || !record.files.every(unchangedSince)) return undefined;
     const launch: WorkerLaunch = { ...record.worker, env: definedVariables(env) };
     const child = spawn(launch.file, launch.args, { cwd: launch.cwd, env: launch.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    early = { child, launch, failed: false };
-    const current = early;
+    const early: EarlyWorker = { child, launch, failed: false };
     // An interpreter that cannot be started: not adopted, and predict's own start reports it.
     child.once('error', () => {
-      current.failed = true;
+      early.failed = true;
     });
     child.stdin?.on('error', () => undefined);
     process.once('exit', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
+    return early;
   } catch {
-    early = undefined;
+    return undefined;
   }
 }
 
-/**
- * Hands predict the early worker if it was started exactly as `launch` says and is still running;
- * otherwise kills it. Either way it is predict's (or nobody's) from now on.
- */
-export function takeEarlyWorker(launch: WorkerLaunch): { child?: ChildProcess; outcome: EarlyStartOutcome } {
-  const candidate = early;
-  early = undefined;
-  if (candidate === undefined) return { outcome: 'none' };
-  const { child } = candidate;
-  const running = !candidate.failed && child.pid !== undefined && child.exitCode === null && child.signalCode === null;
-  if (running && sameLaunch(candidate.launch, launch)) return { child, outcome: 'adopted' };
-  child.kill('SIGKILL');
-  return { outcome: 'discarded' };
-}
-
-/** Kills an early worker nobody took (the command failed before starting one, or was not predict). */
-export function discardEarlyWorker(): void {
-  takeEarlyWorker({ file: '', args: [], cwd: '', env: {} });
-}
-
-/**
- * After a successful predict: records how its worker was started and the files it depended on,
- * for the next identical command. Does nothing when this process made no early-start lookup (mlf
- * run in-process, or not eligible). A record that cannot be written is simply not written.
- */
-export function rememberLaunch(launch: WorkerLaunch, dependsOn: { unchanged: string[]; present: string[] }): void {
-  if (recordPath === undefined) return;
+function writeRecord(recordPath: string, launch: WorkerLaunch, dependsOn: { unchanged: string[]; present: string[] }): void {
   const record: LaunchRecord = {
     version: RECORD_VERSION,
     worker: { file: launch.file, args: launch.args, cwd: launch.cwd },
@@ -179,61 +195,9 @@ export function pruneLaunchRecords(mlfHome: string): number {
   return removed;
 }
 
-/** The options of `mlf models predict` whose values do not decide how its worker starts. */
-const INPUT_OPTIONS = ['-i', '--input-path'];
-const OUTPUT_OPTIONS = ['-o', '--output-path'];
-const FORMAT_OPTIONS = ['-t', '--content-type'];
-/** Switches that change only what mlf prints, not the worker. */
-const OUTPUT_SWITCHES = ['--json', '-q', '--quiet', '-v', '--verbose', '--strict-json'];
-
-/**
- * For `mlf models predict ...`: the command line without what does not decide how its worker
- * starts (a worker serves any input, in any format, and mlf prints its answer as asked: predicting
- * a new file, or with `--json`, is still the same command), and the input and output paths.
- * Undefined for any other command, for help, and with `--env` (whose values a record would have
- * to keep on disk).
- */
-export function commandShape(args: string[]): { keyArgs: string[]; input?: string; output?: string } | undefined {
-  if (args[0] !== 'models' || args[1] !== 'predict') return undefined;
-  const keyArgs: string[] = [];
-  let input: string | undefined;
-  let output: string | undefined;
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i]!;
-    if (arg === '--env' || arg.startsWith('--env=') || arg === '-h' || arg === '--help') return undefined;
-    if (OUTPUT_SWITCHES.includes(arg)) continue;
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (![...INPUT_OPTIONS, ...OUTPUT_OPTIONS, ...FORMAT_OPTIONS].includes(name)) {
-      keyArgs.push(arg);
-      continue;
-    }
-    const value = inline ?? args[(i += 1)];
-    if (value === undefined) return undefined;
-    if (INPUT_OPTIONS.includes(name)) input = value;
-    else if (OUTPUT_OPTIONS.includes(name)) output = value;
-  }
-  return { keyArgs, ...(input !== undefined ? { input } : {}), ...(output !== undefined ? { output } : {}) };
-}
-
 /** The record's name: mlf's version, the command line's shape and the directory it ran in. */
-export function launchKey(args: string[], cwd: string): string {
+function launchKey(args: string[], cwd: string): string {
   return createHash('sha256').update(JSON.stringify([MLF_VERSION, cwd, args])).digest('hex').slice(0, 32);
-}
-
-function isFile(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function readRecord(file: string): LaunchRecord | undefined {

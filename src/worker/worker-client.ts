@@ -1,20 +1,21 @@
 /**
  * Starts src/worker/worker.py with an environment's interpreter and speaks its protocol
  * (protocol.ts): hello and version check, model load, then predict requests. Every line the
- * worker writes is validated; every worker error becomes an `MlfError` of the right category.
+ * worker writes is validated; every failure is thrown as a `WorkerFailureError` (failure.ts): an
+ * `MlfError` of the right category that holds the failure as data.
  *
  * The worker's own warnings and notes arrive as protocol `log` messages and go to `onWorkerLog`;
  * its stderr (MLflow's logging, the model's own prints) goes to `onLog` line by line, and its last
  * lines are kept for the message when the worker dies unexpectedly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { definedVariables } from '../config/env-vars.js';
-import { MlfError, inputError, modelError, environmentError, type MlfErrorOptions } from '../errors.js';
+import { MlfError, type MlfErrorOptions } from '../errors.js';
 import type { EarlyStartOutcome, WorkerLaunch } from './early-worker.js';
-import { distributionForModule, missingModuleFixCommands, type FixCommandsInput } from './missing-module.js';
+import { killOnExit } from './exit-hook.js';
+import { failureOfReply, interpreterMissingError, oneLine, replyFailureError, WorkerErrorDetails, WorkerFailureError, type WorkerFailureKind, type WorkerStage } from './failure.js';
 import {
   PROTOCOL_VERSION,
   parseWorkerLine,
@@ -57,8 +58,6 @@ export interface StartWorkerOptions {
   onLog?: (line: string) => void;
   /** Each `log` message of the worker's (a warning, or a note shown under --verbose). */
   onWorkerLog?: (log: WorkerLog) => void;
-  /** How the commands in a missing-module hint name the model and input (the user's own words). */
-  fixContext?: FixCommandsInput;
   /** How messages name the model directory (the user's own words; default: its absolute path). */
   modelLabel?: string;
   /** Replaces `[pythonPath, worker.py]` (tests start a fake worker this way). */
@@ -131,9 +130,9 @@ export class WorkerClient {
       child.kill();
       if (error) throw error;
       if (message && message.ok === false) {
-        throw workerErrorToMlfError(message, 'load', options.fixContext, { modelDir: options.modelDir, ...(options.modelLabel !== undefined ? { modelLabel: options.modelLabel } : {}) });
+        throw replyFailureError(failureOfReply(message, 'load'), { modelDir: options.modelDir, ...(options.modelLabel !== undefined ? { modelLabel: options.modelLabel } : {}) });
       }
-      throw new MlfError('internal', 'WORKER_PROTOCOL', `the worker sent \`${JSON.stringify(message)}\` where it should have said hello`);
+      throw workerFailure('protocol', 'load', 'internal', 'WORKER_PROTOCOL', `the worker sent \`${JSON.stringify(message)}\` where it should have said hello`);
     };
 
     let hello: WorkerMessage;
@@ -145,7 +144,9 @@ export class WorkerClient {
     if (hello.ok !== true || !('type' in hello) || hello.type !== 'hello') return startupFailure(hello);
     if (hello.protocol !== PROTOCOL_VERSION) {
       child.kill();
-      throw new MlfError(
+      throw workerFailure(
+        'protocol',
+        'load',
         'internal',
         'WORKER_PROTOCOL_MISMATCH',
         `the worker speaks protocol ${hello.protocol}, this mlf speaks ${PROTOCOL_VERSION}`,
@@ -159,6 +160,7 @@ export class WorkerClient {
       return startupFailure(undefined, error as Error);
     }
     if (ready.ok !== true || !('type' in ready) || ready.type !== 'ready') return startupFailure(ready);
+    state.stage = 'predict';
     return new WorkerClient(child, state, hello, ready, launch, early.outcome);
   }
 
@@ -187,7 +189,7 @@ export class WorkerClient {
     const reply = await this.send(request);
     if (reply.ok === false) {
       const { modelDir, modelLabel } = this.state.options;
-      throw workerErrorToMlfError(reply, 'predict', this.state.options.fixContext, {
+      throw replyFailureError(failureOfReply(reply, 'predict'), {
         modelDir,
         ...(modelLabel !== undefined ? { modelLabel } : {}),
         ...(input.inputPath !== undefined ? { inputPath: input.inputPath } : {}),
@@ -197,14 +199,14 @@ export class WorkerClient {
       });
     }
     if (!('type' in reply) || reply.type !== 'prediction') {
-      throw new MlfError('internal', 'WORKER_PROTOCOL', `the worker answered a predict request with \`${reply.type}\``);
+      throw workerFailure('protocol', 'predict', 'internal', 'WORKER_PROTOCOL', `the worker answered a predict request with \`${reply.type}\``);
     }
     return reply;
   }
 
   async ping(): Promise<void> {
     const reply = await this.send({ id: this.nextId++, type: 'ping' });
-    if (reply.ok === false) throw workerErrorToMlfError(reply, 'predict', this.state.options.fixContext);
+    if (reply.ok === false) throw replyFailureError(failureOfReply(reply, 'predict'));
   }
 
   /** Asks the worker to exit, and kills it if it has not after `timeoutMs`. */
@@ -233,6 +235,8 @@ export class WorkerClient {
 class ChannelState {
   readonly options: StartWorkerOptions;
   readonly stderrTail: string[] = [];
+  /** Loading until the worker is ready, then answering requests: what a failure happened during. */
+  stage: WorkerStage = 'load';
   exited = false;
   /** Settles once the worker has exited (or could not be started) and its output is drained. */
   readonly exit: Promise<void>;
@@ -262,13 +266,8 @@ class ChannelState {
     });
     // Writing to a worker that has died raises EPIPE on stdin; the exit handler reports it.
     child.stdin?.on('error', () => undefined);
-    // Should mlf end while the worker runs (an error path that skipped close()), the worker goes
-    // with it. (Killed by a signal, mlf runs no handler; the worker then sees its stdin close and
-    // exits once its load is done; Ctrl-C reaches it directly, as it is in the same group.)
-    const killOnExit = (): void => {
-      child.kill('SIGKILL');
-    };
-    process.once('exit', killOnExit);
+    // Should mlf end while the worker runs, the worker goes with it (exit-hook.ts).
+    const forget = killOnExit(child);
     let spawnError: NodeJS.ErrnoException | undefined;
     child.once('error', (error: NodeJS.ErrnoException) => {
       spawnError = error;
@@ -276,14 +275,14 @@ class ChannelState {
       if (child.pid === undefined) finish(null, null);
     });
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
-      process.removeListener('exit', killOnExit);
+      forget();
       // Let the readline interfaces drain the last lines before deciding what went wrong.
       setImmediate(() => {
         if (spawnError && child.pid === undefined) {
           // Never ran: no such interpreter (an environment removed while in use?).
           const executable = this.options.command?.file ?? this.options.pythonPath;
           this.exited = true;
-          this.fail(interpreterMissingError(executable, spawnError.message));
+          this.fail(interpreterMissingError(executable, spawnError.message, this.stage));
         } else {
           this.onExit(describeExit(code ?? undefined, signal ?? undefined, spawnError?.message));
         }
@@ -304,7 +303,7 @@ class ChannelState {
           : setTimeout(() => {
               this.waiter = undefined;
               reject(
-                new MlfError('internal', 'WORKER_TIMEOUT', `the worker did not say ${what} within ${Math.round(timeoutMs / 1000)}s`, this.stderrSummary(10)),
+                workerFailure('timeout', this.stage, 'internal', 'WORKER_TIMEOUT', `the worker did not say ${what} within ${Math.round(timeoutMs / 1000)}s`, this.stderrSummary(10)),
               );
             }, timeoutMs);
       this.waiter = {
@@ -333,7 +332,7 @@ class ChannelState {
     const parsed = parseWorkerLine(line);
     if ('problem' in parsed) {
       this.fail(
-        new MlfError('internal', 'WORKER_PROTOCOL', `the worker wrote a line that is not a protocol message: ${parsed.problem}`, {
+        workerFailure('protocol', this.stage, 'internal', 'WORKER_PROTOCOL', `the worker wrote a line that is not a protocol message: ${parsed.problem}`, {
           hint: 'this is a bug in mlf (or a foreign worker.py): --verbose shows the line; please report it',
           cause: new WorkerErrorDetails(`the line:\n${line.length > 2_000 ? `${line.slice(0, 2_000)}… (${line.length - 2_000} more characters)` : line}`),
         }),
@@ -372,7 +371,15 @@ class ChannelState {
   }
 
   private exitError(description: string): MlfError {
-    return new MlfError('model', 'WORKER_EXITED', `the model worker ${description}`, this.stderrSummary(15));
+    const summary = this.stderrSummary(15);
+    const stderrTail = this.stderrTail.slice(-15).join('\n').trimEnd();
+    return new WorkerFailureError(
+      { kind: 'crashed', stage: this.stage, message: `the model worker ${description}`, ...(stderrTail ? { stderrTail } : {}) },
+      'model',
+      'WORKER_EXITED',
+      `the model worker ${description}`,
+      summary,
+    );
   }
 
   /**
@@ -407,157 +414,7 @@ function describeExit(exitCode: number | undefined, signal: string | undefined, 
   return `could not be started: ${failure ?? 'unknown error'}`;
 }
 
-/** How the files a worker error names are shown: as the user typed them where mlf knows that. */
-export interface WorkerFileNames {
-  /** Absolute path of the model directory, and how the user named it. */
-  modelDir?: string;
-  modelLabel?: string;
-  /** Absolute path of the input file the worker was given, and how the user named it. */
-  inputPath?: string;
-  inputLabel?: string;
-  outputPath?: string;
-  outputLabel?: string;
-}
-
-/**
- * The worker's full message (when its line was cut) and its Python traceback, as the `cause` of
- * the MlfError: the CLI shows a cause under --verbose only, so the error itself stays one line.
- */
-export class WorkerErrorDetails extends Error {
-  constructor(text: string) {
-    super(text);
-    this.name = 'WorkerErrorDetails';
-    // What --verbose prints is the stack: the worker's text, not Node's frames.
-    this.stack = text;
-  }
-
-  static of(reply: Pick<ErrorReply, 'message' | 'detail' | 'traceback'>): WorkerErrorDetails | undefined {
-    const parts: string[] = [];
-    if (reply.detail !== undefined) parts.push(`the worker's full message:\n${reply.detail.trimEnd()}`);
-    if (reply.traceback) parts.push(`the Python traceback:\n${reply.traceback.trimEnd()}`);
-    return parts.length > 0 ? new WorkerErrorDetails(parts.join('\n\n')) : undefined;
-  }
-}
-
-/** At most this many characters of a worker's text reach the error line (the worker cuts too). */
-const MAX_LINE = 300;
-const CUT_MARKER = /… \(\d+ more characters; --verbose shows all\)$/;
-
-/**
- * One line of readable length: line breaks and runs of blanks become one space, and anything past
- * MAX_LINE characters is cut with a marker. The worker already does this (mlf_worker/errors.py, cut_message);
- * this covers text from elsewhere (a worker's stderr, an older or foreign worker).
- */
-export function oneLine(text: string, limit = MAX_LINE): string {
-  const flat = text.split(/\s+/).filter(Boolean).join(' ');
-  // Already cut by the worker: its marker counts what it left out.
-  const uncut = flat.replace(CUT_MARKER, '');
-  if (uncut.length <= limit) return flat;
-  const shown = flat.slice(0, limit).trimEnd();
-  return `${shown}… (${flat.length - shown.length} more characters; --verbose shows all)`;
-}
-
-function shownFile(file: string | undefined, names: WorkerFileNames): string | undefined {
-  if (file === undefined) return undefined;
-  if (names.inputPath !== undefined && file === names.inputPath) return names.inputLabel ?? file;
-  if (names.outputPath !== undefined && file === names.outputPath) return names.outputLabel ?? file;
-  if (names.modelDir !== undefined) {
-    const relative = path.relative(names.modelDir, file);
-    if (relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)) return path.join(names.modelLabel ?? names.modelDir, relative);
-  }
-  return file;
-}
-
-/** A problem of the input names the input file (as the user typed it) when the worker named none. */
-function withInputFile(location: MlfErrorOptions, names: WorkerFileNames): MlfErrorOptions {
-  if (location.file !== undefined || names.inputPath === undefined) return location;
-  return { ...location, file: names.inputLabel ?? names.inputPath };
-}
-
-const TRACEBACK_HINT = '--verbose shows the Python traceback';
-
-/**
- * A worker error as the user sees it: one line (the worker's message, the file it names, a hint),
- * and the worker's full text and traceback as the cause, for --verbose. Exit codes follow the
- * categories: malformed input, a signature mismatch or a damaged model file is 2 (input); the
- * model's own exception or a missing module is 1 (model); a failure of the worker itself is 1.
- */
-export function workerErrorToMlfError(reply: ErrorReply, stage: 'load' | 'predict', fix?: FixCommandsInput, names: WorkerFileNames = {}): MlfError {
-  const message = oneLine(reply.message);
-  // Cut here rather than by the worker: the worker's text itself is the full message.
-  const details = WorkerErrorDetails.of({ ...reply, detail: reply.detail ?? (message === reply.message ? undefined : reply.message) });
-  const cause = details ? { cause: details } : {};
-  const file = shownFile(reply.file, names);
-  const location: MlfErrorOptions = {
-    ...(file !== undefined ? { file } : {}),
-    ...(reply.line !== undefined ? { line: reply.line } : {}),
-    ...(reply.column !== undefined ? { column: reply.column } : {}),
-    ...(reply.field !== undefined ? { field: reply.field } : {}),
-  };
-  const data = { workerKind: reply.kind, stage };
-  switch (reply.kind) {
-    case 'missing_module': {
-      const module = reply.module ?? 'unknown';
-      const missing = distributionForModule(module);
-      const lines: string[] = [];
-      // A distribution is named only when a table vouches for it: a guess from the module name is
-      // how dependency confusion starts (ops/missing-module-hint.ts asks the index before naming one).
-      if (fix && missing.known) {
-        lines.push('Try, in order:', ...missingModuleFixCommands(missing, fix).map((c) => `  ${c}`));
-        if (fix.version) {
-          lines.push(`(${missing.distribution} ${fix.version} is the version an install would pick today; pin the one you tested if it differs)`);
-        } else {
-          lines.push(
-            `(no version pinned: mlf cannot tell which \`${missing.distribution}\` the model was built with; write \`${missing.distribution}==VERSION\` to pin the one you tested)`,
-          );
-        }
-      }
-      if (missing.distribution === 'mlflow') lines.push('This model needs mlflow itself to load: add --install-mlflow to install it into the environment.');
-      const options: MlfErrorOptions = {
-        hint: missing.known
-          ? `\`${module}\` is provided by the distribution \`${missing.distribution}\`, which is not installed in the model's environment`
-          : `\`${module}\` is not installed in the model's environment, and no table of mlf's says which distribution provides it: if it is the model's own code, re-save the model with it as a code path`,
-        data: { module, distribution: missing.distribution, known: missing.known, pythonMessage: reply.message, stage },
-        ...(lines.length > 0 ? { detail: lines.join('\n') } : {}),
-        ...cause,
-      };
-      return modelError('MISSING_MODULE', `the model ${stage === 'load' ? 'could not be loaded' : 'failed while predicting'}: ${message}`, options);
-    }
-    case 'bad_input':
-      return inputError('BAD_INPUT', message, {
-        ...withInputFile(location, names),
-        ...(reply.input_looks_like === 'csv' ? { hint: 'the input looks like CSV: pass `-t csv`' } : reply.hint ? { hint: reply.hint } : {}),
-        data,
-        ...cause,
-      });
-    case 'schema':
-      return inputError('SCHEMA_MISMATCH', `the input does not match the model signature: ${message}`, {
-        ...withInputFile(location, names),
-        hint: 'MLmodel `signature.inputs` lists the columns and types the model takes; --verbose shows MLflow\'s full message',
-        data,
-        ...cause,
-      });
-    case 'bad_model_file':
-      return inputError('BAD_MODEL_FILE', message, { ...location, ...(reply.hint ? { hint: reply.hint } : {}), data, ...cause });
-    case 'model_error':
-      return modelError('MODEL_PREDICT_FAILED', `the model raised an exception while predicting: ${message}`, { ...location, hint: TRACEBACK_HINT, data, ...cause });
-    case 'load_error':
-      return modelError('MODEL_LOAD_FAILED', `the model could not be loaded: ${message}`, { ...location, hint: reply.hint ?? TRACEBACK_HINT, data, ...cause });
-    case 'bad_request':
-    case 'internal':
-      return new MlfError('internal', 'WORKER_INTERNAL', `the model worker failed: ${message}`, {
-        ...location,
-        hint: `this is a bug in mlf: ${TRACEBACK_HINT}; please report it`,
-        data,
-        ...cause,
-      });
-  }
-}
-
-/** A worker that could not even be started (no such interpreter): an environment problem. */
-export function interpreterMissingError(pythonPath: string, cause: unknown): MlfError {
-  return environmentError('PYTHON_NOT_FOUND', `cannot start the environment's interpreter \`${pythonPath}\``, {
-    cause,
-    hint: 'the environment may have been removed while in use; run again to rebuild it',
-  });
+/** A failure of the worker itself (no error reply to go by): its text is the error's message. */
+function workerFailure(kind: WorkerFailureKind, stage: WorkerStage, category: 'internal' | 'model', code: string, message: string, options?: MlfErrorOptions): WorkerFailureError {
+  return new WorkerFailureError({ kind, stage, message }, category, code, message, options);
 }

@@ -16,7 +16,7 @@ const missing = path.join(home, 'no-such-model');
 
 async function run(args: string[]) {
   const { ctx, stdout, stderr } = captureContext({ MLF_HOME: home });
-  const code = await main(['node', 'mlf', ...args], ctx);
+  const code = await main(['node', 'mlf', ...args], { ctx });
   return { code, stdout: stdout(), stderr: stderr() };
 }
 

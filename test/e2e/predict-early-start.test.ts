@@ -1,9 +1,9 @@
 /**
- * The early start of `mlf models predict` (src/worker/early-worker.ts) end to end, through
- * bin/mlf.js as a user runs it: the first run records how its worker started, the next run of the
- * same command (any input) starts that worker before the CLI loads and predict adopts it; a
- * changed MLmodel, `--env` or MLF_EARLY_START=0 start nothing early; the predictions never change
- * and the model directory is never written.
+ * The early start of `mlf models predict` (src/cli/early-start.ts over src/worker/early-worker.ts)
+ * end to end, through bin/mlf.js as a user runs it: the first run records how its worker
+ * started, the next run of the same command (any input) starts that worker before the CLI loads
+ * and predict adopts it; a changed MLmodel, `--env` or MLF_EARLY_START=0 start nothing early;
+ * the predictions never change and the model directory is never written.
  */
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

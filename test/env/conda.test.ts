@@ -5,7 +5,7 @@ import { condaCreateArgs, condaInstallArgs, findCondaTool, withoutOverridden } f
 import { prepareEnvironment } from '../../src/env/prepare.js';
 import type { EnvRequest } from '../../src/env/types.js';
 import { MlfError } from '../../src/errors.js';
-import { fakeBin, FAKES_DIR, readLog, tempDir, writeModel } from './helpers.js';
+import { fakeBin, FAKES_DIR, readLog, readModel, tempDir, writeModel } from './helpers.js';
 
 /**
  * conda cannot be installed on these machines: the conda manager is tested against the
@@ -30,9 +30,9 @@ beforeEach(() => {
   log = path.join(tempDir(), 'calls.jsonl');
 });
 
-function request(bin: string, extra: Partial<EnvRequest> = {}, env: Record<string, string> = {}): EnvRequest {
+async function request(bin: string, extra: Partial<EnvRequest> = {}, env: Record<string, string> = {}): Promise<EnvRequest> {
   return {
-    modelDir,
+    model: await readModel(modelDir),
     manager: 'conda',
     pipRequirementsOverride: [],
     installMlflow: false,
@@ -45,7 +45,7 @@ function request(bin: string, extra: Partial<EnvRequest> = {}, env: Record<strin
 describe('conda manager (recording stand-in)', () => {
   it('creates the env with `conda env create --prefix ENV --file conda.yaml`, then installs the override with `conda install`', async () => {
     const bin = fakeBin(['conda', 'mamba', 'micromamba']);
-    const prepared = await prepareEnvironment(request(bin, { pipRequirementsOverride: ['six==1.17.0'] }));
+    const prepared = await prepareEnvironment(await request(bin, { pipRequirementsOverride: ['six==1.17.0'] }));
     expect(prepared).toMatchObject({ manager: 'conda', built: true, pythonPath: path.join(prepared.envDir, 'bin', 'python') });
     expect(prepared.envDir).toBe(path.join(mlfHome, 'envs-v1', `conda-${prepared.key.slice(0, 16)}`));
     const calls = readLog(log);
@@ -62,13 +62,13 @@ describe('conda manager (recording stand-in)', () => {
     expect(readFileSync(path.join(modelDir, 'conda.yaml'), 'utf8')).toBe(CONDA_YAML);
     expect(existsSync(`${prepared.envDir}.inputs`)).toBe(false);
     // Second time: nothing runs.
-    expect((await prepareEnvironment(request(bin, { pipRequirementsOverride: ['six==1.17.0'] }))).built).toBe(false);
+    expect((await prepareEnvironment(await request(bin, { pipRequirementsOverride: ['six==1.17.0'] }))).built).toBe(false);
     expect(readLog(log)).toHaveLength(2);
   });
 
   it('passes conda.yaml through unchanged without an override', async () => {
     const bin = fakeBin(['conda']);
-    await prepareEnvironment(request(bin));
+    await prepareEnvironment(await request(bin));
     const calls = readLog(log);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.file).toBe(CONDA_YAML);
@@ -79,7 +79,7 @@ describe('conda manager (recording stand-in)', () => {
     ['micromamba when it is the only one', ['micromamba'], 'micromamba', ['create', '--yes', '--prefix']],
   ])('uses %s', async (_label, tools, expected, argvStart) => {
     const bin = fakeBin(tools);
-    const prepared = await prepareEnvironment(request(bin, { pipRequirementsOverride: ['six==1.17.0'] }));
+    const prepared = await prepareEnvironment(await request(bin, { pipRequirementsOverride: ['six==1.17.0'] }));
     const calls = readLog(log);
     expect(calls.map((c) => c.tool)).toEqual([expected, expected]);
     expect(calls[0]!.argv.slice(0, argvStart.length)).toEqual(argvStart);
@@ -97,13 +97,13 @@ describe('conda manager (recording stand-in)', () => {
       flavor: 'mamba',
       path: path.join(home, 'bin', 'mamba'),
     });
-    await prepareEnvironment(request(bin, {}, { MLFLOW_CONDA_HOME: home }));
+    await prepareEnvironment(await request(bin, {}, { MLFLOW_CONDA_HOME: home }));
     expect(readLog(log).map((c) => c.tool)).toEqual(['conda']);
   });
 
   it('fails clearly when no conda is found (exit 3)', async () => {
     const bin = fakeBin([]);
-    const error = (await prepareEnvironment(request(bin)).catch((e: unknown) => e)) as MlfError;
+    const error = (await prepareEnvironment(await request(bin)).catch((e: unknown) => e)) as MlfError;
     expect(error).toBeInstanceOf(MlfError);
     expect(error.code).toBe('CONDA_NOT_FOUND');
     expect(error.exitCode).toBe(3);
@@ -115,7 +115,7 @@ describe('conda manager (recording stand-in)', () => {
 
   it('turns a failed create into INSTALL_FAILED naming the requirement from conda.yaml', async () => {
     const bin = fakeBin(['conda']);
-    const error = (await prepareEnvironment(request(bin, {}, { MLF_FAKE_FAIL_ON: 'six==99' })).catch((e: unknown) => e)) as MlfError;
+    const error = (await prepareEnvironment(await request(bin, {}, { MLF_FAKE_FAIL_ON: 'six==99' })).catch((e: unknown) => e)) as MlfError;
     expect(error.code).toBe('INSTALL_FAILED');
     expect(error.message).toBe(
       "installing the model's requirements failed: `conda` exited with code 1; the requirement that failed: `six==99` (from `conda.yaml, pip entry 1`)",

@@ -2,6 +2,8 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync,
 import { tempDir } from '../support/temp.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { locateModel } from '../../src/model/directory/locate.js';
+import { readModelDirectory, type ModelDirectory } from '../../src/model/directory/strict.js';
 
 /** Shared set-up for env/ tests: temp dirs, model directories, fake tools and fake interpreters. */
 
@@ -94,4 +96,9 @@ export function readLog(file: string): LoggedCall[] {
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as LoggedCall);
+}
+
+/** The model at `dir` as the callers of env/ hand it over: read once by model/directory/strict.ts. */
+export function readModel(dir: string): Promise<ModelDirectory> {
+  return readModelDirectory(locateModel(dir, '/'));
 }

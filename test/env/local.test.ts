@@ -3,12 +3,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { prepareEnvironment } from '../../src/env/prepare.js';
 import type { EnvRequest } from '../../src/env/types.js';
 import { MlfError } from '../../src/errors.js';
-import { tempDir, writeModel } from './helpers.js';
+import { readModel, tempDir, writeModel } from './helpers.js';
 
 /** The local manager against the machine's real python3 (its installed packages are known: pip is). */
 
-function request(modelDir: string, extra: Partial<EnvRequest> = {}): EnvRequest {
-  return { modelDir, manager: 'local', env: { ...process.env, MLF_HOME: tempDir() }, cwd: tempDir(), ...extra };
+async function request(modelDir: string, extra: Partial<EnvRequest> = {}): Promise<EnvRequest> {
+  return { model: await readModel(modelDir), manager: 'local', env: { ...process.env, MLF_HOME: tempDir() }, cwd: tempDir(), ...extra };
 }
 
 describe('local manager', () => {
@@ -16,7 +16,7 @@ describe('local manager', () => {
     const modelDir = writeModel(path.join(tempDir(), 'model'), {
       requirements: 'pip>=1\npip==0.0.1\nmlf-surely-not-installed-pkg==1.0\nnot-relevant-here==1 ; sys_platform == "nonexistent"\n',
     });
-    const prepared = await prepareEnvironment(request(modelDir));
+    const prepared = await prepareEnvironment(await request(modelDir));
     expect(prepared).toMatchObject({ manager: 'local', key: 'local', built: false });
     expect(prepared.pythonPath).toMatch(/python3?(\.\d+)?$/);
     expect(prepared.warnings).toHaveLength(1);
@@ -29,12 +29,12 @@ describe('local manager', () => {
 
   it('says nothing when the requirements are satisfied', async () => {
     const modelDir = writeModel(path.join(tempDir(), 'model'), { requirements: 'pip\n' });
-    expect((await prepareEnvironment(request(modelDir))).warnings).toEqual([]);
+    expect((await prepareEnvironment(await request(modelDir))).warnings).toEqual([]);
   });
 
   it('rejects --pip-requirements-override, as MLflow does (exit 2)', async () => {
     const modelDir = writeModel(path.join(tempDir(), 'model'));
-    const error = (await prepareEnvironment(request(modelDir, { pipRequirementsOverride: ['six==1.17.0'] })).catch((e: unknown) => e)) as MlfError;
+    const error = (await prepareEnvironment(await request(modelDir, { pipRequirementsOverride: ['six==1.17.0'] })).catch((e: unknown) => e)) as MlfError;
     expect(error).toBeInstanceOf(MlfError);
     expect(error.message).toBe('--pip-requirements-override cannot be used with `--env-manager local`: nothing is installed into the local Python');
     expect(error.exitCode).toBe(2);

@@ -5,7 +5,7 @@ import { environmentPathFor, prepareEnvironment } from '../../src/env/prepare.js
 import { acquireEntryLock } from '../../src/env/lock.js';
 import { readMarker } from '../../src/env/marker.js';
 import type { EnvRequest, ProgressEvent } from '../../src/env/types.js';
-import { fakeBin, fakePyenv, readLog, tempDir, writeModel } from './helpers.js';
+import { fakeBin, fakePyenv, readLog, readModel, tempDir, writeModel } from './helpers.js';
 import { rejectedMlfError } from '../support/errors.js';
 
 /**
@@ -34,9 +34,10 @@ beforeEach(() => {
   });
 });
 
-function request(extra: Partial<EnvRequest> = {}, env: Record<string, string> = {}): EnvRequest {
+/** A request for the model at `dir` (default: this test's), read as it is now. */
+async function request(extra: Partial<EnvRequest> = {}, env: Record<string, string> = {}, dir = modelDir): Promise<EnvRequest> {
   return {
-    modelDir,
+    model: await readModel(dir),
     manager: 'uv',
     pipRequirementsOverride: [],
     installMlflow: false,
@@ -48,7 +49,7 @@ function request(extra: Partial<EnvRequest> = {}, env: Record<string, string> = 
 
 describe('prepareEnvironment (uv stand-in)', () => {
   it('builds in the versioned bucket with the exact interpreter, build deps first, then requirements with constraints', async () => {
-    const prepared = await prepareEnvironment(request());
+    const prepared = await prepareEnvironment(await request());
     expect(prepared.built).toBe(true);
     expect(prepared.manager).toBe('uv');
     expect(prepared.envDir).toBe(path.join(mlfHome, 'envs-v1', `uv-${prepared.key.slice(0, 16)}`));
@@ -73,11 +74,11 @@ describe('prepareEnvironment (uv stand-in)', () => {
   });
 
   it('builds nothing the second time, and records the use', async () => {
-    const first = await prepareEnvironment(request());
+    const first = await prepareEnvironment(await request());
     const before = (await readMarker(first.envDir))!.lastUsed;
     await new Promise((r) => setTimeout(r, 20));
     const events: ProgressEvent[] = [];
-    const second = await prepareEnvironment(request({ onProgress: (e) => events.push(e) }));
+    const second = await prepareEnvironment(await request({ onProgress: (e) => events.push(e) }));
     expect(second).toMatchObject({ built: false, envDir: first.envDir, key: first.key, pythonPath: first.pythonPath });
     expect(readLog(log)).toHaveLength(3);
     expect((await readMarker(first.envDir))!.lastUsed > before).toBe(true);
@@ -86,7 +87,7 @@ describe('prepareEnvironment (uv stand-in)', () => {
 
   it('reports progress while building', async () => {
     const events: ProgressEvent[] = [];
-    await prepareEnvironment(request({ onProgress: (e) => events.push(e) }));
+    await prepareEnvironment(await request({ onProgress: (e) => events.push(e) }));
     expect(events.map((e) => (e.kind === 'installing' ? `installing ${e.step} ${e.count}` : e.kind))).toEqual([
       'resolving-python',
       'python-found',
@@ -100,8 +101,8 @@ describe('prepareEnvironment (uv stand-in)', () => {
 
   it('installs the override on top, leaving out same-name requirements, in a separate entry', async () => {
     writeFileSync(path.join(modelDir, 'requirements.txt'), 'six==99\nnumpy>=1\n');
-    const plain = await environmentPathFor(request());
-    const prepared = await prepareEnvironment(request({ pipRequirementsOverride: ['six==1.17.0'] }));
+    const plain = await environmentPathFor(await request());
+    const prepared = await prepareEnvironment(await request({ pipRequirementsOverride: ['six==1.17.0'] }));
     expect(prepared.envDir).not.toBe(plain.envDir);
     const calls = readLog(log);
     const inputs = `${prepared.envDir}.inputs`;
@@ -112,13 +113,13 @@ describe('prepareEnvironment (uv stand-in)', () => {
   });
 
   it('installs the mlflow version the model was saved with under --install-mlflow', async () => {
-    const prepared = await prepareEnvironment(request({ installMlflow: true }));
+    const prepared = await prepareEnvironment(await request({ installMlflow: true }));
     expect(readLog(log).at(-1)!.argv).toEqual(['pip', 'install', '--python', path.join(prepared.envDir, 'bin/python'), 'mlflow==3.6.0']);
   });
 
   it('fails with INSTALL_FAILED (exit 3) naming the requirement and its line, and leaves no entry', async () => {
     writeFileSync(path.join(modelDir, 'requirements.txt'), 'numpy>=1\nsix==99\n');
-    const error = await rejectedMlfError(prepareEnvironment(request({}, { MLF_FAKE_FAIL_ON: 'six==99' })));
+    const error = await rejectedMlfError(prepareEnvironment(await request({}, { MLF_FAKE_FAIL_ON: 'six==99' })));
     expect(error.code).toBe('INSTALL_FAILED');
     expect(error.exitCode).toBe(3);
     expect(error.message).toBe(
@@ -132,7 +133,7 @@ describe('prepareEnvironment (uv stand-in)', () => {
   });
 
   it('detects an interrupted build (no marker, stale lock), removes it with a warning and rebuilds', async () => {
-    const { envDir } = await environmentPathFor(request());
+    const { envDir } = await environmentPathFor(await request());
     mkdirSync(path.join(envDir, 'lib'), { recursive: true });
     writeFileSync(path.join(envDir, 'lib', 'half-installed.py'), '');
     const lock = `${envDir}.lock`;
@@ -141,7 +142,7 @@ describe('prepareEnvironment (uv stand-in)', () => {
     utimesSync(lock, old, old);
 
     const events: ProgressEvent[] = [];
-    const prepared = await prepareEnvironment(request({ onProgress: (e) => events.push(e) }));
+    const prepared = await prepareEnvironment(await request({ onProgress: (e) => events.push(e) }));
     expect(prepared.built).toBe(true);
     expect(prepared.warnings).toEqual([
       `removing the incomplete environment \`${envDir}\` (an earlier build was interrupted) and building it again`,
@@ -152,18 +153,18 @@ describe('prepareEnvironment (uv stand-in)', () => {
   });
 
   it('builds once when 4 prepares start at once on a cold cache', async () => {
-    const results = await Promise.all([1, 2, 3, 4].map(() => prepareEnvironment(request({}, { MLF_FAKE_SLEEP_MS: '300' }))));
+    const results = await Promise.all([1, 2, 3, 4].map(async () => prepareEnvironment(await request({}, { MLF_FAKE_SLEEP_MS: '300' }))));
     expect(new Set(results.map((r) => r.envDir)).size).toBe(1);
     expect(results.filter((r) => r.built)).toHaveLength(1);
     expect(readLog(log).filter((c) => c.argv[0] === 'venv')).toHaveLength(1);
   });
 
   it('gives up waiting for a held lock after the timeout, naming it', async () => {
-    const { envDir } = await environmentPathFor(request());
+    const { envDir } = await environmentPathFor(await request());
     const release = await acquireEntryLock(envDir, { timeoutMs: 1000 });
     try {
       const events: ProgressEvent[] = [];
-      const error = await rejectedMlfError(prepareEnvironment(request({ lockTimeoutMs: 500, onProgress: (e) => events.push(e) })));
+      const error = await rejectedMlfError(prepareEnvironment(await request({ lockTimeoutMs: 500, onProgress: (e) => events.push(e) })));
       expect(error.code).toBe('LOCK_TIMEOUT');
       expect(error.exitCode).toBe(3);
       expect(error.message).toBe(`timed out after 0.5s waiting for the lock on environment \`${envDir}\``);
@@ -175,18 +176,18 @@ describe('prepareEnvironment (uv stand-in)', () => {
   });
 
   it('says where the environment is without building it', async () => {
-    const before = await environmentPathFor(request());
+    const before = await environmentPathFor(await request());
     expect(before.exists).toBe(false);
     expect(readLog(log)).toEqual([]);
-    const prepared = await prepareEnvironment(request());
-    const after = await environmentPathFor(request());
+    const prepared = await prepareEnvironment(await request());
+    const after = await environmentPathFor(await request());
     expect(after).toEqual({ manager: 'uv', envDir: prepared.envDir, key: prepared.key, exists: true, pythonPath: prepared.pythonPath });
     expect(before.envDir).toBe(prepared.envDir);
   });
 
   it('names the missing Python version with exit 3', async () => {
     writeFileSync(path.join(modelDir, 'python_env.yaml'), 'python: 3.11.5\ndependencies:\n- -r requirements.txt\n');
-    const error = await rejectedMlfError(prepareEnvironment(request()));
+    const error = await rejectedMlfError(prepareEnvironment(await request()));
     expect(error.code).toBe('PYTHON_NOT_FOUND');
     expect(error.message).toBe("no Python `3.11.5` interpreter found (asked for by the model's python_env.yaml); versions found: `3.11.7`");
   });
@@ -197,7 +198,7 @@ describe('prepareEnvironment (uv stand-in)', () => {
       requirements: 'six==1.17.0\n',
       conda: 'channels:\n- conda-forge\ndependencies:\n- python=3.11.7\n- pip<=24.0\n- pip:\n  - six==1.17.0\nname: mlflow-env\n',
     });
-    const prepared = await prepareEnvironment(request({ modelDir: old }));
+    const prepared = await prepareEnvironment(await request({}, {}, old));
     expect(prepared.built).toBe(true);
     expect(prepared.warnings[0]).toBe(`\`${old}\` has no python_env.yaml; the Python version and build dependencies are taken from conda.yaml, as MLflow does`);
     expect(readLog(log)[1]!.argv.slice(4)).toEqual(['pip<=24.0']);

@@ -14,7 +14,7 @@ import {
   serializeServingInputExample,
 } from '../../src/model/input-example.js';
 import { parseMlmodel, serializeMlmodel } from '../../src/model/mlmodel.js';
-import { readModelDirectory } from '../../src/model/model-directory.js';
+import { readModelDirectory } from '../../src/model/directory/strict.js';
 import { parsePythonEnv, serializePythonEnv } from '../../src/model/python-env.js';
 import { parseSignature, serializeSignature } from '../../src/model/signature.js';
 
@@ -47,7 +47,7 @@ describe.each(modelDirs.map((dir) => [path.basename(dir), dir] as const))('%s', 
 
   it.each(filesUnder(dir).map((file) => [file] as const))('%s', async (file) => {
     const text = read(file);
-    const model = await readModelDirectory(dir);
+    const model = await readModelDirectory({ dir, shown: dir });
     const info = mlmodel.saved_input_example_info ?? undefined;
     if (file === 'MLmodel') {
       expect(serializeMlmodel(parseMlmodel(text).document)).toBe(text);

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { utcTimeCreated } from '../../src/package/package-model.js';
 import { modelSourceFromFlags, parseMetadata, formatExplain } from '../../src/cli/commands/package.js';
 import { MlfError } from '../../src/errors.js';
-
-describe('utcTimeCreated', () => {
-  it.each([
-    ['2025-01-02T03:04:05.123Z', '2025-01-02 03:04:05.123000'],
-    // Python's str(datetime) drops the fraction when microsecond == 0.
-    ['2025-11-21T09:19:40.000Z', '2025-11-21 09:19:40'],
-  ])('%s -> %s', (iso, expected) => {
-    expect(utcTimeCreated(new Date(iso))).toBe(expected);
-  });
-});
 
 describe('the command flags', () => {
   const base = { outputPath: 'out', serializationFormat: 'cloudpickle', codePath: [], metadata: [] };

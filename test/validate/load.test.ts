@@ -4,11 +4,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LOAD_LIMITS, loadModelFiles } from '../../src/validate/load.js';
 import { fixturesDir } from '../support/cli.js';
-import { rejectedMlfError } from '../support/errors.js';
 import { tempDir } from '../support/temp.js';
 
 // How validate's loader takes files that are not regular files: the inputs of the rules are
-// refused (validate turns that into MLF100), a scan that cannot read its file says so in its result.
+// problems (validate turns the first into MLF100), a scan that cannot read its file says so in its result.
 const posix = process.platform !== 'win32';
 
 function copyModel(name: string): string {
@@ -26,7 +25,7 @@ describe.skipIf(!posix)('loadModelFiles on files that are not files', () => {
   it('refuses an MLmodel that is a FIFO instead of waiting on it', async () => {
     const dir = copyModel('sklearn-iris');
     replaceWithFifo(path.join(dir, 'MLmodel'));
-    const error = await rejectedMlfError(loadModelFiles(dir));
+    const error = (await loadModelFiles(dir)).problems[0]!.error;
     expect(error.code).toBe('NOT_A_REGULAR_FILE');
     expect(error.message).toBe('`MLmodel` is a FIFO (named pipe), not a regular file');
     expect(error.location.file).toBe('MLmodel');
@@ -36,13 +35,13 @@ describe.skipIf(!posix)('loadModelFiles on files that are not files', () => {
     const dir = copyModel('sklearn-iris');
     rmSync(path.join(dir, 'conda.yaml'));
     symlinkSync('gone.yaml', path.join(dir, 'conda.yaml'));
-    expect((await rejectedMlfError(loadModelFiles(dir))).code).toBe('DANGLING_SYMLINK');
+    expect(((await loadModelFiles(dir)).problems[0]!.error).code).toBe('DANGLING_SYMLINK');
   });
 
   it('refuses a requirements file over the text limit, naming its size', async () => {
     const dir = copyModel('sklearn-iris');
     writeFileSync(path.join(dir, 'requirements.txt'), `${'# padding\n'.repeat(200)}numpy\n`);
-    const error = await rejectedMlfError(loadModelFiles(dir, { ...DEFAULT_LOAD_LIMITS, maxTextBytes: 1200 }));
+    const error = (await loadModelFiles(dir, { ...DEFAULT_LOAD_LIMITS, maxTextBytes: 1200 })).problems[0]!.error;
     expect(error.code).toBe('FILE_TOO_LARGE');
     expect(error.message).toBe('`requirements.txt` is too large: 2006 bytes, over the limit of 1200 bytes');
   });

@@ -1,4 +1,4 @@
-"""Regenerate src/validate/known-distributions.ts from a Python environment.
+"""Regenerate src/deps/known-distributions.ts from a Python environment.
 
 Usage: .e2e/venv/bin/python test/validate/make_known_distributions.py
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-OUT = Path(__file__).resolve().parents[2] / "src" / "validate" / "known-distributions.ts"
+OUT = Path(__file__).resolve().parents[2] / "src" / "deps" / "known-distributions.ts"
 
 
 def canonical(name: str) -> str:

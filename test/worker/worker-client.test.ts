@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MlfError } from '../../src/errors.js';
 import { describe as describeError } from '../../src/cli/render.js';
-import { WorkerClient, oneLine, workerErrorToMlfError, WORKER_SCRIPT_PATH, type StartWorkerOptions } from '../../src/worker/worker-client.js';
+import { WorkerClient, WORKER_SCRIPT_PATH, type StartWorkerOptions } from '../../src/worker/worker-client.js';
+import { failureOfReply, oneLine, replyFailureError, WorkerFailureError, type WorkerFileNames, type WorkerStage } from '../../src/worker/failure.js';
 import { PROTOCOL_VERSION, parseWorkerLine, type ErrorReply } from '../../src/worker/protocol.js';
-import { distributionForModule, missingModuleFixCommands, shellQuote } from '../../src/worker/missing-module.js';
 import { existsSync } from 'node:fs';
 
 const FAKE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fake', 'fake-worker.mjs');
@@ -20,6 +20,11 @@ function fakeOptions(mode: string, extra: Record<string, string> = {}, overrides
     helloTimeoutMs: 10_000,
     ...overrides,
   };
+}
+
+/** A worker's error reply as the worker layer throws it. */
+function workerErrorToMlfError(reply: ErrorReply, stage: WorkerStage, names?: WorkerFileNames): WorkerFailureError {
+  return replyFailureError(failureOfReply(reply, stage), names);
 }
 
 async function startError(options: StartWorkerOptions): Promise<MlfError> {
@@ -78,15 +83,17 @@ describe('WorkerClient against a fake worker', () => {
   });
 
   it.each([
-    ['old-protocol', 'internal', 'WORKER_PROTOCOL_MISMATCH', `the worker speaks protocol 99, this mlf speaks ${PROTOCOL_VERSION}`],
-    ['garbage', 'internal', 'WORKER_PROTOCOL', 'the worker wrote a line that is not a protocol message: not JSON (Unexpected token \'h\', "this is not json" is not valid JSON)'],
-    ['die-at-start', 'model', 'WORKER_EXITED', 'the model worker exited with code 7 before answering'],
-    ['load-missing-module', 'model', 'MISSING_MODULE', "the model could not be loaded: ModuleNotFoundError: No module named 'cv2'"],
-  ])('start-up failure %s -> %s %s', async (mode, category, code, message) => {
+    ['old-protocol', 'internal', 'WORKER_PROTOCOL_MISMATCH', `the worker speaks protocol 99, this mlf speaks ${PROTOCOL_VERSION}`, 'protocol'],
+    ['garbage', 'internal', 'WORKER_PROTOCOL', 'the worker wrote a line that is not a protocol message: not JSON (Unexpected token \'h\', "this is not json" is not valid JSON)', 'protocol'],
+    ['die-at-start', 'model', 'WORKER_EXITED', 'the model worker exited with code 7 before answering', 'crashed'],
+    ['load-missing-module', 'model', 'MISSING_MODULE', "the model could not be loaded: ModuleNotFoundError: No module named 'cv2'", 'missing-module'],
+  ])('start-up failure %s -> %s %s', async (mode, category, code, message, kind) => {
     const error = await startError(fakeOptions(mode));
     expect(error.category).toBe(category);
     expect(error.code).toBe(code);
     expect(error.message).toBe(message);
+    expect(error).toBeInstanceOf(WorkerFailureError);
+    expect((error as WorkerFailureError).failure).toMatchObject({ kind, stage: 'load' });
   });
 
   it('keeps the stderr tail of a worker that dies: its last line in the hint, all of it for --verbose', async () => {
@@ -102,6 +109,7 @@ describe('WorkerClient against a fake worker', () => {
     const error = await client.predict({ contentType: 'json', inputPath: '/x.json' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MlfError);
     expect((error as MlfError).message).toBe('the model worker exited with code 9 before answering');
+    expect((error as WorkerFailureError).failure).toEqual({ kind: 'crashed', stage: 'predict', message: 'the model worker exited with code 9 before answering', stderrTail: 'started with --model-dir /models/m --runtime auto FOO=\nabout to die' });
     expect((error as MlfError).hint).toContain('`about to die`');
     await client.close();
   });
@@ -138,6 +146,7 @@ describe('WorkerClient against a fake worker', () => {
     const error = await startError({ ...fakeOptions('ok'), command: { file: '/nonexistent/python3', args: [] } });
     expect([error.category, error.code, error.exitCode]).toEqual(['environment', 'PYTHON_NOT_FOUND', 3]);
     expect(error.message).toBe("cannot start the environment's interpreter `/nonexistent/python3`");
+    expect((error as WorkerFailureError).failure.kind).toBe('no-interpreter');
   });
 });
 
@@ -179,7 +188,7 @@ describe('workerErrorToMlfError: one line naming the file, the rest under --verb
     ['a failure of the worker itself', { kind: 'internal', message: 'KeyError: 1' },
       'the model worker failed: KeyError: 1; this is a bug in mlf: --verbose shows the Python traceback; please report it', 1],
   ])('%s', (_name, reply, line, exitCode) => {
-    const error = workerErrorToMlfError(bad(reply), 'predict', undefined, names);
+    const error = workerErrorToMlfError(bad(reply), 'predict', names);
     expect(describeError(error)).toBe(line);
     expect(error.exitCode).toBe(exitCode);
     expect(error.detail).toBeUndefined();
@@ -215,77 +224,24 @@ describe('workerErrorToMlfError: the missing-module story', () => {
     message: `ModuleNotFoundError: No module named '${module}'`,
   });
 
-  it('names the module, the distribution and the two commands, in order', () => {
-    const error = workerErrorToMlfError(reply('cv2'), 'load', { modelArg: 'fixtures/models/missing-dep', inputArg: 'in.json' });
+  it('names the module and the distribution; the commands are the CLI\'s (cli/fix-commands.ts)', () => {
+    const error = workerErrorToMlfError(reply('cv2'), 'load');
     expect(error.exitCode).toBe(1);
     expect(describeError(error)).toBe(
       "the model could not be loaded: ModuleNotFoundError: No module named 'cv2'; `cv2` is provided by the distribution `opencv-python`, which is not installed in the model's environment",
     );
-    expect(error.detail).toBe(
-      [
-        'Try, in order:',
-        '  mlf models predict -m fixtures/models/missing-dep -i in.json --pip-requirements-override opencv-python',
-        '  mlf models update-pip-requirements -m fixtures/models/missing-dep add opencv-python',
-        '(no version pinned: mlf cannot tell which `opencv-python` the model was built with; write `opencv-python==VERSION` to pin the one you tested)',
-      ].join('\n'),
-    );
+    expect(error.detail).toBeUndefined();
     expect(error.data).toEqual({ module: 'cv2', distribution: 'opencv-python', known: true, pythonMessage: "ModuleNotFoundError: No module named 'cv2'", stage: 'load' });
+    expect(error.failure).toEqual({ kind: 'missing-module', stage: 'load', replyKind: 'missing_module', module: 'cv2', message: "ModuleNotFoundError: No module named 'cv2'" });
   });
 
   it('names no distribution, and proposes no command, for a module no table knows', () => {
-    const error = workerErrorToMlfError(reply('foo_bar.baz'), 'predict', { modelArg: 'm', inputArg: '-' });
+    const error = workerErrorToMlfError(reply('foo_bar.baz'), 'predict');
     expect(error.hint).toBe(
       "`foo_bar.baz` is not installed in the model's environment, and no table of mlf's says which distribution provides it: if it is the model's own code, re-save the model with it as a code path",
     );
     expect(error.detail).toBeUndefined();
     expect(error.message).toBe("the model failed while predicting: ModuleNotFoundError: No module named 'foo_bar.baz'");
-  });
-
-  it('suggests --install-mlflow when mlflow itself is missing', () => {
-    const error = workerErrorToMlfError(reply('mlflow'), 'load');
-    expect(error.detail).toBe('This model needs mlflow itself to load: add --install-mlflow to install it into the environment.');
-  });
-});
-
-describe('distributionForModule', () => {
-  it.each([
-    ['sklearn', 'scikit-learn', true],
-    ['sklearn.ensemble._forest', 'scikit-learn', true],
-    ['cv2', 'opencv-python', true],
-    ['PIL', 'pillow', true],
-    ['yaml', 'pyyaml', true],
-    ['bs4', 'beautifulsoup4', true],
-    ['dateutil.parser', 'python-dateutil', true],
-    ['tabulate', 'tabulate', true],
-    ['google.protobuf', 'protobuf', true],
-    ['my_private_pkg', 'my-private-pkg', false],
-    ['Requests', 'requests', false],
-  ])('%s -> %s', (module, distribution, known) => {
-    expect(distributionForModule(module)).toEqual({ module, distribution, known });
-  });
-});
-
-describe('missingModuleFixCommands', () => {
-  it('repeats the run\'s flags, pins a known version and quotes what the shell would split', () => {
-    expect(
-      missingModuleFixCommands(
-        { module: 'cv2', distribution: 'opencv-python', known: true },
-        { modelArg: 'my models/m1', inputArg: 'in.csv', extraArgs: ['-t', 'csv', '--env-manager', 'uv'], version: '4.8.0' },
-      ),
-    ).toEqual([
-      "mlf models predict -m 'my models/m1' -i in.csv -t csv --env-manager uv --pip-requirements-override opencv-python==4.8.0",
-      "mlf models update-pip-requirements -m 'my models/m1' add opencv-python==4.8.0",
-    ]);
-  });
-
-  it.each([
-    ['plain', 'plain'],
-    ['a b', "'a b'"],
-    ["it's", "'it'\\''s'"],
-    ['pkg>=1,<2', "'pkg>=1,<2'"],
-    ['', "''"],
-  ])('shellQuote(%j) = %s', (arg, quoted) => {
-    expect(shellQuote(arg)).toBe(quoted);
   });
 });
 
@@ -309,31 +265,4 @@ describe('parseWorkerLine', () => {
 
 it('the shipped worker script is where the client looks for it', () => {
   expect(existsSync(WORKER_SCRIPT_PATH)).toBe(true);
-});
-
-it('with the local manager, the first command installs into the local Python (mlf refuses overrides there)', () => {
-  expect(
-    missingModuleFixCommands(
-      { module: 'yaml', distribution: 'pyyaml', known: true },
-      { modelArg: 'm', inputArg: 'i.json', extraArgs: ['--env-manager', 'local'], localPython: '/usr/bin/python3' },
-    ),
-  ).toEqual(['/usr/bin/python3 -m pip install pyyaml', 'mlf models update-pip-requirements -m m add pyyaml']);
-});
-
-describe('a missing module with a version to pin', () => {
-  it('suggests PKG==VER in both commands and says where the version comes from', () => {
-    const error = workerErrorToMlfError(
-      { ok: false, kind: 'missing_module', module: 'tabulate', message: "ModuleNotFoundError: No module named 'tabulate'" },
-      'predict',
-      { modelArg: 'm', inputArg: 'in.json', version: '0.10.0' },
-    );
-    expect(error.detail).toBe(
-      [
-        'Try, in order:',
-        '  mlf models predict -m m -i in.json --pip-requirements-override tabulate==0.10.0',
-        '  mlf models update-pip-requirements -m m add tabulate==0.10.0',
-        '(tabulate 0.10.0 is the version an install would pick today; pin the one you tested if it differs)',
-      ].join('\n'),
-    );
-  });
 });

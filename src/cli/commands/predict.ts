@@ -1,12 +1,14 @@
 import { inputError, usageError } from '../../errors.js';
 import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } from '../../worker/choices.js';
-import type { WorkerLog } from '../../worker/protocol.js';
-import { shellQuote } from '../../worker/missing-module.js';
-import { addCommonOptions, collect } from '../options.js';
+import { withFixCommands } from '../fix-commands.js';
+import { addFlags, longSpelling } from '../flag-table.js';
+import { fixHintArgs } from '../fix-hint-args.js';
+import { CONTENT_TYPE, PREDICT_COMMAND, PREDICT_FLAGS, RUNTIME } from '../predict-flags.js';
 import { createProgressRenderer } from '../progress.js';
 import { dim, printJson, say, warn } from '../render.js';
-import { addEnvironmentOptions, environmentRequest } from './prepare-env.js';
+import { environmentRequest } from './prepare-env.js';
 import type { RegisterCommand } from './index.js';
+import type { WorkerLog } from '../../worker/protocol.js';
 
 interface PredictFlags {
   modelUri: string;
@@ -28,19 +30,11 @@ interface PredictFlags {
 export const registerPredict: RegisterCommand = ({ models }, ctx) => {
   const command = models
     .command('predict')
-    .description('Predict with a model in its own Python environment; prints what `mlflow models predict` prints.');
-  addEnvironmentOptions(command)
-    .option('-i, --input-path <INPUT>', 'the input file, or `-` for stdin (the default)')
-    .option('-o, --output-path <OUTPUT>', 'write the predictions here instead of stdout')
-    .option('-t, --content-type <TYPE>', 'json or csv', 'json')
-    .option('--env <KEY=VALUE>', 'an environment variable for the model process (repeatable)', collect, [])
-    .option('--strict-json', 'write NaN and infinities as null (valid JSON); MLflow writes a bare NaN')
-    .option('--runtime <RUNTIME>', 'auto (load sklearn and models-from-code models without importing mlflow) or mlflow', 'auto');
-  addCommonOptions(command).action(async (flags: PredictFlags) => {
+    .description(PREDICT_COMMAND.description);
+  addFlags(command, PREDICT_FLAGS).action(async (flags: PredictFlags) => {
     const { predict } = await import('../../ops/predict.js');
-    const { takeEarlyWorker, rememberLaunch } = await import('../../worker/early-worker.js');
-    const contentType = parseChoice<ContentType>(flags.contentType, CONTENT_TYPES, '--content-type');
-    const runtime = parseChoice<RuntimeChoice>(flags.runtime, RUNTIME_CHOICES, '--runtime');
+    const contentType = parseChoice<ContentType>(flags.contentType, CONTENT_TYPES, longSpelling(CONTENT_TYPE));
+    const runtime = parseChoice<RuntimeChoice>(flags.runtime, RUNTIME_CHOICES, longSpelling(RUNTIME));
     const extraEnv = parseEnvPairs(flags.env);
     const fromStdin = flags.inputPath === undefined || flags.inputPath === '-';
     let inputData: string | undefined;
@@ -50,7 +44,7 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
       }
       inputData = await readAll(ctx.stdin);
     }
-    const { modelDir: _modelDir, ...envRequest } = environmentRequest(flags, ctx);
+    const envRequest = environmentRequest(flags, ctx);
     const progress = createProgressRenderer(ctx, flags);
     const silent = Boolean(flags.json) || Boolean(flags.quiet);
     // Everything the worker writes on stderr, and its notes, are shown under -v only; its warnings
@@ -77,9 +71,11 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
         onProgress: progress.onProgress,
         onWorkerLog,
         onWorkerMessage,
-        fixArgs: fixArgsOf(flags, contentType),
-        earlyStart: { take: takeEarlyWorker, remember: rememberLaunch },
+        ...(ctx.earlyStart ? { earlyStart: ctx.earlyStart } : {}),
       });
+    } catch (error) {
+      // A missing module's error gets the commands to try, repeating this run's flags.
+      throw withFixCommands(error, { modelArg: flags.modelUri, inputArg: fromStdin ? '-' : flags.inputPath!, repeatArgs: fixHintArgs(PREDICT_FLAGS, { ...flags }) });
     } finally {
       progress.stop();
     }
@@ -112,15 +108,6 @@ export function parseEnvPairs(values: string[]): Record<string, string> {
     env[value.slice(0, at)] = value.slice(at + 1);
   }
   return env;
-}
-
-/** The flags of this run that a suggested fix command should repeat. */
-function fixArgsOf(flags: PredictFlags, contentType: ContentType): string[] {
-  const args: string[] = [];
-  if (contentType !== 'json') args.push('-t', contentType);
-  if (flags.envManager) args.push('--env-manager', shellQuote(flags.envManager));
-  for (const override of flags.pipRequirementsOverride ?? []) args.push('--pip-requirements-override', shellQuote(override));
-  return args;
 }
 
 /** Stdin as text, decoded strictly: MLflow fails on input that is not UTF-8, so mlf must not mend it. */

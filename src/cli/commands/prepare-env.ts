@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 // Light modules only: importing env/index.js here would load the whole engine at start-up.
-import { parseEnvManagerName, parsePythonVersionStrategy, type EnvRequest } from '../../env/types.js';
+import { parseEnvManagerName, parsePythonVersionStrategy } from '../../env/types.js';
+import type { ModelEnvOptions } from '../../ops/prepare-env.js';
 import { splitOverride } from '../../env/install-plan.js';
 import type { CliContext } from '../context.js';
-import { addCommonOptions, collect } from '../options.js';
+import { addFlags } from '../flag-table.js';
+import { addCommonOptions } from '../options.js';
+import { ENVIRONMENT_FLAGS } from '../predict-flags.js';
 import { createProgressRenderer } from '../progress.js';
 import { printJson, say } from '../render.js';
 import type { RegisterCommand } from './index.js';
@@ -19,25 +22,15 @@ interface PrepareEnvFlags {
   quiet?: boolean;
 }
 
-/** The options shared by the commands that build an environment (prepare-env, envs path). */
+/** The options shared by the commands that build an environment (prepare-env, envs path, predict). */
 export function addEnvironmentOptions(command: Command): Command {
-  return command
-    .requiredOption('-m, --model-uri <MODEL>', 'the model directory (a path or a file:// URI)')
-    .option('--env-manager <MANAGER>', 'uv, virtualenv, conda or local (default: uv when found, else virtualenv)')
-    .option('--install-mlflow', 'also install mlflow (the version the model was saved with) into the environment')
-    .option(
-      '-r, --pip-requirements-override <REQS>',
-      'requirements installed on top of the model\'s, replacing same-name ones: comma-separated like x==y,z==a (repeatable)',
-      collect,
-      [],
-    )
-    .option('--python-version-strategy <STRATEGY>', 'exact (default), or minor/major to accept a compatible Python when the exact one is missing');
+  return addFlags(command, ENVIRONMENT_FLAGS);
 }
 
 /** Turns the shared flags into the engine's request. */
-export function environmentRequest(flags: Omit<PrepareEnvFlags, 'json' | 'quiet'>, ctx: CliContext): Omit<EnvRequest, 'onProgress'> {
+export function environmentRequest(flags: Omit<PrepareEnvFlags, 'json' | 'quiet'>, ctx: CliContext): Omit<ModelEnvOptions, 'onProgress'> {
   return {
-    modelDir: flags.modelUri,
+    modelUri: flags.modelUri,
     ...(flags.envManager !== undefined ? { manager: parseEnvManagerName(flags.envManager) } : {}),
     pipRequirementsOverride: splitOverride(flags.pipRequirementsOverride ?? []),
     installMlflow: Boolean(flags.installMlflow),

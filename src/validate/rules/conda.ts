@@ -1,9 +1,10 @@
+import { isInsideModel, normalizeRelative } from '../../model/directory/paths.js';
 import type { Diagnostic } from '../diagnostic.js';
-import { hasFile, normalizeRelative, type ModelFiles } from '../model-files.js';
+import { hasFile, type ModelFiles } from '../model-files.js';
 import { condaPython, envSources, pythonEnvDependencies } from '../env-files.js';
-import { asRecord, pythonTypeName, scalarText, type YamlSource } from '../yaml-source.js';
+import { asRecord, pythonTypeName, scalarText, type YamlSource } from '../../model/directory/yaml-source.js';
 import { isValidVersion } from '../../deps/pep440.js';
-import { diagnostic, isInsidePath, tick } from './shared.js';
+import { diagnostic, tick } from './shared.js';
 
 /**
  * conda.yaml and python_env.yaml rules (MLF401-MLF404): the files are well formed, conda uses no
@@ -138,7 +139,7 @@ function checkPythonEnv(files: ModelFiles, pythonEnv: YamlSource): Diagnostic[] 
     const statement = entry.statement;
     if (statement?.kind !== 'include') continue;
     const target = statement.path;
-    if (!isInsidePath(target)) {
+    if (!isInsideModel(target)) {
       found.push(diagnostic('MLF206', file, entry.line, `${tick(entry.text)} names a file outside the model directory`));
     } else if (!hasFile(files, normalizeRelative(target))) {
       found.push(diagnostic('MLF206', file, entry.line, `${tick(entry.text)}: ${tick(target)} does not exist in the model directory`));

@@ -2,7 +2,7 @@ import type { Diagnostic } from '../diagnostic.js';
 import type { ModelFiles } from '../model-files.js';
 import { condaPipEntryIndex, condaPipList, condaPython, envSources, pythonEnvDependencies, type PipListEntry } from '../env-files.js';
 import { canonicalNameOf, effectiveRequirements, isRequirement } from '../requirements-view.js';
-import { asRecord, type YamlSource } from '../yaml-source.js';
+import { asRecord, type YamlSource } from '../../model/directory/yaml-source.js';
 import type { RequirementStatement } from '../../deps/requirements-txt.js';
 import { SpecifierSet } from '../../deps/specifier-set.js';
 import { normalizeMarker } from '../../deps/markers.js';

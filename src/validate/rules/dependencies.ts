@@ -1,11 +1,12 @@
+import { isInsideModel, normalizeRelative } from '../../model/directory/paths.js';
 import type { Diagnostic } from '../diagnostic.js';
-import { hasDirectory, normalizeRelative, type ModelFiles } from '../model-files.js';
+import { hasDirectory, type ModelFiles } from '../model-files.js';
 import { condaPipList, envSources, pythonEnvDependencies } from '../env-files.js';
 import { canonicalNameOf, effectiveRequirements, isRequirement } from '../requirements-view.js';
-import { isStandardLibrary, providingDistribution, suggestedDistribution, topLevelModule, withTransitiveRequirements } from '../module-provider.js';
-import { asRecord } from '../yaml-source.js';
+import { isStandardLibrary, providingDistribution, suggestedDistribution, topLevelModule, withTransitiveRequirements } from '../../deps/module-provider.js';
+import { asRecord } from '../../model/directory/yaml-source.js';
 import { canonicalizeName } from '../../deps/pep508.js';
-import { diagnostic, isInsidePath, tick } from './shared.js';
+import { diagnostic, tick } from './shared.js';
 
 /**
  * Dependency rules (MLF500-MLF504): every module the model pickle references (static opcode
@@ -85,7 +86,7 @@ interface DependencyContext {
 function dependencyContext(files: ModelFiles, root: Record<string, unknown>): DependencyContext {
   const flavors = asRecord(root.flavors);
   const code = [asRecord(flavors?.python_function)?.code, ...Object.values(flavors ?? {}).map((f) => asRecord(f)?.code)].find(
-    (value): value is string => typeof value === 'string' && value !== '' && isInsidePath(value),
+    (value): value is string => typeof value === 'string' && value !== '' && isInsideModel(value),
   );
   const codeModules = new Set<string>();
   const codePaths = new Map<string, string>();

@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../diagnostic.js';
 import type { ModelFiles } from '../model-files.js';
 import { canonicalNameOf, effectiveRequirements, isRequirement } from '../requirements-view.js';
-import { asRecord } from '../yaml-source.js';
+import { asRecord } from '../../model/directory/yaml-source.js';
 import { isMlflowRequirement, mlflowVersionPin } from '../../deps/merge.js';
 import { SpecifierSet } from '../../deps/specifier-set.js';
 import { tryParseVersion } from '../../deps/pep440.js';

@@ -1,8 +1,9 @@
+import { isInsideModel } from '../../model/directory/paths.js';
 import type { Diagnostic } from '../diagnostic.js';
 import { hasDirectory, hasFile, type ModelFiles } from '../model-files.js';
-import { asRecord, pythonTypeName, scalarText, type YamlSource } from '../yaml-source.js';
+import { asRecord, pythonTypeName, scalarText, type YamlSource } from '../../model/directory/yaml-source.js';
 import { isValidVersion } from '../../deps/pep440.js';
-import { diagnostic, isInsidePath, tick } from './shared.js';
+import { diagnostic, tick } from './shared.js';
 
 /**
  * MLmodel rules (MLF101-MLF111): the file parses, has flavors, the python_function flavor is
@@ -96,7 +97,7 @@ function checkPyfunc(files: ModelFiles, source: YamlSource, pyfunc: Record<strin
 
   for (const { key, name } of envFileReferences(pyfunc)) {
     if (name === undefined) continue;
-    if (!isInsidePath(name) || !hasFile(files, name)) {
+    if (!isInsideModel(name) || !hasFile(files, name)) {
       found.push(
         diagnostic('MLF110', FILE, at(...key), `the ${key.length > 1 ? `${key[1]} ` : ''}environment file ${tick(name)} named by ${tick('env')} does not exist`),
       );
@@ -156,7 +157,7 @@ function checkSklearn(files: ModelFiles, source: YamlSource, sklearn: Record<str
 
 function checkCodeDirectory(files: ModelFiles, source: YamlSource, flavorPath: string[], code: unknown): Diagnostic[] {
   if (typeof code !== 'string' || code === '') return [];
-  if (isInsidePath(code) && hasDirectory(files, code)) return [];
+  if (isInsideModel(code) && hasDirectory(files, code)) return [];
   return [
     diagnostic('MLF107', FILE, source.lineOf([...flavorPath, 'code']), `${tick('code')} names the directory ${tick(code)}, which does not exist in the model directory`),
   ];
@@ -177,7 +178,7 @@ export function envFileReferences(pyfunc: Record<string, unknown>): { key: strin
 }
 
 function existsInside(files: ModelFiles, relative: string): boolean {
-  return isInsidePath(relative) && (hasFile(files, relative) || hasDirectory(files, relative));
+  return isInsideModel(relative) && (hasFile(files, relative) || hasDirectory(files, relative));
 }
 
 function basename(p: string): string {

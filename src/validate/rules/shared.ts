@@ -28,9 +28,3 @@ export function diagnostic(
 export function tick(value: unknown): string {
   return `\`${String(value)}\``;
 }
-
-/** A relative path that stays inside the model directory (no absolute path, no `..`). */
-export function isInsidePath(relative: string): boolean {
-  if (relative.startsWith('/') || /^[A-Za-z]:[\\/]/.test(relative)) return false;
-  return !relative.split(/[\\/]+/).includes('..');
-}

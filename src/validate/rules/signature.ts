@@ -1,7 +1,8 @@
+import { isInsideModel, normalizeRelative } from '../../model/directory/paths.js';
 import type { Diagnostic } from '../diagnostic.js';
-import { hasFile, normalizeRelative, type ModelFiles } from '../model-files.js';
-import { asRecord, pythonTypeName, scalarText, type YamlSource } from '../yaml-source.js';
-import { diagnostic, isInsidePath, tick } from './shared.js';
+import { hasFile, type ModelFiles } from '../model-files.js';
+import { asRecord, pythonTypeName, scalarText, type YamlSource } from '../../model/directory/yaml-source.js';
+import { diagnostic, tick } from './shared.js';
 import { jsonNestingDepth, JSON_MAX_DEPTH } from '../../model/input-example.js';
 
 /**
@@ -136,7 +137,7 @@ function checkExample(files: ModelFiles, mlmodel: YamlSource, root: Record<strin
   for (const key of ['artifact_path', 'serving_input_path']) {
     const name = info[key];
     if (typeof name !== 'string' || name === '') continue;
-    if (!isInsidePath(name) || !hasFile(files, normalizeRelative(name))) {
+    if (!isInsideModel(name) || !hasFile(files, normalizeRelative(name))) {
       found.push(diagnostic('MLF602', 'MLmodel', mlmodel.lineOf(['saved_input_example_info', key]), `the input example ${tick(name)} does not exist in the model directory`));
     }
   }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModelFiles } from '../../../src/validate/load.js';
 import { checkDependencies } from '../../../src/validate/rules/dependencies.js';
-import { knownDistributionsFor, suggestedDistribution } from '../../../src/validate/module-provider.js';
+import { knownDistributionsFor, suggestedDistribution } from '../../../src/deps/module-provider.js';
 
 const broken = path.resolve(__dirname, '../../../fixtures/broken');
 

@@ -1,6 +1,6 @@
-import { isMlfError } from '../errors.js';
-import { PyFloat, PyTimestamp } from '../model/pyyaml.js';
-import { parseYaml, type YamlPath } from '../model/yaml-file.js';
+import { isMlfError } from '../../errors.js';
+import { PyFloat, PyTimestamp } from '../pyyaml.js';
+import { parseYaml, type YamlPath } from '../yaml-file.js';
 
 /**
  * A YAML file as the rules see it: the value PyYAML's `safe_load` would give (model/yaml-file.ts),

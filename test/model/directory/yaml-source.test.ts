@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseYamlSource } from '../../src/validate/yaml-source.js';
+import { parseYamlSource } from '../../../src/model/directory/yaml-source.js';
 
 describe('parseYamlSource', () => {
   it('reads bytes strictly and text as given, to the same value', () => {

@@ -1,5 +1,5 @@
-import { canonicalizeName } from '../deps/pep508.js';
-import { DISTRIBUTIONS_BY_IMPORT_NAME, PYTHON2_STDLIB_NAMES, tableDistributions, topLevelModule } from '../deps/module-names.js';
+import { canonicalizeName } from './pep508.js';
+import { DISTRIBUTIONS_BY_IMPORT_NAME, PYTHON2_STDLIB_NAMES, tableDistributions, topLevelModule } from './module-names.js';
 import { DISTRIBUTION_MODULES, DISTRIBUTION_REQUIRES, STDLIB_MODULES } from './known-distributions.js';
 
 /**
@@ -75,4 +75,24 @@ export function knownDistributionsFor(module: string): string[] {
 /** The distribution to suggest for a module nobody provides: a known one, or undefined when no table knows the name. */
 export function suggestedDistribution(module: string): string | undefined {
   return knownDistributionsFor(module)[0];
+}
+
+export interface ModuleDistribution {
+  /** The module as Python named it, e.g. `cv2` or `sklearn.ensemble`. */
+  module: string;
+  /** The distribution that most likely provides it, e.g. `opencv-python`. */
+  distribution: string;
+  /** False when no table vouches for it and the distribution is only the module's own name. */
+  known: boolean;
+}
+
+/**
+ * From a module Python could not import to the distribution a user should install: the one the
+ * import-name table of module-names.ts vouches for (`cv2` → `opencv-python`, `tabulate` →
+ * `tabulate`; only the top-level package counts). Otherwise the module's own name, marked
+ * unknown: callers never suggest installing it on that ground alone.
+ */
+export function distributionForModule(module: string): ModuleDistribution {
+  const [vouched] = tableDistributions(module);
+  return { module, distribution: vouched ?? canonicalizeName(topLevelModule(module)), known: vouched !== undefined };
 }

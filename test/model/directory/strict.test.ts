@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readModelDirectory, resolveModelUri } from '../../src/model/model-directory.js';
-import { catchMlfError, rejectedMlfError } from '../support/errors.js';
+import { readModelDirectory } from '../../../src/model/directory/strict.js';
+import { rejectedMlfError } from '../../support/errors.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'mlf-model-directory-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -18,33 +18,6 @@ function makeModel(name: string, files: Record<string, string>): string {
   return dir;
 }
 
-describe('resolveModelUri', () => {
-  it.each([
-    ['model', '/work/models/model'],
-    ['./model/', '/work/models/model'],
-    ['../other/m', '/work/other/m'],
-    ['/abs/model', '/abs/model'],
-    ['file:///abs/my%20model', '/abs/my model'],
-    ['file://localhost/abs/model', '/abs/model'],
-    ['file:/abs/model', '/abs/model'],
-  ])('%s -> %s', (uri, expected) => {
-    expect(resolveModelUri(uri, '/work/models')).toBe(expected);
-  });
-
-  it.each([
-    ['runs:/0123/model', 'Unsupported model URI `runs:/0123/model`: mlf reads local model directories; supported forms are a local path (`./model`, `/abs/path/model`) or a `file://` URI (`file:///abs/path/model`)'],
-    ['models:/iris/1', 'Unsupported model URI `models:/iris/1`: mlf reads local model directories; supported forms are a local path (`./model`, `/abs/path/model`) or a `file://` URI (`file:///abs/path/model`)'],
-    ['s3://bucket/model', 'Unsupported model URI `s3://bucket/model`: mlf reads local model directories; supported forms are a local path (`./model`, `/abs/path/model`) or a `file://` URI (`file:///abs/path/model`)'],
-    ['file://server/share/model', 'Unsupported model URI `file://server/share/model`: a `file://` URI must name a local path'],
-    ['', 'The model URI is empty'],
-  ])('rejects %j', (uri, message) => {
-    const error = catchMlfError(() => resolveModelUri(uri, '/work'));
-    expect(error.message).toBe(message);
-    expect(error.category).toBe('usage');
-    expect(error.exitCode).toBe(2);
-  });
-});
-
 const MLMODEL = `flavors:
   python_function:
     env:
@@ -56,8 +29,8 @@ const MLMODEL = `flavors:
 
 describe('readModelDirectory', () => {
   it('reads a fixture written by MLflow', async () => {
-    const dir = path.resolve(import.meta.dirname, '../../fixtures/models/sklearn-iris');
-    const model = await readModelDirectory(dir);
+    const dir = path.resolve(import.meta.dirname, '../../../fixtures/models/sklearn-iris');
+    const model = await readModelDirectory({ dir, shown: dir });
     expect(model.dir).toBe(dir);
     expect(model.mlmodelText).toBe(readFileSync(path.join(dir, 'MLmodel'), 'utf8'));
     expect(model.condaText).toBe(readFileSync(path.join(dir, 'conda.yaml'), 'utf8'));
@@ -76,7 +49,7 @@ describe('readModelDirectory', () => {
       'conda.yaml': 'name: not-this-one\n',
       'constraints.txt': 'numpy<2',
     });
-    const model = await readModelDirectory(dir);
+    const model = await readModelDirectory({ dir, shown: dir });
     expect(model.condaText).toBe('name: x\n');
     expect(model.pythonEnvText).toBe('python: 3.11.7\n');
     expect(model.constraintsText).toBe('numpy<2');
@@ -88,27 +61,27 @@ describe('readModelDirectory', () => {
       MLmodel: 'flavors:\n  python_function:\n    env: old.yaml\n    loader_module: m\n',
       'old.yaml': 'name: old\n',
     });
-    const model = await readModelDirectory(dir);
+    const model = await readModelDirectory({ dir, shown: dir });
     expect(model.condaText).toBe('name: old\n');
     expect(model.pythonEnvText).toBeUndefined();
   });
 
   it('fails with MLflow wording when there is no MLmodel', async () => {
     const dir = makeModel('empty', {});
-    const error = await rejectedMlfError(readModelDirectory(dir));
+    const error = await rejectedMlfError(readModelDirectory({ dir, shown: dir }));
     expect(error.message).toBe(`Could not find an "MLmodel" configuration file at "${dir}"`);
     expect(error.code).toBe('MLMODEL_NOT_FOUND');
     expect(error.exitCode).toBe(2);
   });
 
   it('fails with MLflow wording when the path does not exist', async () => {
-    const error = await rejectedMlfError(readModelDirectory(path.join(root, 'missing'), { displayPath: 'missing/' }));
+    const error = await rejectedMlfError(readModelDirectory({ dir: path.join(root, 'missing'), shown: 'missing/' }));
     expect(error.message).toBe('Could not find an "MLmodel" configuration file at "missing"');
   });
 
   it('fails when the path is a file, pointing at its directory when it is MLmodel', async () => {
     const dir = makeModel('file-given', { MLmodel: MLMODEL });
-    const error = await rejectedMlfError(readModelDirectory(path.join(dir, 'MLmodel'), { displayPath: 'file-given/MLmodel' }));
+    const error = await rejectedMlfError(readModelDirectory({ dir: path.join(dir, 'MLmodel'), shown: 'file-given/MLmodel' }));
     expect(error.message).toBe('`file-given/MLmodel` is not a directory');
     expect(error.code).toBe('NOT_A_DIRECTORY');
     expect(error.hint).toBe('Pass the directory that contains it: `file-given`.');
@@ -116,7 +89,7 @@ describe('readModelDirectory', () => {
 
   it('reports malformed MLmodel YAML with file and line', async () => {
     const dir = makeModel('malformed', { MLmodel: 'flavors:\n  python_function:\n    env: conda.yaml\n   bad: [\n' });
-    const error = await rejectedMlfError(readModelDirectory(dir, { displayPath: 'malformed' }));
+    const error = await rejectedMlfError(readModelDirectory({ dir, shown: 'malformed' }));
     expect(error.code).toBe('MALFORMED_YAML');
     expect(error.location.file).toBe('malformed/MLmodel');
     expect(error.location.line).toBe(4);
@@ -125,7 +98,7 @@ describe('readModelDirectory', () => {
 
   it('reports an invalid field with its line', async () => {
     const dir = makeModel('invalid-field', { MLmodel: 'flavors:\n  python_function:\n    env: 3\n' });
-    const error = await rejectedMlfError(readModelDirectory(dir, { displayPath: 'invalid-field' }));
+    const error = await rejectedMlfError(readModelDirectory({ dir, shown: 'invalid-field' }));
     expect(error.message).toBe(
       'Invalid field `flavors.python_function.env` in `invalid-field/MLmodel`: expected a file name or a mapping with `conda` and `virtualenv` file names, got an integer (`3`)',
     );
@@ -136,7 +109,7 @@ describe('readModelDirectory', () => {
     const dir = makeModel('escape', {
       MLmodel: 'flavors:\n  python_function:\n    env:\n      conda: ../../etc/conda.yaml\n      virtualenv: python_env.yaml\n',
     });
-    const error = await rejectedMlfError(readModelDirectory(dir, { displayPath: 'escape' }));
+    const error = await rejectedMlfError(readModelDirectory({ dir, shown: 'escape' }));
     expect(error.message).toBe(
       'Invalid field `flavors.python_function.env.conda` in `escape/MLmodel`: `../../etc/conda.yaml` is not a path inside the model directory',
     );

@@ -1,12 +1,12 @@
 /**
  * The missing-module advice never misleads: a distribution only when a table or the index's
  * wheel vouches for it, never a requirement the model already lists, otherwise code_paths.
+ * (The commands under the error are cli/fix-commands.ts's: test/cli/fix-commands.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { adviseMissingModule, missingModuleError, type MissingModuleFacts } from '../../src/worker/missing-module.js';
+import { adviseMissingModule, MissingModuleError, type MissingModuleFacts } from '../../src/ops/missing-module-advice.js';
 
 const base: MissingModuleFacts = { module: 'textfeat', known: [], requirements: [{ text: 'mlflow==3.17.2', origin: 'requirements.txt:1' }], override: [] };
-const fix = { modelArg: 'model', inputArg: 'in.json', extraArgs: ['--env-manager', 'uv'] };
 
 describe('adviseMissingModule', () => {
   it('a name no table knows and the index does not have: local code', () => {
@@ -49,58 +49,45 @@ describe('adviseMissingModule', () => {
   });
 });
 
-describe('missingModuleError', () => {
-  const ctx = { stage: 'load' as const, pythonMessage: "ModuleNotFoundError: No module named 'textfeat'", fix };
+describe('MissingModuleError', () => {
+  const ctx = { stage: 'load' as const, pythonMessage: "ModuleNotFoundError: No module named 'textfeat'" };
 
   it('local code: the code_paths advice, no distribution named, exit 1', () => {
-    const error = missingModuleError({ kind: 'local-code', module: 'textfeat', indexChecked: true }, ctx);
+    const error = new MissingModuleError({ kind: 'local-code', module: 'textfeat', indexChecked: true }, ctx);
     expect(error.exitCode).toBe(1);
+    expect(error.code).toBe('MISSING_MODULE');
     expect(error.message).toBe("the model could not be loaded: ModuleNotFoundError: No module named 'textfeat'");
     expect(error.hint).toBe(
       "no table of mlf's knows a distribution that installs `textfeat`, and the index has no package of that name that does: `textfeat` looks like local code that was not saved with the model (it is not in `code/`)",
     );
-    expect(error.detail).toBe(
-      [
-        'Re-save the model with the module as a code path, so that MLflow copies it into code/:',
-        '  MLflow: save_model(..., code_paths=["textfeat.py"])   (or the package directory, code_paths=["textfeat"])',
-        '  mlf:    mlf models package ... --code-path textfeat.py',
-        'If `textfeat` is a published package, add the distribution that installs it by its real name: mlf models update-pip-requirements -m model add NAME==VERSION',
-      ].join('\n'),
-    );
-    expect(error.detail).not.toMatch(/--pip-requirements-override/);
+    expect(error.detail).toBeUndefined();
     expect(error.data).toMatchObject({ module: 'textfeat', advice: 'local-code' });
   });
 
-  it('listed, with --env-manager local: install into that interpreter or use an isolated manager, never `add`', () => {
-    const error = missingModuleError(
+  it('listed, with --env-manager local: the local interpreter lacks it, and adding it again changes nothing', () => {
+    const error = new MissingModuleError(
       { kind: 'listed', module: 'skops', distribution: 'skops', requirement: 'skops==0.16.0', origin: 'requirements.txt:4' },
-      { ...ctx, pythonMessage: "ModuleNotFoundError: No module named 'skops'", fix: { ...fix, extraArgs: ['--env-manager', 'local'], localPython: '/usr/bin/python3' } },
+      { ...ctx, pythonMessage: "ModuleNotFoundError: No module named 'skops'", localPython: '/usr/bin/python3' },
     );
     expect(error.hint).toBe(
       'the model lists `skops==0.16.0` (requirements.txt:4), but the local interpreter `/usr/bin/python3` does not have it: `--env-manager local` installs nothing, so adding the requirement again would change nothing',
     );
-    expect(error.detail).toBe(['Try one of:', '  /usr/bin/python3 -m pip install skops==0.16.0', '  mlf models predict -m model -i in.json --env-manager uv'].join('\n'));
-    expect(`${error.hint}\n${error.detail}`).not.toMatch(/update-pip-requirements|--pip-requirements-override/);
+    expect(error.environment).toEqual({ localPython: '/usr/bin/python3' });
   });
 
-  it('listed, in an isolated environment: says the environment was built with it, and how to rebuild', () => {
-    const error = missingModuleError(
+  it('listed, in an isolated environment: says the environment was built with it', () => {
+    const error = new MissingModuleError(
       { kind: 'listed', module: 'google.cloud', distribution: 'protobuf', requirement: 'protobuf==5.0', origin: 'requirements.txt:2' },
       { ...ctx, envDir: '/cache/uv-1' },
     );
     expect(error.hint).toBe(
       'the model lists `protobuf==5.0` (requirements.txt:2) and the environment was built with it, yet `google` cannot be imported: `protobuf` may not install `google` at this version, or the environment (`/cache/uv-1`) is damaged',
     );
-    expect(error.detail).not.toMatch(/add protobuf/);
   });
 
-  it('index-vouched: suggests it pinned, with a warning to check it is the package meant', () => {
-    const error = missingModuleError({ kind: 'install', module: 'textfeat', distribution: 'textfeat', source: 'index', version: '0.1' }, ctx);
+  it('index-vouched: a warning to check it is the package meant', () => {
+    const error = new MissingModuleError({ kind: 'install', module: 'textfeat', distribution: 'textfeat', source: 'index', version: '0.1' }, ctx);
     expect(error.hint).toMatch(/^no table of mlf's knows `textfeat`, but the index has a distribution `textfeat` whose files install it: make sure it is the package you mean/);
-    expect(error.detail?.split('\n').slice(0, 3)).toEqual([
-      'Try, in order:',
-      '  mlf models predict -m model -i in.json --env-manager uv --pip-requirements-override textfeat==0.1',
-      '  mlf models update-pip-requirements -m model add textfeat==0.1',
-    ]);
+    expect(error.data).toEqual({ module: 'textfeat', advice: 'install', distribution: 'textfeat', known: false, pythonMessage: ctx.pythonMessage, stage: 'load' });
   });
 });

@@ -1,0 +1,77 @@
+import type { PyValue } from '../../model/pyyaml.js';
+import type { PickleScan } from '../../scan/pickle-scan.js';
+import type { CaptureRequest } from '../capture.js';
+import type { FlavorDefault } from '../infer.js';
+import type { InterpreterFacts } from '../interpreter.js';
+
+/**
+ * What one way of giving a model (`--flavor sklearn --model-file`, `--python-model`,
+ * `--loader-module --data`, ...) contributes to `mlf models package`: the parts of MLflow's
+ * `mlflow.<flavor>.save_model` that differ between flavors. Everything else (input example,
+ * signature, MLmodel's common keys, requirements, conda.yaml, python_env.yaml, publication) is
+ * shared, in package-model.ts. A writer never prints; it returns values or throws `MlfError`.
+ *
+ * Adding a flavor is one file in this folder and one line in index.ts.
+ */
+export interface FlavorWriter<S extends { kind: string }> {
+  kind: S['kind'];
+  /**
+   * Which MLflow save function the directory follows, which decides where `code/` goes:
+   * - `'flavor'`: `mlflow.<flavor>.save_model` (sklearn, xgboost, ...) copies the code paths
+   *   first, so they count in `model_size_bytes`, and `python_function.code` is written only
+   *   when there is code (`pyfunc.add_to_model` drops a `None`);
+   * - `'pyfunc'`: `mlflow.pyfunc.save_model` writes MLmodel (and takes the size) before it copies
+   *   the code paths, and writes `python_function.code` always, `null` when there is none.
+   */
+  layout: 'flavor' | 'pyfunc';
+  /** Whether MLflow infers a signature from the input example for this kind of model (not for a loader module). */
+  infersSignature: boolean;
+  /** How `--capture` loads the written directory (capture.ts). */
+  capture: Pick<CaptureRequest, 'kind' | 'modelFile'>;
+  /** Checks the model's own files before any other work, as MLflow fails before writing anything. */
+  validateSource(source: S, cwd: string): CheckedSource;
+  /** Where `--infer-code-paths` and the import scan start: the model's own Python files and modules. */
+  entryPoints(source: S, checked: CheckedSource, cwd: string): EntryPoints;
+  /** The flavor's `get_default_pip_requirements()`, each with the reason `--explain` shows. */
+  defaultRequirements(source: S): FlavorDefault[];
+  /** Writes the model's files into the directory and returns its MLmodel sections. */
+  writeArtifacts(source: S, checked: CheckedSource, context: ArtifactContext): Promise<FlavorSections>;
+}
+
+/** A source whose files exist and are readable. */
+export interface CheckedSource {
+  /** The model file or data path, absolute. */
+  path: string;
+  /** A pickled model's static scan (no code runs); its modules are requirements and code-path entry points. */
+  pickle?: { scan: PickleScan; shown: string };
+}
+
+export interface EntryPoints {
+  /** Python files whose imports are the model's (a models-from-code file, a local loader module). */
+  files: string[];
+  /** Modules `--infer-code-paths` follows (a loader module, a pickle's globals). */
+  modules: string[];
+}
+
+export interface ArtifactContext {
+  /** The model directory being written. */
+  dir: string;
+  cwd: string;
+  facts: InterpreterFacts;
+  /** `--python` as given, for messages. */
+  python: string;
+  /** Whether `code/` holds code paths (flavor sections write `code: code` or `code: null`). */
+  hasCode: boolean;
+}
+
+export type MlmodelSection = Record<string, PyValue>;
+
+export interface FlavorSections {
+  /**
+   * This model's keys of MLmodel's `python_function` section (`loader_module`, `data` or
+   * `model_path`, flavor extras); `python_version`, `env` and `code` are added by the caller.
+   */
+  pyfunc: MlmodelSection;
+  /** The flavor's own section, under its name in `flavors`; none for a pyfunc-only model. */
+  flavor?: { name: string; section: MlmodelSection };
+}

@@ -1,0 +1,26 @@
+import type { FlavorWriter } from './flavor-writer.js';
+import { loaderModuleWriter } from './loader-module.js';
+import { pythonModelWriter } from './python-model.js';
+import { sklearnWriter } from './sklearn.js';
+
+/**
+ * The flavors `mlf models package` writes, one writer each (flavor-writer.ts). A new flavor is
+ * a new file here and one line in this list; `ModelSource` follows from the list.
+ */
+const FLAVOR_WRITERS = [sklearnWriter, pythonModelWriter, loaderModuleWriter] as const;
+
+type SourceOf<W> = W extends FlavorWriter<infer S> ? S : never;
+
+/** One way of giving a model, as the command's flags name it. */
+export type ModelSource = SourceOf<(typeof FLAVOR_WRITERS)[number]>;
+
+export const flavorWriters: readonly FlavorWriter<ModelSource>[] = FLAVOR_WRITERS;
+
+export function flavorWriterFor(source: ModelSource): FlavorWriter<ModelSource> {
+  const writer = flavorWriters.find((candidate) => candidate.kind === source.kind);
+  // Unreachable while ModelSource is derived from the list above.
+  if (!writer) throw new Error(`no flavor writer for \`${source.kind}\``);
+  return writer;
+}
+
+export type { FlavorWriter } from './flavor-writer.js';

@@ -1,0 +1,146 @@
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { flavorWriters, type ModelSource } from '../../../src/package/flavors/index.js';
+import { packageModel } from '../../../src/package/package-model.js';
+import { tempDir } from '../../support/temp.js';
+
+// The contract every registered flavor writer keeps, table-driven over the registry: packaged
+// through `packageModel` with a fake interpreter (no Python), the directory has MLmodel with
+// the flavor's section and the python_function section as MLflow 3.17.2's save_model writes
+// them (the e2e tests compare whole directories with MLflow's own), the files those sections
+// name, and the flavor's default requirements pinned in requirements.txt.
+
+vi.mock('../../../src/package/interpreter.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../../src/package/interpreter.js')>();
+  // Imported when called: the support module imports this one, which is resolved by then.
+  const readInterpreterFacts = async () => (await import('../../support/interpreter-facts.js')).interpreterFacts({ mlflow_sklearn_skops: true });
+  return { ...actual, readInterpreterFacts };
+});
+
+/** A protocol 0 pickle that references `sklearn.linear_model.LogisticRegression` (GLOBAL, EMPTY_TUPLE, NEWOBJ, STOP). */
+const PICKLE = 'csklearn.linear_model\nLogisticRegression\n)\x81.';
+
+interface Sample {
+  source: ModelSource;
+  /** The files the source names, written into the working directory. */
+  files: Record<string, string>;
+  /** MLmodel's sections as MLflow writes them for this source (without `code/`); `WORK` is the working directory. */
+  pyfunc: Record<string, unknown>;
+  flavor?: { name: string; section: Record<string, unknown> };
+  /** requirements.txt without code paths. */
+  requirements: string[];
+}
+
+// One row per registered kind (a test below fails when a writer has none).
+const SAMPLES: Record<ModelSource['kind'], Sample> = {
+  sklearn: {
+    source: { kind: 'sklearn', modelFile: 'model.pkl', serializationFormat: 'cloudpickle' },
+    files: { 'model.pkl': PICKLE },
+    pyfunc: { loader_module: 'mlflow.sklearn', model_path: 'model.pkl', predict_fn: 'predict' },
+    flavor: {
+      name: 'sklearn',
+      section: { pickled_model: 'model.pkl', sklearn_version: '1.9.1', serialization_format: 'cloudpickle', code: null, skops_trusted_types: null },
+    },
+    requirements: ['mlflow==3.17.2', 'cloudpickle==3.1.2', 'scikit-learn==1.9.1'],
+  },
+  'python-model': {
+    source: { kind: 'python-model', modelFile: 'model.py' },
+    files: { 'model.py': 'import mlflow\nmlflow.models.set_model(None)\n' },
+    pyfunc: {
+      loader_module: 'mlflow.pyfunc.loaders.code_model',
+      model_code_path: 'WORK/model.py',
+      cloudpickle_version: '3.1.2',
+      streamable: false,
+      code: null,
+    },
+    requirements: ['mlflow==3.17.2', 'cloudpickle==3.1.2'],
+  },
+  'loader-module': {
+    source: { kind: 'loader-module', loaderModule: 'custom_loader', dataPath: 'weights.json' },
+    files: { 'custom_loader.py': 'def _load_pyfunc(path):\n    return None\n', 'weights.json': '{}' },
+    pyfunc: { loader_module: 'custom_loader', data: 'data/weights.json', streamable: false, code: null },
+    requirements: ['mlflow==3.17.2', 'cloudpickle==3.1.2'],
+  },
+};
+
+const CODE_FILE = 'helpers.py';
+
+async function packageSample(sample: Sample, withCode: boolean) {
+  const cwd = tempDir('mlf-flavor-');
+  for (const [name, text] of Object.entries({ ...sample.files, [CODE_FILE]: 'X = 1\n' })) {
+    mkdirSync(path.dirname(path.join(cwd, name)), { recursive: true });
+    writeFileSync(path.join(cwd, name), text, 'latin1');
+  }
+  const result = await packageModel({
+    cwd,
+    env: {},
+    outDir: 'out',
+    source: sample.source,
+    codePaths: withCode ? [CODE_FILE] : [],
+    inferCodePaths: false,
+    noSignature: false,
+    python: '/venv/bin/python',
+    capture: false,
+    lock: 'off',
+    hashes: false,
+    metadata: {},
+    force: false,
+    now: () => new Date('2025-01-02T03:04:05.000Z'),
+    newUuid: () => 'f'.repeat(32),
+  });
+  const mlmodel = parseYaml(readFileSync(path.join(result.outDir, 'MLmodel'), 'utf8')) as { flavors: Record<string, Record<string, unknown>>; model_size_bytes?: number };
+  return { cwd, out: result.outDir, result, mlmodel };
+}
+
+describe('the flavor writers registry', () => {
+  it('has one sample per registered writer, and kinds are unique', () => {
+    const kinds = flavorWriters.map((writer) => writer.kind);
+    expect(new Set(kinds).size).toBe(kinds.length);
+    expect(kinds.sort()).toEqual(Object.keys(SAMPLES).sort());
+  });
+
+  const rows = flavorWriters.map((writer) => [writer.kind, writer, SAMPLES[writer.kind]] as const);
+
+  describe.each(rows)('%s', (_kind, writer, sample) => {
+    it('writes MLmodel with the flavor section and the python_function section MLflow writes', async () => {
+      const { cwd, mlmodel } = await packageSample(sample, false);
+      const pyfunc = JSON.parse(JSON.stringify(sample.pyfunc).replaceAll('WORK', cwd));
+      expect(mlmodel.flavors.python_function).toEqual({
+        ...pyfunc,
+        python_version: '3.11.7',
+        env: { conda: 'conda.yaml', virtualenv: 'python_env.yaml' },
+      });
+      expect(Object.keys(mlmodel.flavors).sort()).toEqual([...(sample.flavor ? [sample.flavor.name] : []), 'python_function'].sort());
+      if (sample.flavor) expect(mlmodel.flavors[sample.flavor.name]).toEqual(sample.flavor.section);
+      // A flavor's own section exists exactly when the writer follows a flavor's save_model.
+      expect(sample.flavor !== undefined).toBe(writer.layout === 'flavor');
+    });
+
+    it('writes the files MLmodel names, and the default requirements pinned', async () => {
+      const { out, result, mlmodel } = await packageSample(sample, false);
+      const pyfunc = mlmodel.flavors.python_function!;
+      for (const key of ['model_path', 'data'] as const) {
+        if (typeof pyfunc[key] === 'string') expect(existsSync(path.join(out, pyfunc[key] as string)), key).toBe(true);
+      }
+      expect(readFileSync(path.join(out, 'requirements.txt'), 'utf8').split('\n')).toEqual(sample.requirements);
+      for (const item of writer.defaultRequirements(sample.source as never)) {
+        expect(item.reason).toMatch(/^flavor default: /);
+        expect(result.requirements.some((r) => r.requirement.startsWith(`${item.name}==`) && r.reasons.includes(item.reason))).toBe(true);
+      }
+      expect(result.files).toEqual(expect.arrayContaining(['MLmodel', 'conda.yaml', 'python_env.yaml', 'requirements.txt']));
+    });
+
+    it('puts code paths where its save_model does: `code` in both sections, counted in the size only for a flavor', async () => {
+      const without = await packageSample(sample, false);
+      const withCode = await packageSample(sample, true);
+      expect(withCode.mlmodel.flavors.python_function!.code).toBe('code');
+      if (sample.flavor) expect(withCode.mlmodel.flavors[sample.flavor.name]!.code).toBe('code');
+      expect(existsSync(path.join(withCode.out, 'code', CODE_FILE))).toBe(true);
+      const codeSize = statSync(path.join(withCode.out, 'code', CODE_FILE)).size;
+      const sizeDelta = (withCode.mlmodel.model_size_bytes ?? 0) - (without.mlmodel.model_size_bytes ?? 0);
+      expect(sizeDelta).toBe(writer.layout === 'flavor' ? codeSize : 0);
+    });
+  });
+});
