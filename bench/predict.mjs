@@ -1,6 +1,6 @@
 // Benchmark of `mlf models predict` against `mlflow models predict` (issue 3). After `npm run build`:
 //
-//   node bench/predict.mjs [--runs 3] [--rows 1000000] [--skip-cold] [--skip-big] [--managers uv,virtualenv]
+//   node bench/predict.mjs [--runs 3] [--rows 1000000] [--skip-cold] [--skip-big] [--skip-mlflow] [--managers uv,virtualenv]
 //
 // On the sklearn fixture, in one run on one machine:
 //   cold  — empty environment caches (a fresh MLF_HOME / MLFLOW_ENV_ROOT), warm package caches
@@ -9,6 +9,7 @@
 //   big   — a CSV of --rows rows through the warm uv environment: wall time, CPU, and the peak RSS
 //           of mlf's Node process and of its worker, next to `mlflow models predict` and to
 //           predicting in-process in the same environment (load, read_csv, predict, json.dump).
+// --skip-mlflow leaves out MLflow's warm runs (for comparing two builds of mlf: ~20 s a run saved).
 // Prints a markdown report with the ratios. Needs the MLflow test Python (MLF_E2E_PYTHON or
 // .e2e/venv/bin/python) for `python -m mlflow models predict`, and uv + virtualenv on PATH.
 //
@@ -116,10 +117,11 @@ async function benchmark() {
   say('| command | median wall | min wall | median CPU | exit |');
   say('| --- | --- | --- | --- | --- |');
   for (const manager of managers) {
-    for (const [label, run] of [
+    const commands = [
       ['mlf', () => runMlf(mlfArgs(manager))],
       ['mlflow', () => runMlflow(mlflowArgs(manager))],
-    ]) {
+    ].filter(([label]) => label === 'mlf' || !argv.includes('--skip-mlflow'));
+    for (const [label, run] of commands) {
       await run(); // builds the environment when the cold section was skipped
       const samples = [];
       for (let i = 0; i < runs; i += 1) samples.push(await run());

@@ -11,7 +11,7 @@ import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREME
 import { locateModel } from '../model/directory/locate.js';
 import { readModelDirectory } from '../model/directory/strict.js';
 import type { EarlyStart, EarlyStartOutcome } from '../worker/early-worker.js';
-import type { ContentType, LoadedRuntime, RuntimeChoice } from '../worker/protocol.js';
+import type { ContentType, LoadedRuntime, RuntimeChoice, WorkerLog } from '../worker/protocol.js';
 import { openModelSession } from '../worker/session.js';
 import { explainMissingModule } from './missing-module-hint.js';
 import { checkPredictFiles } from './predict-files.js';
@@ -29,8 +29,10 @@ export interface PredictOptions extends Omit<EnvRequest, 'model'> {
   runtime?: RuntimeChoice;
   /** Write NaN and infinities as null (valid JSON); MLflow writes a bare `NaN`. */
   strictJson?: boolean;
-  /** Each stderr line of the worker (its logs, MLflow's warnings, the model's prints). */
+  /** Each stderr line of the worker (MLflow's logging, the model's prints). */
   onWorkerLog?: (line: string) => void;
+  /** Each `log` message of the worker (its warnings, and notes for --verbose). */
+  onWorkerMessage?: (log: WorkerLog) => void;
   /** bin/mlf.js's early start (cli/early-start.ts): offered the launch, and told after a
    * successful predict what it depended on. Callers running mlf in-process leave it out. */
   earlyStart?: EarlyStart;
@@ -62,7 +64,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   refuseSpecialFilesSync(modelDir, options.modelUri);
   const { inputPath, outputPath } = await checkPredictFiles(options);
 
-  const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerLog, earlyStart, ...envOptions } = options;
+  const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerLog, onWorkerMessage, earlyStart, ...envOptions } = options;
   const environment = await prepareEnvironment({ ...envOptions, model });
   const environmentReady = Date.now();
   // While the worker runs, `mlf envs prune` leaves this environment alone.
@@ -83,6 +85,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
       cwd: options.cwd,
       ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
+      ...(onWorkerMessage ? { onWorkerLog: onWorkerMessage } : {}),
       ...(earlyStart ? { earlyStart } : {}),
     }).catch(explain);
     const workerReady = Date.now();

@@ -137,7 +137,7 @@ const CUT_MARKER = /… \(\d+ more characters; --verbose shows all\)$/;
 
 /**
  * One line of readable length: line breaks and runs of blanks become one space, and anything past
- * MAX_LINE characters is cut with a marker. The worker already does this (mlf_worker.cut_message);
+ * MAX_LINE characters is cut with a marker. The worker already does this (mlf_worker/errors.py, cut_message);
  * this covers text from elsewhere (a worker's stderr, an older or foreign worker).
  */
 export function oneLine(text: string, limit = MAX_LINE): string {

@@ -1,10 +1,11 @@
 /**
- * The worker protocol (src/worker/mlf_worker.py), as zod schemas: every line the worker writes is
- * validated against `WorkerMessage` before anything reads it (style.md, practice 8).
+ * The worker protocol (src/worker/mlf_worker/protocol.py), as zod schemas: every line the worker
+ * writes is validated against `WorkerMessage` before anything reads it (style.md, practice 8).
  *
  * Framing: newline-delimited JSON on the worker's stdin/stdout, one object per line. The worker
  * writes `hello` at once, then `ready` (or an error) when the model is loaded; after that each
- * request line gets exactly one reply line carrying the request's `id`.
+ * request line gets exactly one reply line carrying the request's `id`. At any time it may write
+ * a `log` message (no id), which answers nothing.
  */
 import { z } from 'zod';
 import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } from './choices.js';
@@ -12,7 +13,7 @@ import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } 
 export { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice };
 
 /** Bumped whenever a message changes shape; the client refuses any other version. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 // ---- requests (client -> worker) ------------------------------------------------------------
 
@@ -138,8 +139,18 @@ export const ErrorReply = z.object({
 });
 export type ErrorReply = z.infer<typeof ErrorReply>;
 
+/** A warning (MLflow would print it too: extra columns dropped, params ignored) or a note of the worker's own. */
+export const LogMessage = z.object({
+  ok: z.literal(true),
+  type: z.literal('log'),
+  level: z.enum(['warning', 'info']),
+  message: z.string(),
+});
+export type LogMessage = z.infer<typeof LogMessage>;
+export type WorkerLog = Pick<LogMessage, 'level' | 'message'>;
+
 /** Anything the worker may write on its protocol channel. */
-export const WorkerMessage = z.union([HelloMessage, ReadyMessage, PredictionReply, PongReply, ByeReply, ErrorReply]);
+export const WorkerMessage = z.union([HelloMessage, ReadyMessage, PredictionReply, PongReply, ByeReply, ErrorReply, LogMessage]);
 export type WorkerMessage = z.infer<typeof WorkerMessage>;
 
 const MESSAGE_BY_TYPE: Record<string, z.ZodType> = {
@@ -148,6 +159,7 @@ const MESSAGE_BY_TYPE: Record<string, z.ZodType> = {
   prediction: PredictionReply,
   pong: PongReply,
   bye: ByeReply,
+  log: LogMessage,
 };
 
 /** Parses one protocol line; `undefined` plus the reason when it is not a valid message. */

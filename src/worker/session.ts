@@ -9,7 +9,7 @@
  * behind the same interface: `info` describes the session, not one process.
  */
 import type { EarlyStart, EarlyStartOutcome, WorkerLaunch } from './early-worker.js';
-import type { LoadedRuntime, RuntimeChoice } from './protocol.js';
+import type { LoadedRuntime, RuntimeChoice, WorkerLog } from './protocol.js';
 import { WorkerClient, type PredictInput, type StartWorkerOptions } from './worker-client.js';
 
 /** What a session needs of a prepared environment (env/'s PreparedEnvironment has it). */
@@ -35,8 +35,10 @@ export interface OpenModelSessionOptions {
   /** The user's `--env KEY=VALUE` pairs, on top of `env`. */
   extraEnv?: Record<string, string>;
   cwd: string;
-  /** Each line a worker writes on stderr (its logs, MLflow's warnings, the model's prints). */
+  /** Each line a worker writes on stderr (MLflow's logging, the model's prints). */
   onLog?: (line: string) => void;
+  /** Each `log` message of a worker (its warnings, and notes for --verbose). */
+  onWorkerLog?: (log: WorkerLog) => void;
   /** bin/mlf.js's early start, as far as opening a session goes: offered the launch, it hands back a matching worker. */
   earlyStart?: Pick<EarlyStart, 'offer'>;
   /** Replaces `[pythonPath, worker.py]` (tests start a fake worker this way). */
@@ -86,6 +88,7 @@ export async function openModelSession(options: OpenModelSessionOptions): Promis
     pycachePrefix: environment.caches.pycacheDir,
     modelCacheDir: environment.caches.modelCacheDir,
     ...(options.onLog ? { onLog: options.onLog } : {}),
+    ...(options.onWorkerLog ? { onWorkerLog: options.onWorkerLog } : {}),
     ...(options.earlyStart ? { adopt: (launch: WorkerLaunch) => options.earlyStart!.offer(launch) } : {}),
     ...(options.modelLabel !== undefined ? { modelLabel: options.modelLabel } : {}),
     ...(options.command ? { command: options.command } : {}),

@@ -4,8 +4,9 @@
  * worker writes is validated; every failure is thrown as a `WorkerFailureError` (failure.ts): an
  * `MlfError` of the right category that holds the failure as data.
  *
- * The worker's stderr (its logs, MLflow's warnings, the model's own prints) goes to `onLog`
- * line by line; its last lines are kept for the message when the worker dies unexpectedly.
+ * The worker's own warnings and notes arrive as protocol `log` messages and go to `onWorkerLog`;
+ * its stderr (MLflow's logging, the model's own prints) goes to `onLog` line by line, and its last
+ * lines are kept for the message when the worker dies unexpectedly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -24,6 +25,7 @@ import {
   type PredictionReply,
   type ReadyMessage,
   type RuntimeChoice,
+  type WorkerLog,
   type WorkerMessage,
   type WorkerRequest,
 } from './protocol.js';
@@ -45,12 +47,14 @@ export interface StartWorkerOptions {
   /** Where the worker writes bytecode caches, so that nothing is written into the model directory. */
   pycachePrefix?: string;
   /**
-   * Where the worker keeps pickles of skops models it has loaded (mlf_worker.py, `load_skops`), so
+   * Where the worker keeps pickles of skops models it has loaded (mlf_worker/cache/skops.py), so
    * that later starts skip importing skops. Never inside the model directory; none: no cache.
    */
   modelCacheDir?: string;
   /** Each line the worker writes on stderr. */
   onLog?: (line: string) => void;
+  /** Each `log` message of the worker's (a warning, or a note shown under --verbose). */
+  onWorkerLog?: (log: WorkerLog) => void;
   /** How messages name the model directory (the user's own words; default: its absolute path). */
   modelLabel?: string;
   /** Replaces `[pythonPath, worker.py]` (tests start a fake worker this way). */
@@ -334,6 +338,10 @@ class ChannelState {
       return;
     }
     const message = parsed.message;
+    if ('type' in message && message.type === 'log') {
+      this.options.onWorkerLog?.({ level: message.level, message: message.message });
+      return;
+    }
     const id = 'id' in message && typeof message.id === 'number' ? message.id : undefined;
     const pending = id === undefined ? undefined : this.pending.get(id);
     if (pending) {

@@ -1,9 +1,9 @@
-"""Launcher of mlf's model worker, which is mlf_worker.py beside this file.
+"""Launcher of mlf's model worker, the package mlf_worker/ beside this file.
 
-Python compiles the script it is given anew on every start (~15 ms for the worker's 1,500 lines,
-on every predict) but caches the bytecode of the modules it imports. So this script only points
-bytecode at mlf's prefix (--pycache-prefix, as mlf_worker.main does for everything after it) and
-imports the worker from its own directory, which Python puts first on sys.path.
+Python compiles the script it is given anew on every start but caches the bytecode of the modules
+it imports. So this script only points bytecode at mlf's prefix (--pycache-prefix, as
+mlf_worker.main does for everything after it) and imports the worker from its own directory, which
+Python puts first on sys.path.
 """
 import sys
 
@@ -26,6 +26,7 @@ if __name__ == "__main__":
     else:
         # Without one, do not write into mlf's own installation.
         sys.dont_write_bytecode = True
-    import mlf_worker
+    from mlf_worker.main import main
+    from mlf_worker.quick_exit import exit_quickly
 
-    mlf_worker.exit_quickly(mlf_worker.main())
+    exit_quickly(main())

@@ -147,6 +147,28 @@ if (unavailable) {
     expect(result.stderr).toBe(`${line}\n`);
   });
 
+  it('the worker\'s warnings (MLflow\'s: an extra column dropped, params ignored) are warnings; --quiet and --json leave them out', async () => {
+    const input = path.join(work, 'extra-col.json');
+    const columns = ['sepal length (cm)', 'sepal width (cm)', 'petal length (cm)', 'petal width (cm)', 'extra'];
+    writeFileSync(input, JSON.stringify({ dataframe_split: { columns, data: [[5.1, 3.5, 1.4, 0.2, 9]] }, params: { a: 1 } }));
+    const args = ['models', 'predict', '-m', path.join(fixturesDir, 'models', 'sklearn-iris'), '-i', input, '--env-manager', 'uv'];
+    const result = await mlf(args);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe('{"predictions": [0]}');
+    expect(result.stderr).toBe(
+      [
+        "warning: Found extra inputs in the model input that are not defined in the model signature: `['extra']`. These inputs will be ignored.",
+        'warning: `params` can only be specified at inference time if the model signature defines a params schema. This model does not define a params schema. Ignoring provided params: [\'a\']',
+        '',
+      ].join('\n'),
+    );
+    for (const flag of ['--quiet', '--json']) {
+      const silent = await mlf([...args, flag]);
+      expect(silent.exitCode, silent.stderr).toBe(0);
+      expect(silent.stderr, flag).toBe('');
+    }
+  }, 1_800_000);
+
   it('a missing required column is exit 2 naming it (MLflow\'s words)', async () => {
     const bad = path.join(work, 'missing-col.json');
     writeFileSync(bad, JSON.stringify({ dataframe_split: { columns: ['x', 'y'], data: [[1.0, 2.0]] } }));

@@ -1,5 +1,5 @@
 /**
- * worker.py's skops transcoding cache (`load_skops`), its bytecode prefix and its quick exit, run
+ * The worker's skops transcoding cache (mlf_worker/cache/skops.py), its bytecode prefix and its quick exit, run
  * for real with the Python that has MLflow (MLF_E2E_PYTHON, default <repo>/.e2e/venv/bin/python).
  *
  * The model is a copy of fixtures/models/sklearn-iris (saved by MLflow 3.17 in skops format);
@@ -75,7 +75,7 @@ if (!existsSync(PYTHON)) {
       await cp(FIXTURE, model, { recursive: true });
     });
 
-    /** Starts a worker on `model`, predicts once, closes it; its output and its log lines. */
+    /** Starts a worker on `model`, predicts once, closes it; its output and its `log` messages (as `level: message`) and stderr lines. */
     async function predictOnce(options: { modelCacheDir?: string; env?: Record<string, string> } = {}) {
       const logs: string[] = [];
       const client = await WorkerClient.start({
@@ -85,6 +85,7 @@ if (!existsSync(PYTHON)) {
         cwd: work,
         pycachePrefix: path.join(work, 'pycache'),
         modelCacheDir: 'modelCacheDir' in options ? options.modelCacheDir : cacheDir,
+        onWorkerLog: (log) => logs.push(`${log.level}: ${log.message}`),
         onLog: (line) => logs.push(line),
       });
       try {
@@ -100,8 +101,8 @@ if (!existsSync(PYTHON)) {
       return (await readdir(cacheDir).catch(() => [] as string[])).sort();
     }
 
-    const cachedLine = (file: string) => `[mlf-worker] cached the skops model as a pickle in \`${path.join(cacheDir, file)}\``;
-    const hitLine = (file: string) => `[mlf-worker] loaded the skops model from mlf's cache \`${path.join(cacheDir, file)}\``;
+    const cachedLine = (file: string) => `info: cached the skops model as a pickle in \`${path.join(cacheDir, file)}\``;
+    const hitLine = (file: string) => `info: loaded the skops model from mlf's cache \`${path.join(cacheDir, file)}\``;
 
     it('the first load goes through skops and writes the cache; the second is served from it, with the same bytes', async () => {
       const first = await predictOnce();
@@ -186,7 +187,7 @@ if (!existsSync(PYTHON)) {
       const rebuilt = await predictOnce();
       expect(rebuilt.output).toBe(IRIS_OUTPUT);
       expect(rebuilt.logs).toContain(
-        `[mlf-worker] WARNING discarding the corrupt model cache file \`${full}\` (${reason}); loading the model with skops and caching it again`,
+        `warning: discarding the corrupt model cache file \`${full}\` (${reason}); loading the model with skops and caching it again`,
       );
       expect(rebuilt.logs).toContain(cachedLine(file!));
       expect(await readFile(full)).toEqual(good);
@@ -198,7 +199,7 @@ if (!existsSync(PYTHON)) {
       const inside = path.join(model, 'cache');
       const run = await predictOnce({ modelCacheDir: inside });
       expect(run.output).toBe(IRIS_OUTPUT);
-      expect(run.logs).toContain(`[mlf-worker] not caching the model: the cache directory \`${inside}\` is inside the model directory`);
+      expect(run.logs).toContain(`info: not caching the model: the cache directory \`${inside}\` is inside the model directory`);
       expect(await snapshot(model)).toEqual(before);
 
       // The ordinary case writes only into the cache directory.

@@ -62,6 +62,19 @@ describe('WorkerClient against a fake worker', () => {
     expect(logs).toEqual(['started with --model-dir /models/m --runtime auto --model-cache-dir /envs/uv-1/mlf-model-cache FOO=']);
   });
 
+  it('hands `log` messages to onWorkerLog, during the load and before a reply, and answers as usual', async () => {
+    const logs: unknown[] = [];
+    const client = await WorkerClient.start(fakeOptions('log', {}, { onWorkerLog: (log) => logs.push(log) }));
+    expect(logs).toEqual([{ level: 'info', message: 'loaded from the cache' }]);
+    const reply = await client.predict({ contentType: 'json', data: '{}' });
+    expect(JSON.parse(reply.output!)).toEqual({ echo: { id: 1, type: 'predict', content_type: 'json', data: '{}' } });
+    expect(logs).toEqual([
+      { level: 'info', message: 'loaded from the cache' },
+      { level: 'warning', message: 'Found extra inputs' },
+    ]);
+    await client.close();
+  });
+
   it('reports why auto fell back to mlflow', async () => {
     const client = await WorkerClient.start(fakeOptions('fallback'));
     expect(client.runtime).toEqual({ name: 'mlflow', loadMs: 12.5, fallbackReason: 'loader_module `x` needs mlflow' });
@@ -239,6 +252,9 @@ describe('parseWorkerLine', () => {
     ['{"ok": true, "type": "ready", "runtime": "sklearn"}', 'unexpected message shape'],
     ['[1, 2]', 'unexpected message shape'],
     ['{"predictions": [NaN]}', 'not JSON'],
+    ['{"ok": true, "type": "log", "level": "warning", "message": "m"}', undefined],
+    ['{"ok": true, "type": "log", "level": "debug", "message": "m"}', 'unexpected message shape (level:'],
+    ['{"ok": true, "type": "log", "level": "info"}', 'unexpected message shape (message:'],
   ])('%s', (line, problem) => {
     const parsed = parseWorkerLine(line);
     if (problem === undefined) expect('message' in parsed).toBe(true);

@@ -8,6 +8,7 @@ import { createProgressRenderer } from '../progress.js';
 import { dim, printJson, say, warn } from '../render.js';
 import { environmentRequest } from './prepare-env.js';
 import type { RegisterCommand } from './index.js';
+import type { WorkerLog } from '../../worker/protocol.js';
 
 interface PredictFlags {
   modelUri: string;
@@ -46,12 +47,15 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
     const envRequest = environmentRequest(flags, ctx);
     const progress = createProgressRenderer(ctx, flags);
     const silent = Boolean(flags.json) || Boolean(flags.quiet);
-    // With -v everything the worker says is shown; otherwise only its warnings (the ones MLflow
-    // would print too: extra columns dropped, params ignored).
+    // Everything the worker writes on stderr, and its notes, are shown under -v only; its warnings
+    // (the ones MLflow would print too: extra columns dropped, params ignored) always.
     const onWorkerLog = (line: string) => {
+      if (!silent && flags.verbose) say(ctx, dim(ctx, line));
+    };
+    const onWorkerMessage = (log: WorkerLog) => {
       if (silent) return;
-      if (flags.verbose) say(ctx, dim(ctx, line));
-      else if (line.startsWith(WORKER_WARNING)) warn(ctx, line.slice(WORKER_WARNING.length));
+      if (log.level === 'warning') warn(ctx, log.message);
+      else if (flags.verbose) say(ctx, dim(ctx, `[mlf-worker] ${log.message}`));
     };
     let result;
     try {
@@ -66,6 +70,7 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
         extraEnv,
         onProgress: progress.onProgress,
         onWorkerLog,
+        onWorkerMessage,
         ...(ctx.earlyStart ? { earlyStart: ctx.earlyStart } : {}),
       });
     } catch (error) {
@@ -86,9 +91,6 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
     if (result.output !== undefined) ctx.stdout.write(result.output);
   });
 };
-
-/** How mlf_worker.py prefixes a warning on stderr. */
-const WORKER_WARNING = '[mlf-worker] WARNING ';
 
 function parseChoice<T extends string>(value: string, choices: readonly T[], flag: string): T {
   if ((choices as readonly string[]).includes(value)) return value as T;

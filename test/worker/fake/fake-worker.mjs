@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 const mode = process.env.FAKE_MODE ?? 'ok';
 const args = process.argv.slice(2);
 const send = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
-const hello = { ok: true, type: 'hello', protocol: mode === 'old-protocol' ? 99 : 2, worker_version: '1', python: '3.11.7', executable: 'fake', pid: process.pid };
+const hello = { ok: true, type: 'hello', protocol: mode === 'old-protocol' ? 99 : 3, worker_version: '1', python: '3.11.7', executable: 'fake', pid: process.pid };
 
 if (mode === 'garbage') {
   process.stdout.write('this is not json\n');
@@ -20,6 +20,7 @@ if (mode === 'garbage') {
     process.exit(1);
   }
   process.stderr.write(`started with ${args.join(' ')} FOO=${process.env.FOO ?? ''}\n`);
+  if (mode === 'log') send({ ok: true, type: 'log', level: 'info', message: 'loaded from the cache' });
   send({ ok: true, type: 'ready', runtime: mode === 'fallback' ? 'mlflow' : 'sklearn', load_ms: 12.5, ...(mode === 'fallback' ? { fallback_reason: 'loader_module `x` needs mlflow' } : {}) });
   const rl = createInterface({ input: process.stdin });
   rl.on('line', (line) => {
@@ -41,6 +42,7 @@ if (mode === 'garbage') {
       send({ ok: false, id: request.id, kind, message: process.env.FAKE_ERROR_MESSAGE ?? 'it failed', ...(kind === 'missing_module' ? { module: process.env.FAKE_MODULE } : {}), traceback: 'Traceback (most recent call last):\n  File "x"\nValueError: it failed\n' });
       return;
     }
+    if (mode === 'log') send({ ok: true, type: 'log', level: 'warning', message: 'Found extra inputs' });
     console.log = () => undefined;
     send({
       ok: true,

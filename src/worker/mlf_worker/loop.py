@@ -1,0 +1,98 @@
+"""The request loop: reads request lines, answers each with exactly one reply (protocol.py).
+
+Every failure becomes a reply and the worker keeps serving. A predict is parse -> predict ->
+encode through the loaded runtime (runtimes/base.py), whichever it is.
+"""
+
+import json
+
+from .errors import BadInput, BadRequest, ModelOutputError, WorkerError, exception_message, find_import_error
+from .protocol import error_reply
+from .timings import PhaseTimer, peak_rss_kb
+
+CONTENT_TYPES = ("json", "csv")
+
+
+def run(channel, runtime):
+    """Answers requests until `shutdown` or the end of stdin."""
+    for line in channel.requests():
+        request_id = None
+        try:
+            try:
+                request = json.loads(line.decode("utf-8"))
+            except ValueError as e:
+                raise BadRequest("request is not JSON: {}".format(e))
+            if not isinstance(request, dict):
+                raise BadRequest("request is not a JSON object")
+            request_id = request.get("id")
+            kind = request.get("type")
+            if kind == "shutdown":
+                channel.send({"ok": True, "id": request_id, "type": "bye"})
+                return
+            if kind == "ping":
+                reply = {"ok": True, "type": "pong"}
+            elif kind == "predict":
+                reply = predict(runtime, request)
+            else:
+                raise BadRequest("unknown request type {!r}".format(kind))
+        except Exception as e:  # every failure becomes a reply; the worker keeps serving
+            reply = error_reply(e)
+        reply["id"] = request_id
+        channel.send(reply)
+
+
+def predict(runtime, request):
+    """The reply to one predict request: the prediction, or the model's own failure."""
+    timer = PhaseTimer()
+    content_type = request.get("content_type", "json")
+    if content_type not in CONTENT_TYPES:
+        raise BadRequest("Unknown content type '{}'".format(content_type))
+    if "data" not in request and not isinstance(request.get("input_path"), str):
+        raise BadRequest("predict needs input_path or data")
+    request = dict(request, content_type=content_type)
+    try:
+        data, params, unwrapped = runtime.parse(request)
+    except RecursionError:
+        from .scoring.parse import too_deep_to_convert
+
+        raise too_deep_to_convert()
+    timer.mark("parse_ms")
+    try:
+        raw = runtime.predict(data, params)
+    except WorkerError:
+        raise
+    except Exception as e:
+        classified = runtime.classify_error(e)
+        if classified is not None:
+            raise classified
+        return error_reply(e, stage="predict")
+    timer.mark("predict_ms")
+    try:
+        text = runtime.encode(raw, unwrapped)
+        if request.get("strict_json"):
+            from .scoring.encode import strict_json
+
+            text = strict_json(text)
+    except Exception as e:
+        if find_import_error(e) is not None:
+            return error_reply(e, stage="predict")
+        failure = ModelOutputError("the model's output cannot be written as JSON: {}: {}".format(type(e).__name__, exception_message(e)))
+        failure.__cause__ = e
+        return error_reply(failure, stage="predict")
+    timer.mark("encode_ms")
+    reply = {"ok": True, "type": "prediction", "timings": timer.phases}
+    peak = peak_rss_kb()
+    if peak is not None:
+        reply["max_rss_kb"] = peak
+    output_path = request.get("output_path")
+    if output_path:
+        try:
+            with open(output_path, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            raise BadInput("cannot write the output file: {}".format(e.strerror or e), file=output_path)
+        reply["output_path"] = output_path
+        reply["bytes"] = len(text)
+    else:
+        reply["output"] = text
+    return reply

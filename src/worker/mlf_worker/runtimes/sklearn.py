@@ -1,0 +1,64 @@
+"""The sklearn flavor without mlflow: the same files and the same deserializer as
+mlflow/sklearn/__init__.py (MLflow 3.17.2: `_load_pyfunc`, `_load_model_from_local_file` and
+`_SklearnModelWrapper`'s custom predict functions), skops models through mlf's transcoding cache."""
+
+import os
+
+from ..environment import env_flag
+from ..errors import LoadError, LoadFailure, NeedsMlflow
+from ..model_dir import add_code_to_sys_path
+from .without_mlflow import WithoutMlflowRuntime
+
+SKLEARN_CUSTOM_PREDICT_FNS = ("predict_proba", "predict_log_proba", "predict_joint_log_proba", "score")
+
+
+class SklearnRuntime(WithoutMlflowRuntime):
+    name = "sklearn"
+
+    @classmethod
+    def load(cls, model, schema=None):
+        return cls(load_sklearn(model), schema)
+
+
+def load_sklearn(model):
+    """The model's predict function (`pyfunc_predict_fn`), as mlflow.pyfunc would call it."""
+    sk_conf = (model.mlmodel.get("flavors") or {}).get("sklearn")
+    if not isinstance(sk_conf, dict):
+        raise NeedsMlflow("the sklearn flavor configuration is missing")
+    serialization = sk_conf.get("serialization_format", "pickle")
+    if serialization not in ("pickle", "cloudpickle", "skops"):
+        raise NeedsMlflow("unrecognized serialization format")
+    if not env_flag("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", True):
+        raise NeedsMlflow("MLFLOW_ALLOW_PICKLE_DESERIALIZATION is false")
+    pyfunc_conf = model.pyfunc_conf
+    path = os.path.join(model.model_dir, pyfunc_conf["data"]) if "data" in pyfunc_conf else model.model_dir
+    if not os.path.isfile(path):
+        model_path = pyfunc_conf.get("model_path")
+        if not model_path:
+            raise NeedsMlflow("the python_function flavor has no model_path")
+        path = os.path.join(path, model_path)
+    add_code_to_sys_path(model.model_dir, pyfunc_conf)
+    try:
+        if serialization == "skops":
+            from ..cache.skops import load_skops
+
+            estimator = load_skops(path, sk_conf.get("skops_trusted_types", None), model.model_dir, pyfunc_conf, model.model_cache_dir)
+        else:
+            with open(path, "rb") as f:
+                if serialization == "pickle":
+                    import pickle
+
+                    estimator = pickle.load(f)
+                else:
+                    import cloudpickle
+
+                    estimator = cloudpickle.load(f)
+    except Exception as e:
+        # The deserializer's message rarely says which file it was reading.
+        raise LoadFailure(e, path)
+    predict_fn = pyfunc_conf.get("predict_fn", "predict")
+    if predict_fn == "predict":
+        return lambda data: estimator.predict(data)
+    if predict_fn in SKLEARN_CUSTOM_PREDICT_FNS and hasattr(estimator, predict_fn):
+        return getattr(estimator, predict_fn)
+    raise LoadError("Model implementation is missing required {} method.".format(predict_fn))

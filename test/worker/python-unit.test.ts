@@ -1,0 +1,36 @@
+/**
+ * The worker package's own unit tests (test/worker/python/test_*.py, stdlib unittest: the scoring
+ * ports, the runtimes without mlflow, the loop), run once with the MLflow test Python (CI sets
+ * MLF_E2E_PYTHON). They need pandas and scikit-learn only, and check that mlflow is never imported.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PYTHON = process.env.MLF_E2E_PYTHON;
+
+describe('the worker package (Python unit tests)', () => {
+  if (!PYTHON) {
+    it.skip('skipped: MLF_E2E_PYTHON is not set (CI sets it to the MLflow test Python; .ci/run)', () => undefined);
+    return;
+  }
+
+  it('python -m unittest discover -s test/worker/python passes', async () => {
+    // The tests' own temp files go to a directory of the suite's temp root, which must be empty after.
+    const temp = tempDir('mlf-python-unit-');
+    const result = await execa(PYTHON, ['-m', 'unittest', 'discover', '-s', path.join('test', 'worker', 'python'), '-p', 'test_*.py'], {
+      cwd: REPO,
+      env: { PYTHONPATH: path.join(REPO, 'src', 'worker'), TMPDIR: temp, PYTHONDONTWRITEBYTECODE: '1' },
+      reject: false,
+      all: true,
+      timeout: 300_000,
+    });
+    if (result.exitCode !== 0) throw new Error(`the Python unit tests failed (exit ${result.exitCode}):\n${result.all}`);
+    expect(result.all).toMatch(/^Ran \d+ tests in /m);
+    expect(readdirSync(temp)).toEqual([]);
+  }, 300_000);
+});
