@@ -30,9 +30,9 @@ export interface PredictOptions extends Omit<EnvRequest, 'model'> {
   /** Write NaN and infinities as null (valid JSON); MLflow writes a bare `NaN`. */
   strictJson?: boolean;
   /** Each stderr line of the worker (MLflow's logging, the model's prints). */
-  onWorkerLog?: (line: string) => void;
+  onWorkerStderr?: (line: string) => void;
   /** Each `log` message of the worker (its warnings, and notes for --verbose). */
-  onWorkerMessage?: (log: WorkerLog) => void;
+  onWorkerLog?: (log: WorkerLog) => void;
   /** bin/mlf.js's early start (cli/early-start.ts): offered the launch, and told after a
    * successful predict what it depended on. Callers running mlf in-process leave it out. */
   earlyStart?: EarlyStart;
@@ -64,7 +64,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   refuseSpecialFilesSync(modelDir, options.modelUri);
   const { inputPath, outputPath } = await checkPredictFiles(options);
 
-  const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerLog, onWorkerMessage, earlyStart, ...envOptions } = options;
+  const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerStderr, onWorkerLog, earlyStart, ...envOptions } = options;
   const environment = await prepareEnvironment({ ...envOptions, model });
   const environmentReady = Date.now();
   // While the worker runs, `mlf envs prune` leaves this environment alone.
@@ -84,8 +84,8 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
       env: options.env,
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
       cwd: options.cwd,
+      ...(onWorkerStderr ? { onStderr: onWorkerStderr } : {}),
       ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
-      ...(onWorkerMessage ? { onWorkerLog: onWorkerMessage } : {}),
       ...(earlyStart ? { earlyStart } : {}),
     }).catch(explain);
     const workerReady = Date.now();

@@ -36,9 +36,9 @@ export interface OpenModelSessionOptions {
   extraEnv?: Record<string, string>;
   cwd: string;
   /** Each line a worker writes on stderr (MLflow's logging, the model's prints). */
-  onLog?: (line: string) => void;
+  onStderr?: (line: string) => void;
   /** Each `log` message of a worker (its warnings, and notes for --verbose). */
-  onWorkerLog?: (log: WorkerLog) => void;
+  onLog?: (log: WorkerLog) => void;
   /** bin/mlf.js's early start, as far as opening a session goes: offered the launch, it hands back a matching worker. */
   earlyStart?: Pick<EarlyStart, 'offer'>;
   /** Replaces `[pythonPath, worker.py]` (tests start a fake worker this way). */
@@ -87,8 +87,8 @@ export async function openModelSession(options: OpenModelSessionOptions): Promis
     cwd: options.cwd,
     pycachePrefix: environment.caches.pycacheDir,
     modelCacheDir: environment.caches.modelCacheDir,
+    ...(options.onStderr ? { onStderr: options.onStderr } : {}),
     ...(options.onLog ? { onLog: options.onLog } : {}),
-    ...(options.onWorkerLog ? { onWorkerLog: options.onWorkerLog } : {}),
     ...(options.earlyStart ? { adopt: (launch: WorkerLaunch) => options.earlyStart!.offer(launch) } : {}),
     ...(options.modelLabel !== undefined ? { modelLabel: options.modelLabel } : {}),
     ...(options.command ? { command: options.command } : {}),

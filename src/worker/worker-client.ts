@@ -4,8 +4,8 @@
  * worker writes is validated; every failure is thrown as a `WorkerFailureError` (failure.ts): an
  * `MlfError` of the right category that holds the failure as data.
  *
- * The worker's own warnings and notes arrive as protocol `log` messages and go to `onWorkerLog`;
- * its stderr (MLflow's logging, the model's own prints) goes to `onLog` line by line, and its last
+ * The worker's own warnings and notes arrive as protocol `log` messages and go to `onLog`;
+ * its stderr (MLflow's logging, the model's own prints) goes to `onStderr` line by line, and its last
  * lines are kept for the message when the worker dies unexpectedly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -52,9 +52,9 @@ export interface StartWorkerOptions {
    */
   modelCacheDir?: string;
   /** Each line the worker writes on stderr. */
-  onLog?: (line: string) => void;
+  onStderr?: (line: string) => void;
   /** Each `log` message of the worker's (a warning, or a note shown under --verbose). */
-  onWorkerLog?: (log: WorkerLog) => void;
+  onLog?: (log: WorkerLog) => void;
   /** How messages name the model directory (the user's own words; default: its absolute path). */
   modelLabel?: string;
   /** Replaces `[pythonPath, worker.py]` (tests start a fake worker this way). */
@@ -259,7 +259,7 @@ class ChannelState {
     stderr.on('line', (line) => {
       this.stderrTail.push(line);
       if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
-      this.options.onLog?.(line);
+      this.options.onStderr?.(line);
     });
     // Writing to a worker that has died raises EPIPE on stdin; the exit handler reports it.
     child.stdin?.on('error', () => undefined);
@@ -339,7 +339,7 @@ class ChannelState {
     }
     const message = parsed.message;
     if ('type' in message && message.type === 'log') {
-      this.options.onWorkerLog?.({ level: message.level, message: message.message });
+      this.options.onLog?.({ level: message.level, message: message.message });
       return;
     }
     const id = 'id' in message && typeof message.id === 'number' ? message.id : undefined;

@@ -85,8 +85,8 @@ if (!existsSync(PYTHON)) {
         cwd: work,
         pycachePrefix: path.join(work, 'pycache'),
         modelCacheDir: 'modelCacheDir' in options ? options.modelCacheDir : cacheDir,
-        onWorkerLog: (log) => logs.push(`${log.level}: ${log.message}`),
-        onLog: (line) => logs.push(line),
+        onLog: (log) => logs.push(`${log.level}: ${log.message}`),
+        onStderr: (line) => logs.push(line),
       });
       try {
         expect(client.runtime.name).toBe('sklearn');

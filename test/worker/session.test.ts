@@ -26,7 +26,7 @@ function options(env: Record<string, string> = {}, overrides: Partial<OpenModelS
 describe('openModelSession', () => {
   it('loads, predicts and closes; the caches and the loader reach the worker', async () => {
     const logs: string[] = [];
-    const session = await openModelSession(options({}, { loader: 'mlflow', onLog: (line) => logs.push(line) }));
+    const session = await openModelSession(options({}, { loader: 'mlflow', onStderr: (line) => logs.push(line) }));
     expect(session.info).toMatchObject({ loader: 'sklearn', loadMs: 12.5, earlyStart: 'none' });
     expect(session.info.launch.args.slice(1)).toEqual(['--model-dir', '/models/m', '--runtime', 'mlflow', '--pycache-prefix', '/cache/pycache-v1', '--model-cache-dir', '/envs/uv-1/mlf-model-cache']);
     const prediction = await session.predict({ contentType: 'json', data: '{"inputs": [1]}' });

@@ -41,7 +41,7 @@ describe('WorkerClient against a fake worker', () => {
   it('says hello, loads, predicts, passes the explicit environment and arguments, and shuts down', async () => {
     const logs: string[] = [];
     const client = await WorkerClient.start(
-      fakeOptions('ok', {}, { extraEnv: { FOO: 'bar' }, runtime: 'mlflow', pycachePrefix: '/tmp/pyc', onLog: (line) => logs.push(line) }),
+      fakeOptions('ok', {}, { extraEnv: { FOO: 'bar' }, runtime: 'mlflow', pycachePrefix: '/tmp/pyc', onStderr: (line) => logs.push(line) }),
     );
     expect(client.hello.protocol).toBe(PROTOCOL_VERSION);
     expect(client.runtime).toEqual({ name: 'sklearn', loadMs: 12.5 });
@@ -57,14 +57,14 @@ describe('WorkerClient against a fake worker', () => {
 
   it('passes the model cache directory to the worker', async () => {
     const logs: string[] = [];
-    const client = await WorkerClient.start(fakeOptions('ok', {}, { modelCacheDir: '/envs/uv-1/mlf-model-cache', onLog: (line) => logs.push(line) }));
+    const client = await WorkerClient.start(fakeOptions('ok', {}, { modelCacheDir: '/envs/uv-1/mlf-model-cache', onStderr: (line) => logs.push(line) }));
     await client.close();
     expect(logs).toEqual(['started with --model-dir /models/m --runtime auto --model-cache-dir /envs/uv-1/mlf-model-cache FOO=']);
   });
 
-  it('hands `log` messages to onWorkerLog, during the load and before a reply, and answers as usual', async () => {
+  it('hands `log` messages to onLog, during the load and before a reply, and answers as usual', async () => {
     const logs: unknown[] = [];
-    const client = await WorkerClient.start(fakeOptions('log', {}, { onWorkerLog: (log) => logs.push(log) }));
+    const client = await WorkerClient.start(fakeOptions('log', {}, { onLog: (log) => logs.push(log) }));
     expect(logs).toEqual([{ level: 'info', message: 'loaded from the cache' }]);
     const reply = await client.predict({ contentType: 'json', data: '{}' });
     expect(JSON.parse(reply.output!)).toEqual({ echo: { id: 1, type: 'predict', content_type: 'json', data: '{}' } });

@@ -59,7 +59,7 @@ if (!existsSync(PYTHON)) {
           cwd: dir,
           // As ops/predict does: without it, executing the model's code writes <model>/__pycache__.
           pycachePrefix: path.join(dir, 'pycache'),
-          onLog: (line) => lines.push(line),
+          onStderr: (line) => lines.push(line),
         });
         workers.set(key, started);
       }

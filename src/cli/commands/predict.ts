@@ -49,10 +49,10 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
     const silent = Boolean(flags.json) || Boolean(flags.quiet);
     // Everything the worker writes on stderr, and its notes, are shown under -v only; its warnings
     // (the ones MLflow would print too: extra columns dropped, params ignored) always.
-    const onWorkerLog = (line: string) => {
+    const onWorkerStderr = (line: string) => {
       if (!silent && flags.verbose) say(ctx, dim(ctx, line));
     };
-    const onWorkerMessage = (log: WorkerLog) => {
+    const onWorkerLog = (log: WorkerLog) => {
       if (silent) return;
       if (log.level === 'warning') warn(ctx, log.message);
       else if (flags.verbose) say(ctx, dim(ctx, `[mlf-worker] ${log.message}`));
@@ -69,8 +69,8 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
         ...(flags.strictJson ? { strictJson: true } : {}),
         extraEnv,
         onProgress: progress.onProgress,
+        onWorkerStderr,
         onWorkerLog,
-        onWorkerMessage,
         ...(ctx.earlyStart ? { earlyStart: ctx.earlyStart } : {}),
       });
     } catch (error) {
