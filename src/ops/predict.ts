@@ -11,12 +11,13 @@ import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREME
 import { locateModel } from '../model/directory/locate.js';
 import { readModelDirectory } from '../model/directory/strict.js';
 import type { EarlyStart, EarlyStartOutcome } from '../worker/early-worker.js';
-import type { ContentType, LoadedRuntime, RuntimeChoice, WorkerLog } from '../worker/protocol.js';
+import type { ContentType, LoadedRuntime, RuntimeChoice } from '../worker/protocol.js';
 import { openModelSession } from '../worker/session.js';
+import type { WorkerOutputHandlers } from '../worker/worker-client.js';
 import { explainMissingModule } from './missing-module-hint.js';
 import { checkPredictFiles } from './predict-files.js';
 
-export interface PredictOptions extends Omit<EnvRequest, 'model'> {
+export interface PredictOptions extends Omit<EnvRequest, 'model'>, WorkerOutputHandlers {
   /** The model as the user typed it: a path or a `file://` URI. */
   modelUri: string;
   /** The input file (resolved against `cwd`); the worker reads it itself. */
@@ -29,10 +30,6 @@ export interface PredictOptions extends Omit<EnvRequest, 'model'> {
   runtime?: RuntimeChoice;
   /** Write NaN and infinities as null (valid JSON); MLflow writes a bare `NaN`. */
   strictJson?: boolean;
-  /** Each stderr line of the worker (MLflow's logging, the model's prints). */
-  onWorkerStderr?: (line: string) => void;
-  /** Each `log` message of the worker (its warnings, and notes for --verbose). */
-  onWorkerLog?: (log: WorkerLog) => void;
   /** bin/mlf.js's early start (cli/early-start.ts): offered the launch, and told after a
    * successful predict what it depended on. Callers running mlf in-process leave it out. */
   earlyStart?: EarlyStart;
@@ -64,7 +61,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   refuseSpecialFilesSync(modelDir, options.modelUri);
   const { inputPath, outputPath } = await checkPredictFiles(options);
 
-  const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onWorkerStderr, onWorkerLog, earlyStart, ...envOptions } = options;
+  const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onStderr, onLog, earlyStart, ...envOptions } = options;
   const environment = await prepareEnvironment({ ...envOptions, model });
   const environmentReady = Date.now();
   // While the worker runs, `mlf envs prune` leaves this environment alone.
@@ -84,8 +81,8 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
       env: options.env,
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
       cwd: options.cwd,
-      ...(onWorkerStderr ? { onStderr: onWorkerStderr } : {}),
-      ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
+      ...(onStderr ? { onStderr } : {}),
+      ...(onLog ? { onLog } : {}),
       ...(earlyStart ? { earlyStart } : {}),
     }).catch(explain);
     const workerReady = Date.now();

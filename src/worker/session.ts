@@ -9,8 +9,8 @@
  * behind the same interface: `info` describes the session, not one process.
  */
 import type { EarlyStart, EarlyStartOutcome, WorkerLaunch } from './early-worker.js';
-import type { LoadedRuntime, RuntimeChoice, WorkerLog } from './protocol.js';
-import { WorkerClient, type PredictInput, type StartWorkerOptions } from './worker-client.js';
+import type { LoadedRuntime, RuntimeChoice } from './protocol.js';
+import { WorkerClient, type PredictInput, type StartWorkerOptions, type WorkerOutputHandlers } from './worker-client.js';
 
 /** What a session needs of a prepared environment (env/'s PreparedEnvironment has it). */
 export interface SessionEnvironment {
@@ -20,7 +20,7 @@ export interface SessionEnvironment {
   caches: { pycacheDir: string; modelCacheDir: string };
 }
 
-export interface OpenModelSessionOptions {
+export interface OpenModelSessionOptions extends WorkerOutputHandlers {
   environment: SessionEnvironment;
   /** Absolute path of the model directory. */
   modelDir: string;
@@ -35,10 +35,6 @@ export interface OpenModelSessionOptions {
   /** The user's `--env KEY=VALUE` pairs, on top of `env`. */
   extraEnv?: Record<string, string>;
   cwd: string;
-  /** Each line a worker writes on stderr (MLflow's logging, the model's prints). */
-  onStderr?: (line: string) => void;
-  /** Each `log` message of a worker (its warnings, and notes for --verbose). */
-  onLog?: (log: WorkerLog) => void;
   /** bin/mlf.js's early start, as far as opening a session goes: offered the launch, it hands back a matching worker. */
   earlyStart?: Pick<EarlyStart, 'offer'>;
   /** Replaces `[pythonPath, worker.py]` (tests start a fake worker this way). */

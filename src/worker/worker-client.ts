@@ -32,7 +32,15 @@ import {
 
 const STDERR_TAIL_LINES = 40;
 
-export interface StartWorkerOptions {
+/** What a worker says besides its replies; ops/ and the session pass these through unchanged. */
+export interface WorkerOutputHandlers {
+  /** Each line the worker writes on stderr (MLflow's logging, the model's prints). */
+  onStderr?: (line: string) => void;
+  /** Each `log` message of the worker (a warning, or a note shown under --verbose). */
+  onLog?: (log: WorkerLog) => void;
+}
+
+export interface StartWorkerOptions extends WorkerOutputHandlers {
   /** The environment's interpreter. */
   pythonPath: string;
   /** Absolute path of the model directory. */
@@ -51,10 +59,6 @@ export interface StartWorkerOptions {
    * that later starts skip importing skops. Never inside the model directory; none: no cache.
    */
   modelCacheDir?: string;
-  /** Each line the worker writes on stderr. */
-  onStderr?: (line: string) => void;
-  /** Each `log` message of the worker's (a warning, or a note shown under --verbose). */
-  onLog?: (log: WorkerLog) => void;
   /** How messages name the model directory (the user's own words; default: its absolute path). */
   modelLabel?: string;
   /** Replaces `[pythonPath, worker.py]` (tests start a fake worker this way). */

@@ -69,8 +69,8 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
         ...(flags.strictJson ? { strictJson: true } : {}),
         extraEnv,
         onProgress: progress.onProgress,
-        onWorkerStderr,
-        onWorkerLog,
+        onStderr: onWorkerStderr,
+        onLog: onWorkerLog,
         ...(ctx.earlyStart ? { earlyStart: ctx.earlyStart } : {}),
       });
     } catch (error) {
