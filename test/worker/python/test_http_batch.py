@@ -107,8 +107,8 @@ class FixtureModels(BatchTestCase):
         self.assertEqual(singles[2]["body"], '{"predictions": [1, 2]}')
         self.assertEqual(singles[4]["body"], '{"predictions": [0]}')
         self.assertEqual(singles[12]["body"], '{"predictions": [2, 2, 1, 0]}')
-        # Item 10 has params: a group of its own (one item, predicted alone). Items 0, 2, 4, 8, 9
-        # and 12 share columns and dtypes: 4 + 2 + 1 + 4 + 2 + 4 rows in one predict.
+        # Item 10 has params: a group of its own (one item, predicted alone). Items 0, 2, 4 (CSV:
+        # no params), 8, 9 and 12 share columns and dtypes: 4 + 2 + 1 + 4 + 2 + 4 rows in one predict.
         self.assertEqual(reply["batched_rows"], 17)
 
     def test_the_schema_failure_is_that_requests_own_400_in_mlflows_words(self):
@@ -178,11 +178,29 @@ class FixtureModels(BatchTestCase):
         self.assertEqual([r["status"] for r in sent[0]["replies"]], [200, 400])
         self.assertEqual(sent[0]["batched_rows"], 0)  # one good frame: predicted alone
 
-    def test_items_must_be_a_list_of_objects(self):
+    def test_items_must_be_a_list_of_mlflow_invocations(self):
         from mlf_worker.errors import BadRequest
 
+        runtime = load_fixture("sklearn-iris")
         with self.assertRaises(BadRequest):
-            invoke_batch(load_fixture("sklearn-iris"), {"items": "x"})
+            invoke_batch(runtime, {"items": "x"})
+        with self.assertRaisesRegex(BadRequest, "MLflow /invocations"):
+            invoke_batch(runtime, {"items": [dict(split(IRIS_COLUMNS, IRIS_ROWS), protocol="v2")]})
+
+    def test_what_is_not_combined_is_answered_by_the_single_invoke_verbatim(self):
+        runtime = load_fixture("sklearn-iris")
+        corpus = iris_corpus()
+        asked = []
+
+        def single(one):
+            asked.append(corpus.index(one))
+            return dict(invoke_one(runtime, one), ok=True, type="http", timings={"parse_ms": 1})
+
+        reply = invoke_batch(runtime, {"items": corpus}, single=single)
+        # The bad requests, and item 10 (params of its own: a group of one); never the combined ones.
+        self.assertEqual(sorted(asked), [1, 3, 5, 6, 7, 10, 11, 13])
+        self.assertEqual(reply["replies"], [invoke_one(runtime, one) for one in corpus])
+        self.assertEqual(reply["batched_rows"], 17)
 
 
 def frames(*sizes):

@@ -5,23 +5,28 @@ where that is sound, each reply byte-identical to the one the item alone gets (`
     reply   {"id", "ok": true, "type": "http_batch",
              "replies": [{"status", "content_type", "body"}...], "batched_rows": int}
 
-Each item goes through the same steps as a single request: parse_item (content type checks and the
-parse; a failure is the item's own reply), enforce (the input schema; a failure is the item's own
-400), predict_frame, encode. Items whose enforced input is a plain DataFrame (default RangeIndex,
-no categorical column), not an LLM-style input, are grouped by (columns, dtypes, params); a group of
-two or more is concatenated (pandas.concat, index reset), predicted once and split back by row
-counts. Whenever that split is not sound, the group's items are predicted one by one and get exactly
-what they alone would get: the combined predict raised; its result is not an array, Series,
-DataFrame or list; its length is not the total row count. Models whose signature comes from type
-hints, and items of another protocol or path, are never combined.
+Each item goes through the fast steps of a single request: parse_item (content type checks and the
+parse), enforce (the input schema), then, combined with others, predict_frame and encode. Items
+whose enforced input is a plain DataFrame (default RangeIndex, no categorical column, unique
+columns), not an LLM-style input, are grouped by (columns, dtypes, params); a group of two or more
+is concatenated (pandas.concat, index reset), predicted once and split back by row counts.
+
+Everything else is answered by `single`, the single-request `invoke` (the reply the item alone gets,
+by construction): an item any fast step refuses (a content type or parse error, a schema failure,
+a body that is not text), an item that cannot be combined (a tensor input, a custom index, an LLM
+input, a group of one), and every item of a group whose combined result cannot be split soundly
+(the combined predict raised; its result is not an array, Series, DataFrame or list; its length is
+not the total row count; an encoding failed). Models whose signature comes from type hints are never
+combined.
 
 What batching assumes of a model (as MLServer's and BentoML's adaptive batching do): its prediction
 for a row depends on that row only, and the type of what it returns does not depend on the rows.
+A combined success is encoded with the runtime's encode, as the single path encodes a success.
 
-TEMPORARY (serve-batch, written before serve-core's mlflow.py existed): parse_item, enforce,
-predict_frame, encode and invoke_one below are the minimal single-item /invocations path this module
-needs. When merged, mlflow.py's `invoke` must be these same steps (or these must import mlflow.py's),
-so that there is one scoring server and a batched reply equals the single one by construction.
+MERGE NOTE (serve-batch, written before serve-core's mlflow.py was in this branch): `invoke_one`
+below is a minimal single-item /invocations path built from the same steps, so that this branch
+runs on its own. When merged, the loop passes mlflow.py's `invoke` as `single` and invoke_one (with
+its error wording: mlflow_error, worker_error_reply, ...) goes away; the fast steps stay.
 """
 
 import json
@@ -110,13 +115,18 @@ def parse_item(runtime, item):
             "This predictor only supports the following content types: Types: {}. Got '{}'.".format(MLFLOW_CONTENT_TYPES, content_type),
         )
     body = item.get("body")
-    if not isinstance(body, str):
+    if not isinstance(body, str) or "body_base64" in item:
         raise internal_error()
     try:
         try:
-            data, params, unwrapped = runtime.parse({"content_type": kind, "data": body})
+            if uses_mlflow(runtime) and kind == "csv" and hasattr(runtime.server, "parse_csv_input"):
+                data, params, unwrapped = mlflow_csv(runtime, body), None, False
+            else:
+                data, params, unwrapped = runtime.parse({"content_type": kind, "data": body})
         except RecursionError:
             raise too_deep_to_convert()
+    except ItemReply:
+        raise
     except WorkerError as e:
         raise worker_error_reply(e, None)
     except Exception:
@@ -124,6 +134,18 @@ def parse_item(runtime, item):
     # CSV carries no params: it batches with JSON items that have none.
     params_key = "null" if kind == "csv" else params_key_of(body)
     return Parsed(data, params, unwrapped, params_key)
+
+
+def mlflow_csv(runtime, body):
+    """MLflow's own CSV reading (parse_csv_input, with the input schema), as invocations() reads it."""
+    import io
+
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return runtime.server.parse_csv_input(csv_input=io.StringIO(body), schema=runtime.model.metadata.get_input_schema())
+    except MlflowException as e:
+        raise ItemReply(e.get_http_status_code(), JSON, e.serialize_as_json())
 
 
 def params_key_of(body):
@@ -183,16 +205,23 @@ def enforce(runtime, parsed):
         except Exception:
             raise model_failure_reply()
         return data
-    from ..scoring.schema import validate_prediction_input, warn_ignored_params
+    from ..scoring.schema import validate_prediction_input
 
     try:
-        data = validate_prediction_input(parsed.data, runtime.schema, runtime.types)
+        return validate_prediction_input(parsed.data, runtime.schema, runtime.types)
     except WorkerError as e:
         raise worker_error_reply(e, parsed.data)
     except Exception:
         raise model_failure_reply()
-    warn_ignored_params(parsed.params)
-    return data
+
+
+def warn_params(runtime, parsed):
+    """The runtime without mlflow's warning that params are ignored, once per item that has them
+    (MLflow's own predict logs its warning itself)."""
+    if not uses_mlflow(runtime):
+        from ..scoring.schema import warn_ignored_params
+
+        warn_ignored_params(parsed.params)
 
 
 def mlflow_exception_reply(error, data):
@@ -237,13 +266,7 @@ def invoke_one(runtime, item):
     try:
         parsed = parse_item(runtime, item)
         data = enforce(runtime, parsed)
-        return encode(runtime, predict_frame(runtime, data, parsed), parsed)
-    except ItemReply as r:
-        return r.reply
-
-
-def predict_enforced(runtime, data, parsed):
-    try:
+        warn_params(runtime, parsed)
         return encode(runtime, predict_frame(runtime, data, parsed), parsed)
     except ItemReply as r:
         return r.reply
@@ -296,19 +319,19 @@ def split_predictions(raw, counts):
     return pieces
 
 
-def predict_group(runtime, members, replies):
+def predict_group(runtime, members, replies, items, single):
     """Predicts a group of (index, data, parsed) together; returns the rows predicted together (0
-    when the group fell back to one by one)."""
+    when the group fell back to `single`, one by one)."""
     import pandas as pd
 
     if len(members) > 1:
         frames = [data for _, data, _ in members]
         counts = [len(f) for f in frames]
         first = members[0][2]
-        combined = pd.concat(frames, ignore_index=True)
         try:
+            combined = pd.concat(frames, ignore_index=True)
             raw = predict_frame(runtime, combined, first)
-        except ItemReply:
+        except Exception:  # ItemReply included: each item gets its own answer below
             raw = None
         pieces = split_predictions(raw, counts) if raw is not None else None
         if pieces is not None:
@@ -320,49 +343,52 @@ def predict_group(runtime, members, replies):
                     encoded = None
                     break
             if encoded is not None:
-                for index, reply in encoded:
+                for (index, reply), (_, _, parsed) in zip(encoded, members):
+                    warn_params(runtime, parsed)
                     replies[index] = reply
                 return sum(counts)
-    for index, data, parsed in members:
-        replies[index] = predict_enforced(runtime, data, parsed)
+    for index, _, _ in members:
+        replies[index] = single(items[index])
     return 0
 
 
-def invoke_batch(runtime, request):
-    """The reply to an `invoke_batch` request (see the module's docstring)."""
+def http_fields(reply):
+    """An item's reply as invoke_batch carries it (a single invoke's reply has more keys)."""
+    return {"status": reply["status"], "content_type": reply["content_type"], "body": reply["body"]}
+
+
+def invoke_batch(runtime, request, single=None):
+    """The reply to an `invoke_batch` request (see the module's docstring). `single(item)` answers
+    one item as a lone request would be answered (default: invoke_one)."""
     from ..errors import BadRequest
 
     items = request.get("items")
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise BadRequest("invoke_batch needs items: a list of objects")
+    if any(i.get("protocol") != "mlflow" or i.get("path") != "/invocations" for i in items):
+        raise BadRequest("invoke_batch items must be MLflow /invocations requests")
+    if single is None:
+        single = lambda item: invoke_one(runtime, item)  # noqa: E731
+    answer = lambda index: http_fields(single(items[index]))  # noqa: E731
     replies = [None] * len(items)
     groups = {}
     combine = can_combine(runtime)
     for index, item in enumerate(items):
-        if item.get("protocol") != "mlflow" or item.get("path") != "/invocations":
-            replies[index] = invoke_other(runtime, item)
-            continue
         try:
             parsed = parse_item(runtime, item)
             data = enforce(runtime, parsed)
-        except ItemReply as r:
-            replies[index] = r.reply
+        except ItemReply:
+            replies[index] = answer(index)
             continue
         key = combinable_key(data, parsed) if combine else None
         if key is None:
-            replies[index] = predict_enforced(runtime, data, parsed)
+            replies[index] = answer(index)
         else:
             groups.setdefault(key, []).append((index, data, parsed))
     batched_rows = 0
     for members in groups.values():
-        batched_rows += predict_group(runtime, members, replies)
+        if len(members) == 1:
+            replies[members[0][0]] = answer(members[0][0])
+        else:
+            batched_rows += predict_group(runtime, members, replies, items, lambda item: http_fields(single(item)))
     return {"ok": True, "type": "http_batch", "replies": replies, "batched_rows": batched_rows}
-
-
-def invoke_other(runtime, item):
-    """An item this module does not combine: answered by the single `invoke` of its protocol."""
-    if item.get("protocol") == "mlflow" and item.get("path") == "/invocations":
-        return invoke_one(runtime, item)
-    # serve-core's / serve-v2's single invoke handles other paths and protocols; until merged,
-    # an item here is a client bug.
-    return {"status": 404, "content_type": JSON, "body": json.dumps({"detail": "Not Found"})}
