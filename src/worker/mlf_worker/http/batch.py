@@ -132,7 +132,7 @@ def parse_item(runtime, item):
     except Exception:
         raise internal_error()
     # CSV carries no params: it batches with JSON items that have none.
-    params_key = "null" if kind == "csv" else params_key_of(body)
+    params_key = "null" if kind == "csv" else params_key_of(params)
     return Parsed(data, params, unwrapped, params_key)
 
 
@@ -148,11 +148,11 @@ def mlflow_csv(runtime, body):
         raise ItemReply(e.get_http_status_code(), JSON, e.serialize_as_json())
 
 
-def params_key_of(body):
+def params_key_of(params):
+    """The request's params (as JSON decoded them) as a key; None (never combined) if unusual."""
     try:
-        decoded = json.loads(body)
-        return json.dumps(decoded.get("params") if isinstance(decoded, dict) else None, sort_keys=True)
-    except Exception:
+        return json.dumps(params, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError):
         return None
 
 
@@ -281,14 +281,13 @@ def combinable_key(data, parsed):
     index = data.index
     if not isinstance(index, pd.RangeIndex) or index.start != 0 or index.step != 1 or len(data) == 0:
         return None
-    if data.columns.has_duplicates:
+    columns = data.columns
+    if columns.has_duplicates:
         return None
-    columns = []
-    for name, dtype in data.dtypes.items():
-        if isinstance(dtype, pd.CategoricalDtype):
-            return None
-        columns.append((repr(name), str(dtype)))
-    return (tuple(columns), parsed.params_key)
+    dtypes = data.dtypes.tolist()
+    if any(isinstance(dtype, pd.CategoricalDtype) for dtype in dtypes):
+        return None
+    return (tuple(repr(name) for name in columns.tolist()), tuple(str(dtype) for dtype in dtypes), parsed.params_key)
 
 
 def split_predictions(raw, counts):
