@@ -11,6 +11,9 @@
  * a plain `invoke`. Anything else (other paths, other content types, the V2 protocol) goes straight
  * to `invoke`.
  *
+ * Each reply gets `batchSize`: how many requests went out together with it (1 alone), for the
+ * access log and the metrics; `onBatch` also gets the rows the worker predicted in combined calls.
+ *
  * Batch size counts requests, not rows (as MLServer's `max_batch_size` does): a request's row count
  * is not known without parsing its body, which is the worker's job. `sizeOf` can weigh requests
  * otherwise.
@@ -46,12 +49,29 @@ export interface BatcherOptions<I extends InvokeItem, R> {
   maxBatchSize?: number;
   /** How long the first request of a batch waits for others (0: those of the same event-loop turn). */
   maxDelayMs?: number;
-  /** Sends items to one worker as one `invoke_batch`; without it batching is off. */
-  invokeBatch?: (items: I[]) => Promise<BatchResult<R>>;
+  /**
+   * Sends items to one worker as one `invoke_batch`; without it batching is off. It may resolve
+   * with a single reply instead (the pool's own answer, e.g. its 503 or 504, as Pool.run does):
+   * then every request of the batch gets that reply.
+   */
+  invokeBatch?: (items: I[]) => Promise<BatchResult<R> | R>;
   /** How much of `maxBatchSize` a request takes (default 1: the batch size counts requests). */
   sizeOf?: (item: I) => number;
   /** Called once per dispatch of a batchable request group. */
   onBatch?: (event: BatchEvent) => void;
+  /**
+   * The reply a caller gets, told how many requests went out with its own (default: an object
+   * reply gets `batchSize: requests`, what the access log and `mlf_batch_size` show).
+   */
+  withBatchSize?: (reply: R, requests: number) => R;
+}
+
+function setBatchSize<R>(reply: R, requests: number): R {
+  return reply !== null && typeof reply === 'object' ? { ...reply, batchSize: requests } : reply;
+}
+
+function isBatchResult<R>(value: BatchResult<R> | R): value is BatchResult<R> {
+  return value !== null && typeof value === 'object' && Array.isArray((value as BatchResult<R>).replies);
 }
 
 export type Invoke<I, R> = (item: I) => Promise<R>;
@@ -90,6 +110,7 @@ export function createBatcher<I extends InvokeItem, R>(
   const maxDelayMs = Math.max(0, options.maxDelayMs ?? 0);
   const sizeOf = options.sizeOf ?? (() => 1);
   const onBatch = options.onBatch;
+  const withBatchSize = options.withBatchSize ?? setBatchSize;
 
   let waiting: Waiting<I, R>[] = [];
   let size = 0;
@@ -105,18 +126,23 @@ export function createBatcher<I extends InvokeItem, R>(
     if (batch.length === 1) {
       const only = batch[0]!;
       onBatch?.({ requests: 1, batchedRows: 0 });
-      settle(() => invoke(only.item)).then(only.resolve, only.reject);
+      settle(() => invoke(only.item)).then((reply) => only.resolve(withBatchSize(reply, 1)), only.reject);
       return;
     }
     settle(() => invokeBatch!(batch.map((w) => w.item))).then(
       (result) => {
+        if (!isBatchResult(result)) {
+          onBatch?.({ requests: batch.length, batchedRows: 0 });
+          for (const w of batch) w.resolve(withBatchSize(result, batch.length));
+          return;
+        }
         if (result.replies.length !== batch.length) {
           const error = new Error(`invoke_batch answered ${result.replies.length} replies for ${batch.length} requests`);
           for (const w of batch) w.reject(error);
           return;
         }
         onBatch?.({ requests: batch.length, batchedRows: result.batchedRows });
-        batch.forEach((w, i) => w.resolve(result.replies[i]!));
+        batch.forEach((w, i) => w.resolve(withBatchSize(result.replies[i]!, batch.length)));
       },
       (error: unknown) => {
         for (const w of batch) w.reject(error);

@@ -9,6 +9,7 @@ interface Reply {
   status: number;
   contentType: string;
   body: string;
+  batchSize?: number;
 }
 
 const json = (body: string): InvokeItem => ({ protocol: 'mlflow', path: '/invocations', contentType: 'application/json', body });
@@ -71,8 +72,8 @@ describe('createBatcher', () => {
     const e = invoke(json('e'));
     await vi.advanceTimersByTimeAsync(10);
     expect(await Promise.all([d, e])).toEqual([
-      { status: 200, contentType: 'application/json', body: 'reply to d' },
-      { status: 200, contentType: 'application/json', body: 'reply to e' },
+      { status: 200, contentType: 'application/json', body: 'reply to d', batchSize: 2 },
+      { status: 200, contentType: 'application/json', body: 'reply to e', batchSize: 2 },
     ]);
     expect(pool.calls.slice(1)).toEqual([{ kind: 'batch', bodies: ['d', 'e'] }]);
   });
@@ -101,7 +102,7 @@ describe('createBatcher', () => {
     await vi.advanceTimersByTimeAsync(9);
     expect(pool.calls).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
-    expect((await only).body).toBe('reply to only');
+    expect(await only).toEqual({ status: 200, contentType: 'application/json', body: 'reply to only', batchSize: 1 });
     expect(pool.calls).toEqual([{ kind: 'invoke', bodies: ['only'] }]);
     expect(events).toEqual([{ requests: 1, batchedRows: 0 }]);
   });
@@ -161,6 +162,31 @@ describe('createBatcher', () => {
     fail = false;
     const kept = await Promise.all([invoke(json('c')), invoke(json('d'))]);
     expect(kept.map((r) => r.body)).toEqual(['reply to c', 'reply to d']);
+  });
+
+  it("gives every request of a batch the pool's own answer when invokeBatch resolves with one reply", async () => {
+    const pool = fakePool();
+    const events: BatchEvent[] = [];
+    const busy: Reply = { status: 503, contentType: 'application/json', body: '{"error_code": "TEMPORARILY_UNAVAILABLE"}' };
+    const invoke = createBatcher<InvokeItem, Reply>(pool.invoke, { maxBatchSize: 2, maxDelayMs: 10, invokeBatch: async () => busy, onBatch: (e) => events.push(e) });
+    const replies = await Promise.all([invoke(json('a')), invoke(json('b'))]);
+    expect(replies).toEqual([
+      { ...busy, batchSize: 2 },
+      { ...busy, batchSize: 2 },
+    ]);
+    expect(events).toEqual([{ requests: 2, batchedRows: 0 }]);
+  });
+
+  it('lets withBatchSize shape the reply', async () => {
+    const pool = fakePool();
+    const invoke = createBatcher(pool.invoke, {
+      maxBatchSize: 2,
+      maxDelayMs: 10,
+      invokeBatch: pool.invokeBatch,
+      withBatchSize: (reply, requests) => ({ ...reply, body: `${reply.body} (${requests})` }),
+    });
+    const replies = await Promise.all([invoke(json('a')), invoke(json('b'))]);
+    expect(replies.map((r) => r.body)).toEqual(['reply to a (2)', 'reply to b (2)']);
   });
 
   it('rejects a batch whose reply count does not match', async () => {
