@@ -196,11 +196,46 @@ class FixtureModels(BatchTestCase):
             asked.append(corpus.index(one))
             return dict(invoke_one(runtime, one), ok=True, type="http", timings={"parse_ms": 1})
 
-        reply = invoke_batch(runtime, {"items": corpus}, single=single)
+        with CapturedLogs():
+            reply = invoke_batch(runtime, {"items": corpus}, single=single)
+            expected = [invoke_one(runtime, one) for one in corpus]
         # The bad requests, and item 10 (params of its own: a group of one); never the combined ones.
         self.assertEqual(sorted(asked), [1, 3, 5, 6, 7, 10, 11, 13])
-        self.assertEqual(reply["replies"], [invoke_one(runtime, one) for one in corpus])
+        self.assertEqual(reply["replies"], expected)
         self.assertEqual(reply["batched_rows"], 17)
+
+
+class RandomMixes(BatchTestCase):
+    def test_seeded_random_mixes_of_good_and_bad_requests_equal_their_single_replies(self):
+        import random
+
+        rng = random.Random(11)
+        runtime = load_fixture("sklearn-iris")
+        cols = IRIS_COLUMNS
+
+        def rows(n):
+            return [[round(rng.uniform(0.1, 8.0), rng.choice((0, 1, 2))) for _ in cols] for _ in range(n)]
+
+        makers = [
+            lambda: split(cols, rows(rng.randint(1, 6))),
+            lambda: records(cols, rows(rng.randint(1, 4))),
+            lambda: csv(cols, rows(rng.randint(1, 4))),
+            lambda: item(json.dumps({"instances": [dict(zip(cols, r)) for r in rows(rng.randint(1, 3))]})),
+            lambda: split(cols, [[int(v) for v in r] for r in rows(2)]),  # integers for doubles
+            lambda: split(rng.sample(cols, 3), rows(2)),  # a column short: schema failure
+            lambda: split(cols, [["x"] + r[1:] for r in rows(1)]),  # not a number
+            lambda: item("{" + json.dumps({"dataframe_split": {"columns": cols, "data": rows(1)}})),  # not JSON
+            lambda: split(cols, rows(2), params={"p": rng.randint(0, 1)}),
+        ]
+        combined = statuses = 0
+        for _ in range(25):
+            items = [rng.choice(makers)() for _ in range(rng.randint(2, 12))]
+            reply, singles = self.assert_batch_equals_singles(runtime, items)
+            combined += reply["batched_rows"]
+            statuses |= {200: 1, 400: 2}[singles[0]["status"]]
+        # Both kinds came up, and rows were predicted together.
+        self.assertEqual(statuses, 3)
+        self.assertGreater(combined, 50)
 
 
 def frames(*sizes):
