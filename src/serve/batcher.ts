@@ -22,12 +22,17 @@
  * (its worker dies or times out) every request in it fails.
  */
 
-/** What the pool's invoke takes (serve-core's pool.ts; structurally the same). */
+/**
+ * What the batcher needs of a request: the fields of the pool's InvokeItem it reads (serve-core's
+ * pool.ts / worker-client.ts InvokeInput fits). The body is never read here: the pool's invokeBatch
+ * sends it as invoke does (a body that is not UTF-8 travels as base64 and the worker answers that
+ * item as a lone request).
+ */
 export interface InvokeItem {
-  protocol: 'mlflow' | 'v2';
+  protocol: string;
   path: string;
   contentType: string | null;
-  body: string;
+  body: string | Uint8Array;
 }
 
 /** What `invoke_batch` gives back: one reply per item, in order, and the rows predicted together. */
