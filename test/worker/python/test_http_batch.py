@@ -135,7 +135,7 @@ class FixtureModels(BatchTestCase):
                 "status": 415,
                 "content_type": "text/plain",
                 "body": "This predictor only supports the following content types: Types: "
-                "['text/csv', 'application/json', 'application/x-parquet']. Got 'application/xml'.",
+                "['text/csv', 'application/json', 'application/vnd.apache.parquet']. Got 'application/xml'.",
             },
         )
         self.assertEqual(invoke_one(runtime, corpus[6])["body"], "The scoring server only supports UTF-8")

@@ -33,24 +33,14 @@ import json
 import traceback
 
 from ..errors import SchemaError, WorkerError
-from ..scoring.parse import too_deep_to_convert
+from ..scoring.parse import SCORING_PROTOCOL_CHANGE_INFO, too_deep_to_convert
 
 JSON = "application/json"
 TEXT = "text/plain"
 CONTENT_TYPE_JSON = "application/json"
 CONTENT_TYPE_CSV = "text/csv"
-MLFLOW_CONTENT_TYPES = ["text/csv", "application/json", "application/x-parquet"]
-SCORING_PROTOCOL_CHANGE_INFO = (
-    "IMPORTANT: The MLflow Model scoring protocol has changed in MLflow version 2.0. If you are"
-    " seeing this error, you are likely using an outdated scoring request format. To resolve the"
-    " error, either update your request format or adjust your MLflow Model's requirements file to"
-    " specify an older version of MLflow (for example, change the 'mlflow' requirement specifier"
-    " to 'mlflow==1.30.0'). If you are making a request using the MLflow client"
-    " (e.g. via `mlflow.pyfunc.spark_udf()`), upgrade your MLflow client to a version >= 2.0 in"
-    " order to use the new request format. For more information about the updated MLflow"
-    " Model scoring protocol in MLflow 2.0, see"
-    " https://mlflow.org/docs/latest/models.html#deploy-mlflow-models."
-)
+# MLflow 3.17.2's CONTENT_TYPES, as its 415 lists them (parquet is answered by `single`).
+MLFLOW_CONTENT_TYPES = ["text/csv", "application/json", "application/vnd.apache.parquet"]
 MODEL_FAILURE = (
     "Encountered an unexpected error while evaluating the model. Verify"
     " that the serialized input Dataframe is compatible with the model for"
