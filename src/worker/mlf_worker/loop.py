@@ -33,6 +33,10 @@ def run(channel, runtime):
                 reply = {"ok": True, "type": "pong"}
             elif kind == "predict":
                 reply = predict(runtime, request)
+            elif kind == "invoke_batch":
+                from .http.batch import invoke_batch
+
+                reply = invoke_batch(runtime, request)
             else:
                 raise BadRequest("unknown request type {!r}".format(kind))
         except Exception as e:  # every failure becomes a reply; the worker keeps serving
