@@ -1,0 +1,1 @@
+"""The HTTP protocols of `mlf models serve`, one module each, answering the worker's `invoke` requests."""
