@@ -287,6 +287,54 @@ class AgainstMlserver(unittest.TestCase):
         self.assertEqual(compared, 9)
 
 
+def has_mlflow():
+    import importlib.util
+
+    return importlib.util.find_spec("mlflow") is not None
+
+
+@unittest.skipUnless(has_mlflow(), "mlflow is not installed in this Python")
+class ThroughTheWorkerWithMlflow(unittest.TestCase):
+    """The worker process under --runtime mlflow (MLflow's own pyfunc and schema check, in a child
+    process: this one never imports mlflow), answering `invoke` requests for the golden cases."""
+
+    def test_sklearn_iris(self):
+        import subprocess
+
+        recorded = golden("server-sklearn-iris.json")["cases"]
+        cases = [c for c in recorded if c["path"].startswith("/v2/models/mlflow-model") and not c["path"].endswith("/ready") and "/versions/" not in c["path"]]
+        lines = [json.dumps({"id": i, "type": "invoke", "protocol": "v2", "path": c["path"], "content_type": "application/json",
+                             "body": json.dumps(c.get("body")), "model_name": "mlflow-model"}) for i, c in enumerate(cases)]
+        lines.append(json.dumps({"id": "end", "type": "shutdown"}))
+        worker = os.path.join(REPO, "src", "worker", "worker.py")
+        done = subprocess.run([sys.executable, worker, "--model-dir", os.path.join(REPO, "fixtures", "models", "sklearn-iris"), "--runtime", "mlflow"],
+                              input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=240, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+        messages = [json.loads(line) for line in done.stdout.splitlines()]
+        self.assertEqual([m["type"] for m in messages[:2]], ["hello", "ready"], done.stderr[-2000:])
+        self.assertEqual(messages[1]["runtime"], "mlflow")
+        replies = {m["id"]: m for m in messages[2:] if "id" in m}
+        self.assertEqual(replies["end"]["type"], "bye")
+        for i, case in enumerate(cases):
+            with self.subTest(case=case["case"]):
+                reply = replies[i]
+                self.assertEqual((reply["ok"], reply["type"]), (True, "http"))
+                body = json.loads(reply["body"])
+                if case["status"] == 200:
+                    self.assertEqual(reply["status"], 200)
+                    if case["json"].get("id") == "<uuid>":
+                        self.assertRegex(body["id"], UUID)
+                        body["id"] = "<uuid>"
+                    self.assertEqual(body, case["json"])
+                elif case["status"] == 500:
+                    # MLServer's bare 500 for a failure of the model or of MLflow's schema check.
+                    self.assertEqual((reply["status"], list(body)), (400, ["error"]))
+                else:
+                    self.assertEqual((reply["status"], list(body)), (case["status"], ["error"]))
+        by_case = {c["case"]: replies[i] for i, c in enumerate(cases)}
+        self.assertEqual(json.loads(by_case["pd-int64"]["body"])["error"].split(". Error: ")[-1],
+                         "Incompatible input types for column sepal length (cm). Can not safely convert int64 to float64.")
+
+
 class Loop(unittest.TestCase):
     def test_an_invoke_request_gets_an_http_reply(self):
         class Channel:
