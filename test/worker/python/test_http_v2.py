@@ -141,9 +141,17 @@ class Encode(unittest.TestCase):
         _, body = infer(Echo(output=["x", "y"]), {"parameters": {"content_type": "dict"}, "inputs": []})
         self.assertEqual(body["outputs"], [{"name": "output-1", "shape": [2, 1], "datatype": "BYTES", "parameters": {"content_type": "str"}, "data": ["x", "y"]}])
 
-    def test_a_missing_id_becomes_a_uuid(self):
+    def test_a_missing_id_becomes_a_uuid_and_a_given_one_is_echoed_even_empty(self):
         _, body = infer(Echo(output=[1]), {"parameters": {"content_type": "dict"}, "inputs": []})
         self.assertRegex(body["id"], UUID)
+        _, body = infer(Echo(output=[1]), {"id": "", "parameters": {"content_type": "dict"}, "inputs": []})
+        self.assertEqual(body["id"], "")
+
+    def test_infinities_become_null_as_orjson_writes_them(self):
+        import numpy as np
+
+        _, body = infer(Echo(output=np.array([np.inf, -np.inf, 1.0])), {"parameters": {"content_type": "dict"}, "inputs": []})
+        self.assertEqual(body["outputs"][0]["data"], [None, None, 1.0])
 
 
 class Errors(unittest.TestCase):

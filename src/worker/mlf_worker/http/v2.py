@@ -17,7 +17,7 @@ Unknown request parameters (anything but content_type and headers) become MLflow
 Encoding the model's output: a DataFrame gives one output per column (content type "pd"), an
 ndarray one output named "output-1" ("np"), a dict of ndarrays one output per key ("dict"), a list
 of strings one "output-1" of BYTES ("str"). Shapes of one dimension get the batch dimension
-([N] -> [N, 1]); NaN becomes null. Where MLServer has no codec for the output (a list of numbers,
+([N] -> [N, 1]); NaN (and, as orjson writes them, infinities) becomes null. Where MLServer has no codec for the output (a list of numbers,
 a Series, a scalar, a dict of lists) it fails with 500; mlf encodes it as the ndarray numpy makes of
 it instead (`np.asarray`). Also deliberately unlike MLServer 1.7.1: pandas' `str` dtype (pandas 3's
 default for strings, on which MLServer raises KeyError 'O') is a BYTES column like an object column of
@@ -352,13 +352,14 @@ def is_missing(value):
 
 def jsonable(value):
     """A value of an output's data as JSON writes it: bytes as UTF-8 text (as MLServer's REST layer),
-    numpy scalars as Python's, NaN as null."""
+    numpy scalars as Python's, NaN and infinities as null (MLServer writes its JSON with orjson,
+    which writes every non-finite float as null)."""
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     if hasattr(value, "item") and not isinstance(value, (list, dict)):
         value = value.item()
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None if math.isnan(value) else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value
 
 
@@ -431,7 +432,9 @@ def infer(runtime, model, text):
             if isinstance(failure, WorkerError):
                 raise V2Error(failure.extra.get("detail") or failure.message)
             raise V2Error("{}: {}".format(type(failure).__name__, exception_message(failure)))
-        request_id = request.get("id") or str(uuid.uuid4())
+        request_id = request.get("id")
+        if request_id is None:
+            request_id = str(uuid.uuid4())
         try:
             body = encode_response(model, request_id, raw)
             return reply(200, body)
