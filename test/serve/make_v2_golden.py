@@ -28,8 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
+import http.client
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "test", "serve", "v2-golden")
@@ -82,7 +82,12 @@ MODELS = {
             {"name": "x", "shape": [2, 4], "datatype": "FP64", "data": [v for row in IRIS_ROWS for v in row]}]}),
         infer("bad-datatype", {"id": "dt", "inputs": [dict(i, datatype="FOO") for i in iris_inputs()]}),
         infer("no-inputs-key", {"id": "noinputs"}),
-        infer("unknown-model", {"inputs": iris_inputs()}, model="nope"),
+        dict(infer("text-plain-content-type", {"id": "tp", "inputs": iris_inputs()}), content_type="text/plain"),
+        dict(infer("no-content-type", {"id": "nct", "inputs": iris_inputs()}), content_type=None),
+        dict(infer("form-content-type", {"id": "form", "inputs": iris_inputs()}), content_type="application/x-www-form-urlencoded"),
+        dict(infer("vendor-json-content-type", {"id": "vnd", "inputs": iris_inputs()}), content_type="application/vnd.api+json"),
+        dict(infer("json-charset-content-type", {"id": "cs", "inputs": iris_inputs()}), content_type="application/json; charset=utf-8"),
+                infer("unknown-model", {"inputs": iris_inputs()}, model="nope"),
         infer("with-version", {"id": "v", "inputs": iris_inputs()}, version="1"),
     ],
     "models-from-code": [
@@ -100,14 +105,18 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http(method, url, body=None):
-    data = None if body is None else json.dumps(body).encode("utf-8")
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+def send(method, url, body=None, content_type="application/json"):
+    """(status, content type, text) of one request; no Content-Type header when `content_type` is None
+    (http.client adds none of its own, unlike urllib)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.headers.get("content-type"), r.read().decode("utf-8")
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers.get("content-type"), e.read().decode("utf-8")
+        headers = {} if content_type is None else {"Content-Type": content_type}
+        connection.request(method, parts.path, body=None if body is None else json.dumps(body).encode("utf-8"), headers=headers)
+        response = connection.getresponse()
+        return response.status, response.getheader("content-type"), response.read().decode("utf-8")
+    finally:
+        connection.close()
 
 
 def recorded_body(text):
@@ -141,7 +150,7 @@ def record_server(model, cases):
                 if server.poll() is not None:
                     raise SystemExit("mlserver exited: see " + log.name)
                 try:
-                    if http("GET", base + "/v2/models/{}/ready".format(MODEL_NAME))[0] == 200:
+                    if send("GET", base + "/v2/models/{}/ready".format(MODEL_NAME))[0] == 200:
                         break
                 except OSError:
                     pass
@@ -150,8 +159,8 @@ def record_server(model, cases):
                 time.sleep(0.5)
             recorded = []
             for case in cases:
-                status, content_type, text = http(case["method"], base + case["path"], case.get("body"))
-                recorded.append(dict(case, status=status, content_type=content_type, **recorded_body(text)))
+                status, content_type, text = send(case["method"], base + case["path"], case.get("body"), case.get("content_type", "application/json"))
+                recorded.append(dict(case, status=status, response_content_type=content_type, **recorded_body(text)))
             return recorded
         finally:
             server.terminate()

@@ -23,7 +23,8 @@ it instead (`np.asarray`). Also deliberately unlike MLServer 1.7.1: pandas' `str
 default for strings, on which MLServer raises KeyError 'O') is a BYTES column like an object column of
 strings, and a column of mixed objects with missing values gives null rather than raising.
 
-Errors are {"error": message}: a request that is not the protocol's shape 422 (FastAPI's status for
+Errors are {"error": message}: a body FastAPI would not read as JSON (a Content-Type other than
+none, application/json or application/*+json) or a request that is not the protocol's shape 422 (FastAPI's status for
 MLServer's pydantic validation; MLServer's body there is FastAPI's {"detail": [...]}), anything about
 decoding or predicting 400 (MLServer's InferenceError; MLServer itself answers an exception of the
 model or of MLflow's schema check with a bare 500 "Internal Server Error").
@@ -417,9 +418,20 @@ def encode_response(model, request_id, raw):
 # --- the worker's entry points -----------------------------------------------------------------
 
 
-def infer(runtime, model, text):
+def is_json_content_type(content_type):
+    """Whether FastAPI (MLServer's REST layer) reads a body of this Content-Type as JSON: none at
+    all, or application/json or application/*+json, whatever its parameters."""
+    if not content_type:
+        return True
+    main, _, sub = content_type.split(";", 1)[0].strip().lower().partition("/")
+    return main == "application" and (sub == "json" or sub.endswith("+json"))
+
+
+def infer(runtime, model, text, content_type=None):
     """The reply to POST /v2/models/{name}/infer: status, content type and body."""
     try:
+        if not is_json_content_type(content_type):
+            raise V2Error("the request's Content-Type is {}: an infer request is JSON (application/json)".format(content_type), 422)
         request = parse_request(text)
         data, params = decode_request(request, model)
         try:
@@ -461,5 +473,5 @@ def handle(runtime, request):
     model = model_info(runtime, request.get("model_name") or "mlflow-model", request.get("model_version"))
     path = (request.get("path") or "").rstrip("/")
     if path.endswith("/infer"):
-        return infer(runtime, model, request.get("body") or "")
+        return infer(runtime, model, request.get("body") or "", request.get("content_type"))
     return reply(200, model.metadata())
