@@ -13,7 +13,7 @@ from .timings import PhaseTimer, peak_rss_kb
 
 CONTENT_TYPES = ("json", "csv")
 # `invoke` requests (protocol 4, `mlf models serve`): protocol -> the module under http/ whose
-# handle(runtime, request) gives {"status", "content_type", "body"}; imported on first use.
+# handle(runtime, request) gives {"status", "content_type", "body", "timings"?}; imported on first use.
 INVOKE_HANDLERS = {"v2": "v2"}
 
 
@@ -56,7 +56,8 @@ def invoke(runtime, request):
     handler = importlib.import_module(".http." + INVOKE_HANDLERS[protocol], __package__)
     answer = handler.handle(runtime, request)
     timer.mark("handle_ms")
-    return {"ok": True, "type": "http", "status": answer["status"], "content_type": answer["content_type"], "body": answer["body"], "timings": timer.phases}
+    timings = answer.get("timings") or timer.phases
+    return {"ok": True, "type": "http", "status": answer["status"], "content_type": answer["content_type"], "body": answer["body"], "timings": timings}
 
 
 def predict(runtime, request):

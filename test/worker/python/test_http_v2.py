@@ -101,6 +101,11 @@ class Decode(unittest.TestCase):
         infer(runtime, {"parameters": {"content_type": "pd", "headers": {"x": "y"}, "temperature": 0.5, "n": 2}, "inputs": []})
         self.assertEqual(runtime.seen[0][1], {"temperature": 0.5, "n": 2})
 
+    def test_nested_strings_stay_whole(self):
+        runtime = Echo(output=[0])
+        infer(runtime, {"parameters": {"content_type": "np"}, "inputs": [{"name": "s", "shape": [2, 1], "datatype": "BYTES", "data": [["long text"], ["é"]]}]})
+        self.assertEqual(runtime.seen[0][0].tolist(), [["long text"], ["é"]])
+
     def test_the_np_codec_takes_one_input_only(self):
         status, body = infer(Echo(), {"parameters": {"content_type": "np"}, "inputs": [
             {"name": "a", "shape": [1], "datatype": "FP64", "data": [1]}, {"name": "b", "shape": [1], "datatype": "FP64", "data": [1]}]})
@@ -378,7 +383,9 @@ class Loop(unittest.TestCase):
         first, second, third = channel.sent
         self.assertEqual({k: first[k] for k in ("id", "ok", "type", "status", "content_type")}, {"id": 1, "ok": True, "type": "http", "status": 200, "content_type": "application/json"})
         self.assertEqual(json.loads(first["body"])["outputs"][0]["data"], [1, 2])
-        self.assertEqual(list(first["timings"]), ["handle_ms"])
+        self.assertEqual(list(first["timings"]), ["decode_ms", "predict_ms", "encode_ms"])
+        self.assertTrue(all(v >= 0 for v in first["timings"].values()))
+        self.assertEqual(list(second["timings"]), ["handle_ms"])
         self.assertEqual(json.loads(second["body"]), {"name": "m", "versions": [], "platform": "", "inputs": [], "outputs": []})
         self.assertEqual((third["ok"], third["kind"], third["message"]), (False, "bad_request", "unknown invoke protocol 'grpc'"))
 

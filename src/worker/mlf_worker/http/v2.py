@@ -204,8 +204,9 @@ def numpy_dtype(tensor):
 
     datatype = tensor["datatype"]
     if datatype == "BYTES":
-        data = tensor["data"]
-        if isinstance(data, list) and all(isinstance(x, str) for x in data):
+        # Strings, flat or nested, stay whole (MLServer looks only at a flat list, and gives nested
+        # ones a bytes dtype as long as the last dimension, which cuts them short).
+        if all(isinstance(x, str) for x in flat_strings(tensor["data"])):
             return np.dtype(str)
         return np.dtype(("bytes", tensor["shape"][-1] if tensor["shape"] else 1))
     return np.dtype(DATATYPES[datatype])
@@ -429,11 +430,15 @@ def is_json_content_type(content_type):
 
 def infer(runtime, model, text, content_type=None):
     """The reply to POST /v2/models/{name}/infer: status, content type and body."""
+    from ..timings import PhaseTimer
+
+    timer = PhaseTimer()
     try:
         if not is_json_content_type(content_type):
             raise V2Error("the request's Content-Type is {}: an infer request is JSON (application/json)".format(content_type), 422)
         request = parse_request(text)
         data, params = decode_request(request, model)
+        timer.mark("decode_ms")
         try:
             raw = runtime.predict(data, params)
         except V2Error:
@@ -444,18 +449,23 @@ def infer(runtime, model, text, content_type=None):
             if isinstance(failure, WorkerError):
                 raise V2Error(failure.extra.get("detail") or failure.message)
             raise V2Error("{}: {}".format(type(failure).__name__, exception_message(failure)))
+        timer.mark("predict_ms")
         request_id = request.get("id")
         if request_id is None:
             request_id = str(uuid.uuid4())
         try:
-            body = encode_response(model, request_id, raw)
-            return reply(200, body)
+            answer = reply(200, encode_response(model, request_id, raw))
+            timer.mark("encode_ms")
+            answer["timings"] = timer.phases
+            return answer
         except V2Error:
             raise
         except (TypeError, ValueError, KeyError) as e:
             raise V2Error("the model's output cannot be written as Open Inference outputs: {}: {}".format(type(e).__name__, e))
     except V2Error as e:
-        return error_reply(e)
+        answer = error_reply(e)
+        answer["timings"] = timer.phases
+        return answer
 
 
 def model_info(runtime, name, version):
@@ -469,7 +479,8 @@ def model_info(runtime, name, version):
 
 def handle(runtime, request):
     """The `invoke` request with protocol "v2": `path` ends in /infer (POST) or names the model
-    (GET /v2/models/{name}[/versions/{v}]: its metadata)."""
+    (GET /v2/models/{name}[/versions/{v}]: its metadata). {"status", "content_type", "body",
+    "timings"?}: an infer's timings are decode_ms, predict_ms, encode_ms, as far as it got."""
     model = model_info(runtime, request.get("model_name") or "mlflow-model", request.get("model_version"))
     path = (request.get("path") or "").rstrip("/")
     if path.endswith("/infer"):
