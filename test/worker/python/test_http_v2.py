@@ -184,6 +184,10 @@ class Errors(unittest.TestCase):
                 self.assertEqual(infer(Echo(output=[1]), body, content_type=content_type), (422, {
                     "error": "the request's Content-Type is {}: an infer request is JSON (application/json)".format(content_type)}))
 
+    def test_too_deep_a_body_is_an_answer_too(self):
+        deep = '{"inputs": [{"name": "a", "shape": [1], "datatype": "FP64", "data": ' + "[" * 100000 + "]" * 100000 + "}]}"
+        self.assertEqual(infer(Echo(), deep), (422, {"error": "the request body is nested too deeply to read"}))
+
     def test_decoding_and_predicting_failures_are_400_inference_errors(self):
         cases = [
             (Echo(), {"parameters": {"content_type": "np"}, "inputs": [{"name": "a", "shape": [3], "datatype": "FP64", "data": [1, 2]}]},

@@ -436,8 +436,18 @@ def infer(runtime, model, text, content_type=None):
     try:
         if not is_json_content_type(content_type):
             raise V2Error("the request's Content-Type is {}: an infer request is JSON (application/json)".format(content_type), 422)
-        request = parse_request(text)
-        data, params = decode_request(request, model)
+        try:
+            request = parse_request(text)
+        except RecursionError:
+            raise V2Error("the request body is nested too deeply to read", 422)
+        try:
+            data, params = decode_request(request, model)
+        except V2Error:
+            raise
+        except RecursionError:
+            raise V2Error("the request's data is nested too deeply to decode")
+        except (ValueError, TypeError, KeyError, OverflowError) as e:
+            raise V2Error("the request cannot be decoded: {}: {}".format(type(e).__name__, e))
         timer.mark("decode_ms")
         try:
             raw = runtime.predict(data, params)
