@@ -30,7 +30,8 @@ import { MLF_VERSION } from '../version.js';
 export interface V2HttpReply {
   status: number;
   contentType: string;
-  body: string;
+  body: string | Buffer;
+  headers?: Record<string, string>;
 }
 
 /** One `invoke` request, as the pool (or the batcher in front of it) takes it. */
@@ -39,8 +40,10 @@ export interface V2InvokeItem {
   /** The request's path: `/v2/models/{name}[/versions/{v}]/infer` or `/v2/models/{name}[/versions/{v}]`. */
   path: string;
   contentType: string | null;
-  body: string;
+  /** The body as received (the worker client sends bytes that are not UTF-8 as base64). */
+  body: string | Buffer;
   modelName: string;
+  /** The worker request's `model_version` (the V2 response's `model_version`). */
   modelVersion?: string;
 }
 
@@ -50,13 +53,13 @@ export interface V2RouteContext {
   /** The URL's path, without the query string, not yet percent-decoded. */
   path: string;
   headers: Readonly<Record<string, string | string[] | undefined>>;
-  body: string;
+  body: string | Buffer;
 }
 
 export interface V2RouteResponse {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
 }
 
 export interface V2Route {
@@ -110,7 +113,7 @@ function notThisModel(ctx: V2RouteContext, options: V2RoutesOptions): V2RouteRes
   return null;
 }
 
-async function passOn(options: V2RoutesOptions, ctx: V2RouteContext, contentType: string | null, body: string): Promise<V2RouteResponse> {
+async function passOn(options: V2RoutesOptions, ctx: V2RouteContext, contentType: string | null, body: string | Buffer): Promise<V2RouteResponse> {
   const reply = await options.invoke({
     protocol: 'v2',
     path: ctx.path,
@@ -119,7 +122,7 @@ async function passOn(options: V2RoutesOptions, ctx: V2RouteContext, contentType
     modelName: options.modelName,
     ...(options.modelVersion !== undefined ? { modelVersion: options.modelVersion } : {}),
   });
-  return { status: reply.status, headers: { 'content-type': reply.contentType }, body: reply.body };
+  return { status: reply.status, headers: { ...reply.headers, 'content-type': reply.contentType }, body: reply.body };
 }
 
 function headerValue(value: string | string[] | undefined): string | null {

@@ -40,11 +40,11 @@ function setUp(overrides: Partial<V2RoutesOptions> = {}) {
     ready: () => ready,
     ...overrides,
   });
-  const call = async (method: string, urlPath: string, body = '', headers: Record<string, string> = {}) => {
+  const call = async (method: string, urlPath: string, body: string | Buffer = '', headers: Record<string, string> = {}) => {
     const route = routes.find((r: V2Route) => r.method === method && (typeof r.path === 'string' ? r.path === urlPath : r.path.test(urlPath)));
     if (!route) return undefined;
     const answer = await route.handle({ method, path: urlPath, headers, body });
-    return { status: answer.status, contentType: answer.headers['content-type'], json: JSON.parse(answer.body) as unknown };
+    return { status: answer.status, contentType: answer.headers['content-type'], json: JSON.parse(answer.body.toString()) as unknown };
   };
   return { items, call, setReady: (value: boolean) => (ready = value) };
 }
@@ -79,6 +79,13 @@ describe('v2Routes', () => {
       { protocol: 'v2', path: '/v2/models/mlflow-model', contentType: null, body: '', modelName: 'mlflow-model', modelVersion: '3' },
       { protocol: 'v2', path: '/v2/models/mlflow-model/versions/3', contentType: null, body: '', modelName: 'mlflow-model', modelVersion: '3' },
     ]);
+  });
+
+  it('passes a body of bytes on as it came (the worker client decides how it travels)', async () => {
+    const { call, items } = setUp();
+    const bytes = Buffer.from([0x7b, 0xff, 0x7d]);
+    await call('POST', '/v2/models/mlflow-model/infer', bytes, { 'content-type': 'application/json' });
+    expect(items.map((i) => i.body)).toEqual([bytes]);
   });
 
   it("passes the worker's error replies on with their status", async () => {

@@ -184,6 +184,10 @@ class Errors(unittest.TestCase):
                 self.assertEqual(infer(Echo(output=[1]), body, content_type=content_type), (422, {
                     "error": "the request's Content-Type is {}: an infer request is JSON (application/json)".format(content_type)}))
 
+    def test_a_body_that_is_not_utf_8_is_400(self):
+        answer = v2.handle(Echo(), {"type": "invoke", "protocol": "v2", "path": "/v2/models/m/infer", "content_type": "application/json", "body_base64": "e/99"})
+        self.assertEqual((answer["status"], json.loads(answer["body"])), (400, {"error": "the request body is not valid UTF-8"}))
+
     def test_too_deep_a_body_is_an_answer_too(self):
         deep = '{"inputs": [{"name": "a", "shape": [1], "datatype": "FP64", "data": ' + "[" * 100000 + "]" * 100000 + "}]}"
         self.assertEqual(infer(Echo(), deep), (422, {"error": "the request body is nested too deeply to read"}))

@@ -494,5 +494,9 @@ def handle(runtime, request):
     model = model_info(runtime, request.get("model_name") or "mlflow-model", request.get("model_version"))
     path = (request.get("path") or "").rstrip("/")
     if path.endswith("/infer"):
+        if request.get("body") is None and "body_base64" in request:
+            # Bytes that are not UTF-8 (the worker client sends them as base64): FastAPI cannot
+            # parse them as JSON and answers 400.
+            return error_reply(V2Error("the request body is not valid UTF-8"))
         return infer(runtime, model, request.get("body") or "", request.get("content_type"))
     return reply(200, model.metadata())
