@@ -16,7 +16,9 @@ It rewrites test/serve/v2-golden/ (nothing else). Two kinds of file:
     MLServer's status and body (a generated `id` is replaced by "<uuid>" after checking its form);
   - codecs.json: MLServer's own codecs called in-process on payloads a fixture model cannot return
     (DataFrames with NaN and strings, ndarrays of each rank, dicts of arrays), each response as the
-    REST layer writes it (exclude_none, bytes decoded as UTF-8).
+    REST layer writes it (exclude_none, bytes decoded as UTF-8);
+  - decoding.json: MLServer's decode_inference_request (what its MLflow runtime hands the model) on
+    requests for models of each content type and metadata, the result described as JSON (`described`).
 """
 
 import json
@@ -203,6 +205,85 @@ def record_codecs():
     return recorded
 
 
+def meta(name, datatype, content_type):
+    return {"name": name, "datatype": datatype, "shape": [-1, 1], "parameters": {"content_type": content_type}}
+
+
+IRIS_META = [meta(n, "FP64", "np") for n in IRIS]
+# (case, the model's content type, its metadata inputs, the request).
+DECODING = [
+    ("pd-fp64-metadata-np", "pd", IRIS_META, {"inputs": iris_inputs()}),
+    ("pd-2d-nested-metadata-np", "pd", IRIS_META, {"inputs": iris_inputs(lambda n: [n, 1], nested=True)}),
+    ("pd-doc-example", "pd", [], {"parameters": {"content_type": "pd"}, "inputs": [
+        {"name": "First Name", "datatype": "BYTES", "parameters": {"content_type": "str"}, "shape": [2], "data": ["Joanne", "Michael"]},
+        {"name": "Age", "datatype": "INT32", "shape": [2], "data": [34, 22]}]}),
+    ("pd-bytes-raw", "pd", [], {"inputs": [{"name": "s", "datatype": "BYTES", "shape": [2], "data": ["a", "b"]}]}),
+    ("pd-bool-fp32-no-metadata", "pd", [], {"inputs": [
+        {"name": "b", "datatype": "BOOL", "shape": [2], "data": [True, False]},
+        {"name": "f", "datatype": "FP32", "shape": [2], "data": [0.5, 1.5]}]}),
+    ("pd-null-fp64-metadata-np", "pd", [meta("x", "FP64", "np")], {"inputs": [{"name": "x", "datatype": "FP64", "shape": [2], "data": [None, 1.5]}]}),
+    ("pd-string-metadata-str", "pd", [meta("s", "BYTES", "str")], {"inputs": [{"name": "s", "datatype": "BYTES", "shape": [2, 1], "data": ["x", "yz"]}]}),
+    ("pd-datetime-metadata", "pd", [meta("t", "BYTES", "datetime")], {"inputs": [{"name": "t", "datatype": "BYTES", "shape": [1], "data": ["2024-01-02T03:04:05"]}]}),
+    ("np-model-int64-2d", "np", [], {"inputs": [{"name": "x", "datatype": "INT64", "shape": [2, 2], "data": [1, 2, 3, 4]}]}),
+    ("np-request-over-pd-model", "pd", IRIS_META[:1], {"parameters": {"content_type": "np"}, "inputs": [{"name": "x", "datatype": "FP64", "shape": [1, 2], "data": [[1, 2]]}]}),
+    ("dict-model-named-tensors", "dict", [meta("a", "FP32", "np"), meta("b", "INT8", "np")], {"inputs": [
+        {"name": "a", "datatype": "FP32", "shape": [1, 2], "data": [1, 2]},
+        {"name": "b", "datatype": "INT8", "shape": [2], "data": [3, 4]}]}),
+    ("dict-model-raw-input", "dict", [], {"inputs": [{"name": "c", "datatype": "FP64", "shape": [2], "data": [1, 2]}]}),
+    ("str-request", None, [], {"parameters": {"content_type": "str"}, "inputs": [{"name": "s", "datatype": "BYTES", "shape": [2], "data": ["p", "q"]}]}),
+]
+
+
+def described(value):
+    """A decoded model input as JSON: its type, dtypes and values (NaN as null, dates as ISO text)."""
+    import datetime
+
+    import numpy as np
+    import pandas as pd
+
+    def plain(v):
+        if isinstance(v, list):
+            return [plain(x) for x in v]
+        if isinstance(v, float) and v != v:
+            return None
+        if isinstance(v, (datetime.datetime, pd.Timestamp)):
+            return v.isoformat()
+        if isinstance(v, bytes):
+            return v.decode("utf-8")
+        return v.item() if hasattr(v, "item") else v
+
+    if isinstance(value, pd.DataFrame):
+        return {"type": "DataFrame", "columns": [str(c) for c in value.columns], "dtypes": [str(t) for t in value.dtypes],
+                "values": [plain(value[c].tolist()) for c in value.columns]}
+    if isinstance(value, np.ndarray):
+        return {"type": "ndarray", "dtype": str(value.dtype), "shape": list(value.shape), "values": plain(value.tolist())}
+    if isinstance(value, dict):
+        return {"type": "dict", "items": {k: described(v) for k, v in value.items()}}
+    if isinstance(value, list):
+        return {"type": "list", "values": plain(value)}
+    return {"type": type(value).__name__}
+
+
+def record_decoding():
+    from mlserver.codecs import decode_inference_request
+    from mlserver.types import InferenceRequest, MetadataTensor, Parameters
+
+    class Settings:
+        def __init__(self, content_type):
+            self.parameters = Parameters(content_type=content_type) if content_type else None
+
+    recorded = []
+    for name, content_type, metadata, request in DECODING:
+        index = {m["name"]: MetadataTensor(**m) for m in metadata}
+        entry = {"case": name, "model_content_type": content_type, "metadata_inputs": metadata, "request": request}
+        try:
+            entry["decoded"] = described(decode_inference_request(InferenceRequest(**request), Settings(content_type), index))
+        except Exception as e:  # MLServer's codec fails on it: recorded as the failure
+            entry["raises"] = "{}: {}".format(type(e).__name__, e)
+        recorded.append(entry)
+    return recorded
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -216,6 +297,9 @@ def main():
             f.write("\n")
     with open(os.path.join(OUT, "codecs.json"), "w") as f:
         json.dump({"versions": versions, "cases": record_codecs()}, f, indent=1, sort_keys=True)
+        f.write("\n")
+    with open(os.path.join(OUT, "decoding.json"), "w") as f:
+        json.dump({"versions": versions, "cases": record_decoding()}, f, indent=1, sort_keys=True, ensure_ascii=False)
         f.write("\n")
 
 
