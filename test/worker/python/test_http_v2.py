@@ -414,7 +414,7 @@ class Loop(unittest.TestCase):
         self.assertEqual(json.loads(first["body"])["outputs"][0]["data"], [1, 2])
         self.assertEqual(list(first["timings"]), ["decode_ms", "predict_ms", "encode_ms"])
         self.assertTrue(all(v >= 0 for v in first["timings"].values()))
-        self.assertEqual(list(second["timings"]), ["handle_ms"])
+        self.assertEqual(list(second["timings"]), ["metadata_ms"])
         self.assertEqual(json.loads(second["body"]), {"name": "m", "versions": [], "platform": "", "inputs": [], "outputs": []})
         self.assertEqual((third["ok"], third["kind"], third["message"]), (False, "bad_request", "unknown invoke protocol 'grpc'"))
 

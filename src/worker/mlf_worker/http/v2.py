@@ -490,7 +490,8 @@ def model_info(runtime, name, version):
 def handle(runtime, request):
     """The `invoke` request with protocol "v2": `path` ends in /infer (POST) or names the model
     (GET /v2/models/{name}[/versions/{v}]: its metadata). {"status", "content_type", "body",
-    "timings"?}: an infer's timings are decode_ms, predict_ms, encode_ms, as far as it got."""
+    "timings"}: an infer's timings are decode_ms, predict_ms, encode_ms, as far as it got; the
+    metadata's metadata_ms."""
     model = model_info(runtime, request.get("model_name") or "mlflow-model", request.get("model_version"))
     path = (request.get("path") or "").rstrip("/")
     if path.endswith("/infer"):
@@ -499,4 +500,10 @@ def handle(runtime, request):
             # parse them as JSON and answers 400.
             return error_reply(V2Error("the request body is not valid UTF-8"))
         return infer(runtime, model, request.get("body") or "", request.get("content_type"))
-    return reply(200, model.metadata())
+    from ..timings import PhaseTimer
+
+    timer = PhaseTimer()
+    answer = reply(200, model.metadata())
+    timer.mark("metadata_ms")
+    answer["timings"] = timer.phases
+    return answer
