@@ -57,6 +57,16 @@ const TABLE = {
     access: 'read',
     description: 'Constraints applied when `mlf models package` locks requirements and the model has no `-c` lines, as MLflow does.',
   },
+  MLSERVER_MODEL_NAME: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'The model\'s name in `mlf models serve`\'s Open Inference (V2) URLs, `/v2/models/<name>/infer` (default `mlflow-model`, as `mlflow models serve --enable-mlserver`).',
+  },
+  MLSERVER_MODEL_VERSION: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'The model\'s version in `mlf models serve`\'s V2 answers and `/v2/models/<name>/versions/<version>` URLs (default: none, as MLServer).',
+  },
   MLFLOW_DISABLE_SCHEMA_DETAILS: {
     usedBy: ['worker'],
     access: 'read',

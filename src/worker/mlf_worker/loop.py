@@ -4,6 +4,7 @@ Every failure becomes a reply and the worker keeps serving. A predict is parse -
 encode through the loaded runtime (runtimes/base.py), whichever it is.
 """
 
+import importlib
 import json
 
 from .errors import BadInput, BadRequest, ModelOutputError, WorkerError, exception_message, find_import_error
@@ -11,6 +12,9 @@ from .protocol import error_reply
 from .timings import PhaseTimer, peak_rss_kb
 
 CONTENT_TYPES = ("json", "csv")
+# `invoke` requests (protocol 4, `mlf models serve`): protocol -> the module under http/ whose
+# handle(runtime, request) gives {"status", "content_type", "body", "timings"?}; imported on first use.
+INVOKE_HANDLERS = {"v2": "v2"}
 
 
 def run(channel, runtime):
@@ -33,6 +37,8 @@ def run(channel, runtime):
                 reply = {"ok": True, "type": "pong"}
             elif kind == "predict":
                 reply = predict(runtime, request)
+            elif kind == "invoke":
+                reply = invoke(runtime, request)
             elif kind == "invoke_batch":
                 from .http.batch import invoke_batch
 
@@ -43,6 +49,19 @@ def run(channel, runtime):
             reply = error_reply(e)
         reply["id"] = request_id
         channel.send(reply)
+
+
+def invoke(runtime, request):
+    """The reply to one `invoke` request: an HTTP answer, whatever the request held."""
+    timer = PhaseTimer()
+    protocol = request.get("protocol")
+    if protocol not in INVOKE_HANDLERS:
+        raise BadRequest("unknown invoke protocol {!r}".format(protocol))
+    handler = importlib.import_module(".http." + INVOKE_HANDLERS[protocol], __package__)
+    answer = handler.handle(runtime, request)
+    timer.mark("handle_ms")
+    timings = answer.get("timings") or timer.phases
+    return {"ok": True, "type": "http", "status": answer["status"], "content_type": answer["content_type"], "body": answer["body"], "timings": timings}
 
 
 def predict(runtime, request):

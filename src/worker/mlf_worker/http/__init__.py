@@ -1,2 +1,3 @@
-"""The worker's HTTP-facing requests (protocol 4): MLflow's /invocations (mlflow.py), Open Inference
-(v2.py) and batches of either (batch.py)."""
+"""The HTTP protocols of `mlf models serve`, one module each, answering the worker's `invoke`
+requests: MLflow's /invocations (mlflow.py), Open Inference (v2.py), and batches of /invocations
+(batch.py)."""

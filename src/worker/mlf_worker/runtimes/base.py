@@ -25,6 +25,8 @@ class ModelToLoad:
 class Runtime:
     # The runtime's name in the `ready` message (protocol.ts, LoadedRuntime).
     name = None
+    # MLmodel's `signature` (a dict of JSON texts) or None; load_runtime sets it after load.
+    signature = None
 
     @classmethod
     def load(cls, model, schema=None):

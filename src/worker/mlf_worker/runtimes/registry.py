@@ -26,10 +26,18 @@ def load_runtime(model_dir, choice, mlmodel, model_cache_dir=None):
     pyfunc_conf = python_function_conf(mlmodel, mlmodel_path)
     check_signature(mlmodel, mlmodel_path)
     model = ModelToLoad(model_dir, mlmodel, mlmodel_path, pyfunc_conf, model_cache_dir)
+    runtime, reason = load_chosen_runtime(model, choice, mlmodel)
+    # MLmodel's signature, for what the serving protocols say of the model (http/v2.py's metadata).
+    runtime.signature = model.signature
+    return runtime, reason
+
+
+def load_chosen_runtime(model, choice, mlmodel):
     if choice == "mlflow":
         return mlflow_runtime().load(model), "--runtime mlflow"
     try:
         schema = schema_without_mlflow(mlmodel, model.signature)
+        pyfunc_conf = model.pyfunc_conf
         loader = pyfunc_conf.get("loader_module")
         if loader not in RUNTIMES_WITHOUT_MLFLOW:
             raise NeedsMlflow("loader_module `{}` needs mlflow".format(loader))
