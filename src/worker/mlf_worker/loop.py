@@ -13,8 +13,10 @@ from .timings import PhaseTimer, peak_rss_kb
 CONTENT_TYPES = ("json", "csv")
 
 
-def run(channel, runtime):
-    """Answers requests until `shutdown` or the end of stdin."""
+def run(channel, runtime, model_dir=None):
+    """Answers requests until `shutdown` or the end of stdin. `model_dir` lets an `invoke` load
+    the model with mlflow too, when only MLflow's own code can answer a request (http/mlflow.py)."""
+    serving = None
     for line in channel.requests():
         request_id = None
         try:
@@ -33,12 +35,31 @@ def run(channel, runtime):
                 reply = {"ok": True, "type": "pong"}
             elif kind == "predict":
                 reply = predict(runtime, request)
+            elif kind == "invoke":
+                if serving is None:
+                    from .http.mlflow import MlflowServing
+
+                    serving = MlflowServing(runtime, model_dir)
+                reply = invoke(serving, request)
             else:
                 raise BadRequest("unknown request type {!r}".format(kind))
         except Exception as e:  # every failure becomes a reply; the worker keeps serving
             reply = error_reply(e)
         reply["id"] = request_id
         channel.send(reply)
+
+
+def invoke(serving, request):
+    """The reply to an `invoke` request (protocol 4): one HTTP request, answered as an `http` reply
+    whatever the request holds; only a request mlf itself got wrong is an error reply."""
+    protocol = request.get("protocol")
+    if protocol != "mlflow":
+        raise BadRequest("unknown invoke protocol {!r}".format(protocol))
+    if not isinstance(request.get("body", ""), str):
+        raise BadRequest("invoke needs a string body")
+    from .http.mlflow import invoke as invoke_mlflow
+
+    return invoke_mlflow(serving, request)
 
 
 def predict(runtime, request):

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 const mode = process.env.FAKE_MODE ?? 'ok';
 const args = process.argv.slice(2);
 const send = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
-const hello = { ok: true, type: 'hello', protocol: mode === 'old-protocol' ? 99 : 3, worker_version: '1', python: '3.11.7', executable: 'fake', pid: process.pid };
+const hello = { ok: true, type: 'hello', protocol: mode === 'old-protocol' ? 99 : 4, worker_version: '1', python: '3.11.7', executable: 'fake', pid: process.pid };
 
 if (mode === 'garbage') {
   process.stdout.write('this is not json\n');
