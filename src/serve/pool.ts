@@ -296,8 +296,9 @@ export class Pool {
       });
     }, this.options.timeoutMs);
     job.run(worker).then(finish, (error: Error) => {
-      const how = error?.message?.replace(/^the model worker /, '') ?? 'failed';
-      finish(jsonError(500, 'INTERNAL_ERROR', `The model worker (pid ${worker.pid}) ${how} while answering this request; it is being replaced`));
+      const how = (error?.message ?? 'failed').replace(/^the model worker /, '');
+      const said = how.endsWith(' before answering') ? `${how} this request` : `${how} while answering this request`;
+      finish(jsonError(500, 'INTERNAL_ERROR', `The model worker (pid ${worker.pid}) ${said}; it is being replaced`));
     });
   }
 
