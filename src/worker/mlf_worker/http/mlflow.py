@@ -149,7 +149,10 @@ def invoke(serving, request):
 
 def invoke_with_mlflow(server, model, data, content_type):
     """MLflow's own invocations(), and its FastAPI wrapper's answer to an MlflowException."""
-    from mlflow.exceptions import MlflowException
+    # The scoring server module imports it; reading it there keeps this module free of mlflow imports.
+    MlflowException = getattr(server, "MlflowException", None)
+    if MlflowException is None:
+        from mlflow.exceptions import MlflowException
 
     try:
         result = server.invocations(data, content_type, model, model.metadata.get_input_schema())
