@@ -5,7 +5,7 @@ import type { WorkerLog } from '../../worker/protocol.js';
 import { addFlags, longSpelling } from '../flag-table.js';
 import { takeOverSignals } from '../interrupt.js';
 import { createProgressRenderer } from '../progress.js';
-import { dim, printJson, say, warn } from '../render.js';
+import { dim, type printJson, say, warn } from '../render.js';
 import { RUNTIME } from '../predict-flags.js';
 import { MAX_BATCH_DELAY, MAX_BATCH_SIZE, MAX_QUEUE, PORT, PROTOCOL, SERVE_COMMAND, SERVE_FLAGS, TIMEOUT, WORKERS } from '../serve-flags.js';
 import { parseEnvPairs } from './predict.js';
@@ -110,7 +110,7 @@ export const registerServe: RegisterCommand = ({ models }, ctx) => {
       takeOverSignals(resolve);
     });
     if (json) {
-      printJsonLine(ctx, { ok: true, url: handle.url, host: handle.host, port: handle.port, workers: handle.workers, version: handle.version, environment: handle.environment });
+      printJsonLine(ctx, { ok: true, url: handle.url, host: handle.host, port: handle.port, workers: handle.workers, worker_pids: handle.workerPids(), version: handle.version, environment: handle.environment });
     } else {
       ctx.stdout.write(`listening on ${handle.url} (${handle.workers} worker${handle.workers === 1 ? '' : 's'}; /version answers ${handle.version.source === 'mlflow' ? `mlflow ${handle.version.text}` : `mlf ${handle.version.text}`})\n`);
     }
@@ -121,7 +121,8 @@ export const registerServe: RegisterCommand = ({ models }, ctx) => {
 };
 
 function printJsonLine(ctx: Parameters<typeof printJson>[0], value: unknown): void {
-  ctx.stdout.write(`${JSON.stringify(value)}\n`);
+  // Written at once (main() holds stdout back under --json until a command returns; serve runs on).
+  (ctx.liveStdout ?? ctx.stdout).write(`${JSON.stringify(value)}\n`);
 }
 
 function wholeNumber(value: string, flag: string, min: number, max: number): number {
