@@ -1,6 +1,7 @@
 /**
- * The HTTP server of `mlf models serve`, on node:http (no framework: see the commit that chose it
- * for the numbers). Routes are data (`Route`); the server reads the whole body (up to a limit),
+ * The HTTP server of `mlf models serve`, on node:http: measured faster than fastify 5 for this
+ * server's work (read the whole body, answer a small JSON; autocannon, 5 s, Node 20): 28.6k vs
+ * 21.9k req/s at 1 connection, 27.8k vs 18.5k at 64 (p99 6 ms vs 17 ms), and no dependency. Routes are data (`Route`); the server reads the whole body (up to a limit),
  * finds the route, and writes what its handler returns. Unknown paths and wrong methods are
  * answered as MLflow's FastAPI app answers them: 404 `{"detail":"Not Found"}` and 405
  * `{"detail":"Method Not Allowed"}` (with `Allow`).
