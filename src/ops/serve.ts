@@ -101,6 +101,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       cwd: options.cwd,
       pycachePrefix: environment.caches.pycacheDir,
       modelCacheDir: environment.caches.modelCacheDir,
+      ignoreSigint: true,
       ...(onWorkerStderr ? { onStderr: (line: string) => onWorkerStderr(line, pid) } : {}),
       ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
       ...(workerCommand ? { command: workerCommand } : {}),

@@ -61,6 +61,8 @@ export interface StartWorkerOptions {
   modelLabel?: string;
   /** Replaces `[pythonPath, worker.py]` (tests start a fake worker this way). */
   command?: { file: string; args: string[] };
+  /** The worker ignores SIGINT (serve: Ctrl-C reaches the process group; mlf stops its workers itself). */
+  ignoreSigint?: boolean;
   /** How long to wait for `hello` (the model load itself has no limit). Default 60 s. */
   helloTimeoutMs?: number;
   /**
@@ -129,6 +131,7 @@ export class WorkerClient {
     const args = ['--model-dir', options.modelDir, '--runtime', options.runtime ?? 'auto'];
     if (options.pycachePrefix) args.push('--pycache-prefix', options.pycachePrefix);
     if (options.modelCacheDir) args.push('--model-cache-dir', options.modelCacheDir);
+    if (options.ignoreSigint) args.push('--ignore-sigint');
     const file = options.command?.file ?? options.pythonPath;
     const fullArgs = options.command ? [...options.command.args, ...args] : [workerFiles().launcher, ...args];
     const launch: WorkerLaunch = { file, args: fullArgs, cwd: options.cwd, env: { ...definedVariables(options.env), ...(options.extraEnv ?? {}) } };

@@ -124,11 +124,12 @@ if (unavailable) {
   const realVenv = realpathSync(venv);
   const samePaths = (text: string) => text.split(realVenv).join(venv);
 
-  const startMlf = async (args: string[] = []): Promise<MlfServer> => {
+  const startMlf = async (args: string[] = [], options: { detached?: boolean } = {}): Promise<MlfServer> => {
     const child = spawn(process.execPath, [mlfBin, 'models', 'serve', '-m', MODEL, '--env-manager', 'local', '-p', '0', '--json', ...args], {
       cwd: repoRoot,
       env: { PATH: localPath, HOME: process.env.HOME ?? work, MLF_HOME: mlfHome, NO_COLOR: '1', PYTHONHASHSEED: HASH_SEED },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.detached ?? false,
     });
     started.push(child);
     const stderr: string[] = [];
@@ -281,6 +282,20 @@ if (unavailable) {
       expect(await server.exit).toEqual({ code: 0, signal: null });
       expect(server.pids.map((pid) => isProcessAlive(pid))).toEqual([false]);
       expect(server.stderr.join('\n')).toContain('"type":"shutdown","signal":"SIGTERM"');
+    }, 120_000);
+
+    it('Ctrl-C (SIGINT to the whole process group, workers included): the requests in flight are answered, exit 0', async () => {
+      const server = await startMlf(['-w', '2'], { detached: true });
+      const big = JSON.stringify({ dataframe_split: { columns: COLUMNS, data: Array.from({ length: 20_000 }, (_, i) => ROWS[i % 2]) } });
+      const answers = Array.from({ length: 6 }, () => post(server, big));
+      await new Promise((r) => setTimeout(r, 150));
+      process.kill(-server.child.pid!, 'SIGINT');
+      const results = await Promise.all(answers);
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(await server.exit).toEqual({ code: 0, signal: null });
+      expect(server.pids.map((pid) => isProcessAlive(pid))).toEqual([false, false]);
+      expect(server.stderr.join('\n')).toContain('"type":"shutdown","signal":"SIGINT"');
+      expect(server.stderr.join('\n')).not.toContain('worker-exited');
     }, 120_000);
 
     it('mlf killed by SIGKILL leaves no worker behind', async () => {

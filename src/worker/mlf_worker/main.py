@@ -20,6 +20,10 @@ def parse_args(argv):
     parser.add_argument("--pycache-prefix", default=None)
     # Where the skops transcoding cache keeps its pickles (cache/skops.py); none: no cache.
     parser.add_argument("--model-cache-dir", default=None)
+    # `mlf models serve`: Ctrl-C reaches the whole process group, workers included, but mlf shuts
+    # its pool down itself (the requests in flight finish first); a worker leaves when told to,
+    # when its stdin closes, or with mlf (die_with_parent).
+    parser.add_argument("--ignore-sigint", action="store_true")
     return parser.parse_args(argv)
 
 
@@ -37,6 +41,10 @@ def main(argv=None):
         sys.dont_write_bytecode = False
 
     die_with_parent()
+    if args.ignore_sigint:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     channel = Channel()
     channel.send(hello_message())
     logs.send_to(channel.send)
