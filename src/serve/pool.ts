@@ -215,8 +215,7 @@ export class Pool {
   }
 
   private timeoutText(): string {
-    const seconds = this.options.timeoutMs / 1000;
-    return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+    return `${Number((this.options.timeoutMs / 1000).toFixed(3))} s`;
   }
 
   private attach(slot: Slot, worker: PoolWorker, restart: boolean): void {

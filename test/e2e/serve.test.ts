@@ -298,6 +298,29 @@ if (unavailable) {
       expect(server.stderr.join('\n')).not.toContain('worker-exited');
     }, 120_000);
 
+    it('--timeout: a request over it gets 504 JSON, its worker is replaced, the next request is served', async () => {
+      // 400,000 rows take ~1.8 s here; a first small request on a new worker ~0.4 s.
+      const server = await startMlf(['-w', '1', '-t', '1']);
+      const huge = JSON.stringify({ dataframe_split: { columns: COLUMNS, data: Array.from({ length: 400_000 }, (_, i) => ROWS[i % 2]) } });
+      const slow = await post(server, huge);
+      expect([slow.status, slow.contentType]).toEqual([504, 'application/json']);
+      expect(JSON.parse(slow.body)).toEqual({
+        error_code: 'DEADLINE_EXCEEDED',
+        message: 'Request processing time exceeded limit (1 s); the worker that held it was stopped and is being replaced',
+      });
+      // The replacement loads the model (longer than the timeout): a request waiting for it in the
+      // queue would time out too, so wait for the pool to be ready again.
+      for (let i = 0; ; i++) {
+        if ((await send(server.url, 'GET', '/ping')).status === 200) break;
+        if (i > 200) throw new Error('the pool did not come back');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(isProcessAlive(server.pids[0]!)).toBe(false);
+      expect((await post(server)).status).toBe(200);
+      expect(server.stderr.join('\n')).toContain('"type":"timeout"');
+      await stop(server.child);
+    }, 120_000);
+
     it('mlf killed by SIGKILL leaves no worker behind', async () => {
       const server = await startMlf(['-w', '2']);
       const pending = post(server, JSON.stringify({ dataframe_split: { columns: COLUMNS, data: Array.from({ length: 20_000 }, (_, i) => ROWS[i % 2]) } })).catch(() => undefined);
