@@ -15,6 +15,9 @@ export interface CliContext {
   stderrIsTTY: boolean;
   /** Set by a command whose work ran but whose result is a failure (e.g. validate found errors). */
   exitCode: number;
+  /** With `--json`, `stdout` holds what is written until the command returns; this is the real
+   * stdout, for a command that runs until stopped (`serve`: its one object says where it listens). */
+  liveStdout?: Writable;
   /** The early start bin/mlf.js made for this process (cli/early-start.ts), for predict; absent in-process. */
   earlyStart?: EarlyStart;
 }

@@ -34,6 +34,18 @@ export function interruptMessage(): string | undefined {
   return `interrupted while building the ${building.manager} environment at ${building.envDir}; it was left unfinished, and the next run removes it and builds it again`;
 }
 
+/** A command that shuts down by itself on a signal (`serve`'s graceful shutdown): while set, the
+ * handler calls it instead of exiting (a second signal still exits at once). */
+let takeOver: ((signal: NodeJS.Signals) => void) | undefined;
+
+/** Lets a running command handle SIGINT/SIGTERM/SIGHUP itself; returns the function that undoes it. */
+export function takeOverSignals(handler: (signal: NodeJS.Signals) => void): () => void {
+  takeOver = handler;
+  return () => {
+    if (takeOver === handler) takeOver = undefined;
+  };
+}
+
 const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 /** Installed by bin/mlf.js only: in-process tests keep Node's own signal handling. */
@@ -47,6 +59,13 @@ export function installInterruptHandler(argv: string[] = process.argv): void {
     process.on(signal, () => {
       if (handled) return;
       handled = true;
+      if (takeOver) {
+        const handler = takeOver;
+        takeOver = undefined;
+        handled = false;
+        handler(signal);
+        return;
+      }
       const message = interruptMessage();
       stopRunningTools();
       if (message) process.stderr.write(`error: ${message}\n`);

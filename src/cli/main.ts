@@ -60,7 +60,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const json = flags.includes('--json');
   const verbose = flags.includes('--verbose') || flags.includes('-v');
   const held: Buffer[] = [];
-  const runCtx: CliContext = json ? { ...ctx, stdout: holdingStream(held) } : ctx;
+  const runCtx: CliContext = json ? { ...ctx, stdout: holdingStream(held), liveStdout: ctx.stdout } : ctx;
   let parseMessage = '';
   let program: Command | undefined;
   try {

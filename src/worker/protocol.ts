@@ -6,6 +6,11 @@
  * writes `hello` at once, then `ready` (or an error) when the model is loaded; after that each
  * request line gets exactly one reply line carrying the request's `id`. At any time it may write
  * a `log` message (no id), which answers nothing.
+ *
+ * Protocol 4 adds `invoke` (`mlf models serve`): one HTTP request in, one `http` reply out with the
+ * status, content type and body to send. Whatever the HTTP request holds (bad JSON, a schema
+ * mismatch, the model's own exception), the answer is an `http` reply; an error reply means mlf
+ * itself sent something the worker does not understand.
  */
 import { z } from 'zod';
 import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } from './choices.js';
@@ -13,7 +18,7 @@ import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } 
 export { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice };
 
 /** Bumped whenever a message changes shape; the client refuses any other version. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 // ---- requests (client -> worker) ------------------------------------------------------------
 
@@ -45,7 +50,28 @@ export type PredictRequest = z.infer<typeof PredictRequest>;
 export const PingRequest = z.object({ id: z.number().int(), type: z.literal('ping') });
 export const ShutdownRequest = z.object({ id: z.number().int(), type: z.literal('shutdown') });
 
-export const WorkerRequest = z.union([PredictRequest, PingRequest, ShutdownRequest]);
+/** The HTTP protocols a worker answers `invoke` requests of. */
+export const INVOKE_PROTOCOLS = ['mlflow', 'v2'] as const;
+export type InvokeProtocol = (typeof INVOKE_PROTOCOLS)[number];
+
+export const InvokeRequest = z.object({
+  id: z.number().int(),
+  type: z.literal('invoke'),
+  protocol: z.enum(INVOKE_PROTOCOLS),
+  /** The request path, e.g. `/invocations` (the worker answers by protocol, the path is for v2's routes). */
+  path: z.string(),
+  /** The request's Content-Type header as sent; null when it had none. */
+  content_type: z.string().nullable(),
+  /** The body as text (it was valid UTF-8)... */
+  body: z.string().optional(),
+  /** ...or, when it was not, its bytes in base64 (the worker answers as MLflow does to such bytes). */
+  body_base64: z.string().optional(),
+  /** The model name of a V2 path. */
+  model_name: z.string().optional(),
+});
+export type InvokeRequest = z.infer<typeof InvokeRequest>;
+
+export const WorkerRequest = z.union([PredictRequest, PingRequest, ShutdownRequest, InvokeRequest]);
 export type WorkerRequest = z.infer<typeof WorkerRequest>;
 
 // ---- messages (worker -> client) ------------------------------------------------------------
@@ -96,6 +122,19 @@ export const PredictionReply = z.object({
   max_rss_kb: z.number().int().nonnegative().optional(),
 });
 export type PredictionReply = z.infer<typeof PredictionReply>;
+
+export const HttpReply = z.object({
+  ok: z.literal(true),
+  id: z.number().int(),
+  type: z.literal('http'),
+  status: z.number().int().min(100).max(599),
+  content_type: z.string(),
+  /** The response body (MLflow's JSON may hold bare NaN: sent as is). */
+  body: z.string(),
+  /** Milliseconds per phase (parse_ms, predict_ms, encode_ms, or invoke_ms when MLflow's own code answered). */
+  timings: z.record(z.string(), z.number().nonnegative()),
+});
+export type HttpReply = z.infer<typeof HttpReply>;
 
 export const PongReply = z.object({ ok: z.literal(true), id: z.number().int(), type: z.literal('pong') });
 export const ByeReply = z.object({ ok: z.literal(true), id: z.number().int(), type: z.literal('bye') });
@@ -150,13 +189,14 @@ export type LogMessage = z.infer<typeof LogMessage>;
 export type WorkerLog = Pick<LogMessage, 'level' | 'message'>;
 
 /** Anything the worker may write on its protocol channel. */
-export const WorkerMessage = z.union([HelloMessage, ReadyMessage, PredictionReply, PongReply, ByeReply, ErrorReply, LogMessage]);
+export const WorkerMessage = z.union([HelloMessage, ReadyMessage, PredictionReply, HttpReply, PongReply, ByeReply, ErrorReply, LogMessage]);
 export type WorkerMessage = z.infer<typeof WorkerMessage>;
 
 const MESSAGE_BY_TYPE: Record<string, z.ZodType> = {
   hello: HelloMessage,
   ready: ReadyMessage,
   prediction: PredictionReply,
+  http: HttpReply,
   pong: PongReply,
   bye: ByeReply,
   log: LogMessage,

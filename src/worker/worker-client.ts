@@ -22,6 +22,8 @@ import {
   type ContentType,
   type ErrorReply,
   type HelloMessage,
+  type HttpReply,
+  type InvokeProtocol,
   type PredictionReply,
   type ReadyMessage,
   type RuntimeChoice,
@@ -63,6 +65,8 @@ export interface StartWorkerOptions extends WorkerOutputHandlers {
   modelLabel?: string;
   /** Replaces `[pythonPath, worker.py]` (tests start a fake worker this way). */
   command?: { file: string; args: string[] };
+  /** The worker ignores SIGINT (serve: Ctrl-C reaches the process group; mlf stops its workers itself). */
+  ignoreSigint?: boolean;
   /** How long to wait for `hello` (the model load itself has no limit). Default 60 s. */
   helloTimeoutMs?: number;
   /**
@@ -86,6 +90,20 @@ export interface PredictInput {
   inputLabel?: string;
   outputLabel?: string;
 }
+
+/** One HTTP request for the worker to answer (`mlf models serve`, protocol 4's `invoke`). */
+export interface InvokeInput {
+  protocol: InvokeProtocol;
+  path: string;
+  /** The Content-Type header as sent; null when there was none. */
+  contentType: string | null;
+  /** The body as received. */
+  body: Buffer | string;
+  /** The model name of a V2 path. */
+  modelName?: string;
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 interface Pending {
   resolve: (message: WorkerMessage) => void;
@@ -117,6 +135,7 @@ export class WorkerClient {
     const args = ['--model-dir', options.modelDir, '--runtime', options.runtime ?? 'auto'];
     if (options.pycachePrefix) args.push('--pycache-prefix', options.pycachePrefix);
     if (options.modelCacheDir) args.push('--model-cache-dir', options.modelCacheDir);
+    if (options.ignoreSigint) args.push('--ignore-sigint');
     const file = options.command?.file ?? options.pythonPath;
     const fullArgs = options.command ? [...options.command.args, ...args] : [workerFiles().launcher, ...args];
     const launch: WorkerLaunch = { file, args: fullArgs, cwd: options.cwd, env: { ...definedVariables(options.env), ...(options.extraEnv ?? {}) } };
@@ -203,6 +222,57 @@ export class WorkerClient {
       throw workerFailure('protocol', 'predict', 'internal', 'WORKER_PROTOCOL', `the worker answered a predict request with \`${reply.type}\``);
     }
     return reply;
+  }
+
+  /**
+   * One HTTP request, answered with the HTTP response to send. Whatever the request holds, the
+   * answer is a reply; this throws only when the worker failed (died, broke the protocol).
+   */
+  async invoke(input: InvokeInput): Promise<HttpReply> {
+    let text: string | undefined;
+    if (typeof input.body === 'string') text = input.body;
+    else {
+      try {
+        text = STRICT_UTF8.decode(input.body);
+      } catch {
+        text = undefined;
+      }
+    }
+    const request: WorkerRequest = {
+      id: this.nextId++,
+      type: 'invoke',
+      protocol: input.protocol,
+      path: input.path,
+      content_type: input.contentType,
+      ...(text !== undefined ? { body: text } : { body_base64: (input.body as Buffer).toString('base64') }),
+      ...(input.modelName !== undefined ? { model_name: input.modelName } : {}),
+    };
+    const reply = await this.send(request);
+    if (reply.ok === false) throw replyFailureError(failureOfReply(reply, 'predict'));
+    if (!('type' in reply) || reply.type !== 'http') {
+      throw workerFailure('protocol', 'predict', 'internal', 'WORKER_PROTOCOL', `the worker answered an invoke request with \`${reply.type}\``);
+    }
+    return reply;
+  }
+
+  /** The worker's process id (from its hello). */
+  get pid(): number {
+    return this.hello.pid;
+  }
+
+  /** Whether the worker process has exited. */
+  get exited(): boolean {
+    return this.state.exited;
+  }
+
+  /** Settles once the worker process has exited (for whatever reason). */
+  get exit(): Promise<void> {
+    return this.state.exit;
+  }
+
+  /** Kills the worker at once (a request over its timeout); pending requests fail. */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (!this.state.exited) this.process.kill(signal);
   }
 
   async ping(): Promise<void> {

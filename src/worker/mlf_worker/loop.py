@@ -4,7 +4,6 @@ Every failure becomes a reply and the worker keeps serving. A predict is parse -
 encode through the loaded runtime (runtimes/base.py), whichever it is.
 """
 
-import importlib
 import json
 
 from .errors import BadInput, BadRequest, ModelOutputError, WorkerError, exception_message, find_import_error
@@ -12,13 +11,14 @@ from .protocol import error_reply
 from .timings import PhaseTimer, peak_rss_kb
 
 CONTENT_TYPES = ("json", "csv")
-# `invoke` requests (protocol 4, `mlf models serve`): protocol -> the module under http/ whose
-# handle(runtime, request) gives {"status", "content_type", "body", "timings"?}; imported on first use.
-INVOKE_HANDLERS = {"v2": "v2"}
+# The protocols of `invoke` requests (protocol 4, `mlf models serve`): http/mlflow.py and http/v2.py answer them.
+INVOKE_PROTOCOLS = ("mlflow", "v2")
 
 
-def run(channel, runtime):
-    """Answers requests until `shutdown` or the end of stdin."""
+def run(channel, runtime, model_dir=None):
+    """Answers requests until `shutdown` or the end of stdin. `model_dir` lets an `invoke` load
+    the model with mlflow too, when only MLflow's own code can answer a request (http/mlflow.py)."""
+    serving = None
     for line in channel.requests():
         request_id = None
         try:
@@ -37,12 +37,18 @@ def run(channel, runtime):
                 reply = {"ok": True, "type": "pong"}
             elif kind == "predict":
                 reply = predict(runtime, request)
-            elif kind == "invoke":
-                reply = invoke(runtime, request)
-            elif kind == "invoke_batch":
-                from .http.batch import invoke_batch
+            elif kind in ("invoke", "invoke_batch"):
+                if serving is None:
+                    from .http.mlflow import MlflowServing
 
-                reply = invoke_batch(runtime, request)
+                    serving = MlflowServing(runtime, model_dir)
+                if kind == "invoke":
+                    reply = invoke(serving, request)
+                else:
+                    from .http.batch import invoke_batch
+
+                    # Each item the batch cannot combine soundly is answered as it would be alone.
+                    reply = invoke_batch(runtime, request, single=lambda item, serving=serving: invoke(serving, item))
             else:
                 raise BadRequest("unknown request type {!r}".format(kind))
         except Exception as e:  # every failure becomes a reply; the worker keeps serving
@@ -51,17 +57,22 @@ def run(channel, runtime):
         channel.send(reply)
 
 
-def invoke(runtime, request):
-    """The reply to one `invoke` request: an HTTP answer, whatever the request held."""
-    timer = PhaseTimer()
+def invoke(serving, request):
+    """The reply to an `invoke` request (protocol 4): one HTTP request, answered as an `http` reply
+    whatever the request holds; only a request mlf itself got wrong is an error reply."""
     protocol = request.get("protocol")
-    if protocol not in INVOKE_HANDLERS:
+    if protocol not in INVOKE_PROTOCOLS:
         raise BadRequest("unknown invoke protocol {!r}".format(protocol))
-    handler = importlib.import_module(".http." + INVOKE_HANDLERS[protocol], __package__)
-    answer = handler.handle(runtime, request)
-    timer.mark("handle_ms")
-    timings = answer.get("timings") or timer.phases
-    return {"ok": True, "type": "http", "status": answer["status"], "content_type": answer["content_type"], "body": answer["body"], "timings": timings}
+    if not isinstance(request.get("body", ""), str):
+        raise BadRequest("invoke needs a string body")
+    if protocol == "v2":
+        from .http.v2 import handle
+
+        answer = handle(serving.runtime, request)
+        return {"ok": True, "type": "http", "status": answer["status"], "content_type": answer["content_type"], "body": answer["body"], "timings": answer.get("timings") or {}}
+    from .http.mlflow import invoke as invoke_mlflow
+
+    return invoke_mlflow(serving, request)
 
 
 def predict(runtime, request):

@@ -20,6 +20,10 @@ def parse_args(argv):
     parser.add_argument("--pycache-prefix", default=None)
     # Where the skops transcoding cache keeps its pickles (cache/skops.py); none: no cache.
     parser.add_argument("--model-cache-dir", default=None)
+    # `mlf models serve`: Ctrl-C reaches the whole process group, workers included, but mlf shuts
+    # its pool down itself (the requests in flight finish first); a worker leaves when told to,
+    # when its stdin closes, or with mlf (die_with_parent).
+    parser.add_argument("--ignore-sigint", action="store_true")
     return parser.parse_args(argv)
 
 
@@ -36,6 +40,11 @@ def main(argv=None):
         # start), since the prefix also hides the environment's own __pycache__ directories.
         sys.dont_write_bytecode = False
 
+    die_with_parent()
+    if args.ignore_sigint:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     channel = Channel()
     channel.send(hello_message())
     logs.send_to(channel.send)
@@ -65,5 +74,36 @@ def main(argv=None):
     channel.send(ready_message(runtime, elapsed_ms(started), fallback_reason))
     from .loop import run
 
-    run(channel, runtime)
+    run(channel, runtime, model_dir)
     return 0
+
+
+def die_with_parent():
+    """Exits as soon as mlf is gone, even killed by SIGKILL and even mid-predict (the loop only
+    sees stdin close between requests): Linux's parent-death signal, and everywhere a thread that
+    watches for the parent pid to change."""
+    import threading
+
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            PR_SET_PDEATHSIG = 1
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except Exception:
+            pass
+    if os.getppid() != parent or parent == 1:
+        return
+
+    def watch():
+        import time
+
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    threading.Thread(target=watch, name="mlf-parent-watch", daemon=True).start()

@@ -6,7 +6,11 @@ Newline-delimited JSON, one object per line:
   - then for each request line {"id": K, "type": "predict" | "ping" | "shutdown", ...} it writes
     exactly one reply line {"ok": true, "id": K, ...} or {"ok": false, "id": K, "kind": ..., ...};
   - at any time, {"ok": true, "type": "log", "level": "warning" | "info", "message": ...} (no id;
-    protocol 3, see logs.py).
+    protocol 3, see logs.py);
+  - protocol 4: {"id": K, "type": "invoke", "protocol": "mlflow", "path": ..., "content_type": str
+    | null, "body": str (or "body_base64" for a body that is not UTF-8), "model_name"?: str} gets
+    {"ok": true, "id": K, "type": "http", "status": int, "content_type": str, "body": str,
+    "timings": {...}}: whatever the HTTP request holds, the answer is an HTTP response (http/).
 Errors: {"ok": false, "kind": "missing_module" | "bad_input" | "schema" | "bad_model_file" |
 "model_error" | "load_error" | "bad_request" | "internal", "message": ..., "detail"?: ...,
 "traceback"?: ..., "file"?, "line"?, "column"?, "field"?, "hint"?, "module"?, "input_looks_like"?}:
@@ -24,7 +28,7 @@ import sys
 
 from .errors import LoadFailure, WorkerError, cut_message, exception_message, find_import_error, format_traceback, module_from_message
 
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 WORKER_VERSION = "1"
 
 

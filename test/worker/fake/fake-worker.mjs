@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 const mode = process.env.FAKE_MODE ?? 'ok';
 const args = process.argv.slice(2);
 const send = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
-const hello = { ok: true, type: 'hello', protocol: mode === 'old-protocol' ? 99 : 3, worker_version: '1', python: '3.11.7', executable: 'fake', pid: process.pid };
+const hello = { ok: true, type: 'hello', protocol: mode === 'old-protocol' ? 99 : 4, worker_version: '1', python: '3.11.7', executable: 'fake', pid: process.pid };
 
 if (mode === 'garbage') {
   process.stdout.write('this is not json\n');
@@ -28,6 +28,20 @@ if (mode === 'garbage') {
     if (request.type === 'shutdown') {
       send({ ok: true, id: request.id, type: 'bye' });
       process.exit(0);
+    }
+    if (request.type === 'invoke') {
+      // What the request's body says: {"sleep_ms": N} answers after N ms, {"die": true} exits
+      // (as a segfault would), {"hang": true} never answers; else it echoes the request.
+      let order = {};
+      try {
+        order = JSON.parse(request.body ?? '{}');
+      } catch {}
+      if (order.die) process.exit(9);
+      if (order.hang) return;
+      const answer = () => send({ ok: true, id: request.id, type: 'http', status: order.status ?? 200, content_type: 'application/json', body: JSON.stringify({ pid: process.pid, request }), timings: { invoke_ms: 1 } });
+      if (order.sleep_ms) setTimeout(answer, order.sleep_ms);
+      else answer();
+      return;
     }
     if (mode === 'die-on-predict') {
       process.stderr.write('about to die\n');

@@ -1,3 +1,2 @@
-"""The HTTP protocols of `mlf models serve`, one module each, answering the worker's `invoke`
-requests: MLflow's /invocations (mlflow.py), Open Inference (v2.py), and batches of /invocations
-(batch.py)."""
+"""HTTP-level requests of protocol 4 (`invoke`): a whole HTTP request in, a whole HTTP response out.
+mlflow.py is MLflow's scoring protocol (POST /invocations); v2.py and batch.py come beside it."""

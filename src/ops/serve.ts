@@ -1,0 +1,214 @@
+/**
+ * `mlf models serve`: find the model, build (or reuse) its environment exactly as predict does,
+ * start the worker pool (serve/pool.ts) and the HTTP server (serve/http-server.ts) with MLflow's
+ * routes (serve/mlflow-routes.ts) and /metrics, and hand back a handle: `{ url, close() }`.
+ *
+ * Integration points for the other parts of issue 11 (the lead connects them):
+ * - `wrapInvoke`: the batcher (serve/batcher.ts, `createBatcher(pool, { maxBatchSize, maxDelayMs })`)
+ *   wraps the pool's invoke; the routes call whatever this returns;
+ * - `extraRoutes`: the V2 routes (serve/v2-routes.ts, `v2Routes(options)`), given the same invoke
+ *   and readiness; mounted when `protocols` includes `v2`.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { markInUse, prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
+import { usageError } from '../errors.js';
+import { refuseSpecialFilesSync } from '../fs/special-files.js';
+import { locateModel } from '../model/directory/locate.js';
+import { readModelDirectory } from '../model/directory/strict.js';
+import type { AccessRecord } from '../serve/access-log.js';
+import { startHttpServer, type Route } from '../serve/http-server.js';
+import { createMetrics } from '../serve/metrics.js';
+import { mlflowRoutes } from '../serve/mlflow-routes.js';
+import { Pool, type HttpResult, type InvokeItem, type PoolEvent, type PoolWorker } from '../serve/pool.js';
+import { MLF_VERSION } from '../version.js';
+import type { RuntimeChoice, WorkerLog } from '../worker/protocol.js';
+import { WorkerClient } from '../worker/worker-client.js';
+import { explainMissingModule } from './missing-module-hint.js';
+
+export const SERVE_PROTOCOLS = ['mlflow', 'v2'] as const;
+export type ServeProtocol = (typeof SERVE_PROTOCOLS)[number];
+
+export interface ServeOptions extends Omit<EnvRequest, 'model'> {
+  modelUri: string;
+  host: string;
+  port: number;
+  workers: number;
+  /** Seconds a request may take (MLflow's default: 60). */
+  timeoutSeconds: number;
+  /** Requests waiting for a worker at most, in all. */
+  maxQueue: number;
+  /** Adaptive batching (serve-batch): off when absent or <= 1. */
+  maxBatchSize?: number;
+  maxBatchDelayMs?: number;
+  protocols: ServeProtocol[];
+  runtime?: RuntimeChoice;
+  bodyLimitBytes?: number;
+  /** How long close() lets requests in flight finish. Default 30 s. */
+  graceMs?: number;
+  onWorkerStderr?: (line: string, pid: number) => void;
+  onWorkerLog?: (log: WorkerLog) => void;
+  onAccess?: (record: AccessRecord) => void;
+  onPoolEvent?: (event: PoolEvent) => void;
+  /** Integration point: wraps the pool's invoke (the batcher). */
+  wrapInvoke?: (pool: Pool, invoke: (item: InvokeItem) => Promise<HttpResult>) => (item: InvokeItem) => Promise<HttpResult>;
+  /** Integration point: more routes (V2), built from the same invoke and readiness. */
+  extraRoutes?: (context: { invoke: (item: InvokeItem) => Promise<HttpResult>; ready: () => boolean; modelName: string; version: string }) => Route[];
+  /** Replaces `[pythonPath, worker.py]` (tests start a fake worker this way). */
+  workerCommand?: { file: string; args: string[] };
+}
+
+export interface ServeHandle {
+  url: string;
+  host: string;
+  port: number;
+  /** What GET /version answers, and where it comes from. */
+  version: { text: string; source: 'mlflow' | 'mlf' };
+  environment: Pick<PreparedEnvironment, 'manager' | 'envDir' | 'pythonPath' | 'key' | 'built' | 'pythonVersion'>;
+  warnings: string[];
+  workers: number;
+  workerPids: () => (number | undefined)[];
+  pool: Pool;
+  /** Stops accepting, lets requests in flight finish (up to the grace period), stops the workers. */
+  close(): Promise<void>;
+}
+
+export async function serve(options: ServeOptions): Promise<ServeHandle> {
+  if (!Number.isInteger(options.workers) || options.workers < 1) throw usageError('INVALID_OPTION_VALUE', `invalid value \`${options.workers}\` for --workers: give a whole number of at least 1`);
+  const model = await readModelDirectory(locateModel(options.modelUri, options.cwd));
+  const modelDir = model.dir;
+  refuseSpecialFilesSync(modelDir, options.modelUri);
+  const {
+    modelUri, host, port, workers, timeoutSeconds, maxQueue, maxBatchSize: _b, maxBatchDelayMs: _d, protocols, runtime, bodyLimitBytes, graceMs,
+    onWorkerStderr, onWorkerLog, onAccess, onPoolEvent, wrapInvoke, extraRoutes, workerCommand, ...envOptions
+  } = options;
+  const environment = await prepareEnvironment({ ...envOptions, model });
+  const releaseEnvironment = environment.manager === 'local' ? async () => undefined : await markInUse(environment.envDir);
+  const mlfHome = resolveMlfHome({ mlfHome: options.mlfHome, env: options.env, cwd: options.cwd });
+  const explain = (error: unknown): Promise<never> =>
+    explainMissingModule(error, { ...environment, model, override: options.pipRequirementsOverride ?? [], mlfHome, env: options.env, cwd: options.cwd });
+
+  const metrics = createMetrics();
+  const startWorker = async (): Promise<PoolWorker> => {
+    let pid = 0;
+    const client = await WorkerClient.start({
+      pythonPath: environment.pythonPath,
+      modelDir,
+      modelLabel: /^file:/i.test(modelUri) ? modelDir : modelUri,
+      runtime: runtime ?? 'auto',
+      env: options.env,
+      ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
+      cwd: options.cwd,
+      pycachePrefix: environment.caches.pycacheDir,
+      modelCacheDir: environment.caches.modelCacheDir,
+      ignoreSigint: true,
+      ...(onWorkerStderr ? { onStderr: (line: string) => onWorkerStderr(line, pid) } : {}),
+      ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
+      ...(workerCommand ? { command: workerCommand } : {}),
+    });
+    pid = client.pid;
+    return client;
+  };
+  let pool: Pool;
+  try {
+    pool = await Pool.start({
+      workers,
+      maxQueue,
+      timeoutMs: timeoutSeconds * 1000,
+      startWorker,
+      onEvent: (event) => {
+        if (event.type === 'worker-started' && event.restart) metrics.workerRestarted();
+        onPoolEvent?.(event);
+      },
+    }).catch(explain);
+  } catch (error) {
+    await releaseEnvironment();
+    throw error;
+  }
+  metrics.gauges({ queueDepth: () => pool.queueDepth, liveWorkers: () => pool.liveWorkers, busyWorkers: () => pool.busyWorkers });
+
+  const version = servedVersion(environment.envDir);
+  const baseInvoke = (item: InvokeItem) => pool.invoke(item);
+  const invoke = wrapInvoke ? wrapInvoke(pool, baseInvoke) : baseInvoke;
+  const ready = () => pool.ready;
+  const routes: Route[] = [];
+  if (protocols.includes('mlflow')) routes.push(...mlflowRoutes({ invoke, ready, version: version.text }));
+  if (extraRoutes) routes.push(...extraRoutes({ invoke, ready, modelName: path.basename(modelDir), version: version.text }));
+  routes.push({
+    method: 'GET',
+    path: '/metrics',
+    async handle() {
+      const { contentType, body } = await metrics.render();
+      return { status: 200, headers: { 'Content-Type': contentType }, body };
+    },
+  });
+
+  let server;
+  try {
+    server = await startHttpServer({
+      routes,
+      host,
+      port,
+      ...(bodyLimitBytes !== undefined ? { bodyLimitBytes } : {}),
+      onResponse: (record) => {
+        metrics.observeRequest(record.route, record.method, record.status, record.durationMs / 1000, record.batchSize);
+        onAccess?.(record);
+      },
+    });
+  } catch (error) {
+    await pool.close(0);
+    await releaseEnvironment();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw usageError('PORT_IN_USE', `cannot listen on ${host}:${port}: the address is already in use`, { hint: 'choose another port with `-p PORT`' });
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw usageError('BAD_HOST', `cannot listen on ${host}:${port}: no such address on this machine`);
+    throw error;
+  }
+  const { manager, envDir, pythonPath, key, built, pythonVersion } = environment;
+  let closing: Promise<void> | undefined;
+  return {
+    url: server.url,
+    host: server.host,
+    port: server.port,
+    version,
+    environment: { manager, envDir, pythonPath, key, built, ...(pythonVersion ? { pythonVersion } : {}) },
+    warnings: environment.warnings,
+    workers,
+    workerPids: () => pool.pids,
+    pool,
+    close() {
+      closing ??= (async () => {
+        const grace = graceMs ?? 30_000;
+        // The server stops accepting and waits for its requests; those wait on the pool.
+        await server.close(grace);
+        await pool.close(0);
+        await releaseEnvironment();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * What GET /version answers: the version of mlflow installed in the model's environment (what
+ * `mlflow models serve` would answer from it), else mlf's own.
+ */
+export function servedVersion(envDir: string): { text: string; source: 'mlflow' | 'mlf' } {
+  for (const lib of ['lib', 'lib64', 'Lib']) {
+    const libDir = path.join(envDir, lib);
+    if (!existsSync(libDir)) continue;
+    const sitePackages = lib === 'Lib' ? [path.join(libDir, 'site-packages')] : readdirSync(libDir).filter((name) => name.startsWith('python')).map((name) => path.join(libDir, name, 'site-packages'));
+    for (const dir of sitePackages) {
+      if (!existsSync(dir)) continue;
+      const distInfo = readdirSync(dir).find((name) => /^mlflow-\d[^-]*\.dist-info$/.test(name));
+      if (!distInfo) continue;
+      try {
+        const metadata = readFileSync(path.join(dir, distInfo, 'METADATA'), 'utf8');
+        const match = /^Version: (.+)$/m.exec(metadata);
+        if (match) return { text: match[1]!.trim(), source: 'mlflow' };
+      } catch {
+        // A broken dist-info: fall through to mlf's version.
+      }
+    }
+  }
+  return { text: MLF_VERSION, source: 'mlf' };
+}

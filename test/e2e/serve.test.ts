@@ -1,0 +1,336 @@
+/**
+ * `mlf models serve` end to end, on the sklearn fixture with `--env-manager local` (the MLflow
+ * test Python): for a corpus of good and bad requests, mlf's status, content type and body equal
+ * those of the real `python -m mlflow models serve --env-manager local` on the same model, both
+ * servers running at once on free ports. Then reliability: a worker killed by SIGKILL under a
+ * bounded load fails only its in-flight request and is replaced; SIGTERM with requests in flight
+ * answers them all and exits 0; mlf killed by SIGKILL leaves no worker behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, realpathSync } from 'node:fs';
+import { isProcessAlive as pidExists } from '../../src/process-alive.js';
+import { e2ePython, e2eUnavailableReason, fixturesDir, mlfBin, repoRoot, tempDir } from '../support/cli.js';
+
+const unavailable = e2eUnavailableReason();
+/**
+ * MLflow writes Python sets into some messages ("exactly one of the input fields {...}"), whose
+ * order changes with every process's string hashing: two MLflow servers differ there too. Both
+ * servers get the same seed (mlf passes its environment on to its workers).
+ */
+const HASH_SEED = '0';
+
+/** Whether a process runs (a zombie, exited but not yet reaped by whoever adopted it, does not). */
+function isProcessAlive(pid: number): boolean {
+  if (!pidExists(pid)) return false;
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+const MODEL = path.join(fixturesDir, 'models', 'sklearn-iris');
+const COLUMNS = ['sepal length (cm)', 'sepal width (cm)', 'petal length (cm)', 'petal width (cm)'];
+const ROWS = [
+  [5.1, 3.5, 1.4, 0.2],
+  [7.0, 3.2, 4.7, 1.4],
+];
+
+interface Answer {
+  status: number;
+  contentType: string | undefined;
+  body: string;
+}
+
+function send(base: string, method: string, urlPath: string, body?: string | Buffer, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${urlPath}`, { method, headers, agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, contentType: res.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitForPing(base: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await send(base, 'GET', '/ping', undefined, {}, 2_000)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${base}/ping did not answer 200 within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+interface MlfServer {
+  child: ChildProcess;
+  url: string;
+  pids: number[];
+  stderr: string[];
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const started: ChildProcess[] = [];
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+if (unavailable) {
+  describe('mlf models serve (e2e)', () => {
+    it.skip(`skipped: ${unavailable}`, () => undefined);
+  });
+} else {
+  const python = e2ePython()!;
+  const venvBin = path.dirname(python);
+  const work = tempDir('mlf-serve-e2e-');
+  const mlfHome = path.join(work, 'home');
+  const localPath = `${venvBin}${path.delimiter}${process.env.PATH ?? ''}`;
+
+  // A stack trace names the files of the interpreter each server runs; the test Python may be
+  // reached through a symbolic link (.e2e), which only one of them resolves.
+  const venv = path.dirname(venvBin);
+  const realVenv = realpathSync(venv);
+  const samePaths = (text: string) => text.split(realVenv).join(venv);
+
+  const startMlf = async (args: string[] = [], options: { detached?: boolean } = {}): Promise<MlfServer> => {
+    const child = spawn(process.execPath, [mlfBin, 'models', 'serve', '-m', MODEL, '--env-manager', 'local', '-p', '0', '--json', ...args], {
+      cwd: repoRoot,
+      env: { PATH: localPath, HOME: process.env.HOME ?? work, MLF_HOME: mlfHome, NO_COLOR: '1', PYTHONHASHSEED: HASH_SEED },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.detached ?? false,
+    });
+    started.push(child);
+    const stderr: string[] = [];
+    createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const first = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`mlf models serve did not say where it listens within 120 s:\n${stderr.join('\n')}`)), 120_000);
+      createInterface({ input: child.stdout! }).once('line', (line) => {
+        clearTimeout(timer);
+        resolve(line);
+      });
+      void exit.then(({ code }) => reject(new Error(`mlf models serve exited with ${code}:\n${stderr.join('\n')}`)));
+    });
+    const ready = JSON.parse(first) as { ok: boolean; url: string; worker_pids: number[] };
+    expect(ready.ok).toBe(true);
+    return { child, url: ready.url, pids: ready.worker_pids, stderr, exit };
+  };
+
+  let mlf: MlfServer;
+  let mlflowUrl: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const mlflow = spawn(python, ['-m', 'mlflow', 'models', 'serve', '-m', MODEL, '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(port)], {
+      cwd: work,
+      env: { PATH: localPath, HOME: process.env.HOME ?? work, PYTHONHASHSEED: HASH_SEED },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
+    started.push(mlflow);
+    mlflow.stderr!.resume();
+    mlflowUrl = `http://127.0.0.1:${port}`;
+    [mlf] = await Promise.all([startMlf(), waitForPing(mlflowUrl, 120_000)]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(
+      started.map(async (child) => {
+        // MLflow's server runs uvicorn in a child of its own process group.
+        if (child.pid !== undefined && child.exitCode === null) {
+          try {
+            process.kill(-child.pid, 'SIGTERM');
+          } catch {
+            // not a group leader (mlf): stop() below
+          }
+        }
+        await stop(child);
+      }),
+    );
+  }, 30_000);
+
+  const json = 'application/json';
+  const corpus: { name: string; contentType?: string; body: string }[] = [
+    { name: 'dataframe_split', contentType: json, body: JSON.stringify({ dataframe_split: { columns: COLUMNS, data: ROWS } }) },
+    { name: 'dataframe_records', contentType: json, body: JSON.stringify({ dataframe_records: ROWS.map((row) => Object.fromEntries(COLUMNS.map((c, i) => [c, row[i]]))) }) },
+    { name: 'instances', contentType: json, body: JSON.stringify({ instances: ROWS.map((row) => Object.fromEntries(COLUMNS.map((c, i) => [c, row[i]]))) }) },
+    { name: 'inputs', contentType: json, body: JSON.stringify({ inputs: Object.fromEntries(COLUMNS.map((c, i) => [c, ROWS.map((row) => row[i])])) }) },
+    { name: 'params (ignored by this model)', contentType: json, body: JSON.stringify({ dataframe_split: { columns: COLUMNS, data: ROWS }, params: { k: 1 } }) },
+    { name: 'charset=utf-8 accepted', contentType: 'application/json; charset=utf-8', body: JSON.stringify({ dataframe_split: { columns: COLUMNS, data: ROWS } }) },
+    { name: 'CSV', contentType: 'text/csv', body: `${COLUMNS.join(',')}\n${ROWS.map((r) => r.join(',')).join('\n')}\n` },
+    { name: 'CSV missing a column', contentType: 'text/csv', body: `${COLUMNS.slice(0, 3).join(',')}\n1,2,3\n` },
+    { name: 'CSV with a bad value', contentType: 'text/csv', body: `${COLUMNS.join(',')}\n1,2,x,4\n` },
+    { name: 'bad JSON', contentType: json, body: '{"dataframe_split": ' },
+    { name: 'a JSON list', contentType: json, body: '[1, 2]' },
+    { name: 'two keys', contentType: json, body: JSON.stringify({ inputs: ROWS, instances: ROWS }) },
+    { name: 'no key', contentType: json, body: JSON.stringify({ data: ROWS }) },
+    { name: 'wrong content type', contentType: 'application/xml', body: '<a/>' },
+    { name: 'charset latin-1', contentType: 'application/json; charset=latin-1', body: '{}' },
+    { name: 'a format parameter', contentType: 'application/json; format=pandas-split', body: '{}' },
+    { name: 'schema mismatch (a missing column)', contentType: json, body: JSON.stringify({ dataframe_split: { columns: COLUMNS.slice(0, 3), data: [[1, 2, 3]] } }) },
+    { name: 'schema mismatch (unnamed inputs)', contentType: json, body: JSON.stringify({ inputs: ROWS }) },
+    { name: 'schema mismatch (a string for a double)', contentType: json, body: JSON.stringify({ dataframe_split: { columns: COLUMNS, data: [[1, 2, 'x', 4]] } }) },
+    { name: 'dataframe_split with an unknown key', contentType: json, body: JSON.stringify({ dataframe_split: { columns: COLUMNS, data: ROWS, extra: 1 } }) },
+    { name: 'no content type', body: '{}' },
+  ];
+
+  describe('mlf models serve against mlflow models serve (e2e)', () => {
+    it.each(corpus)('$name: the same status, content type and body', async ({ contentType, body }) => {
+      const headers: Record<string, string> = contentType === undefined ? {} : { 'Content-Type': contentType };
+      const [ours, theirs] = await Promise.all([send(mlf.url, 'POST', '/invocations', body, headers), send(mlflowUrl, 'POST', '/invocations', body, headers)]);
+      expect({ status: ours.status, contentType: ours.contentType }).toEqual({ status: theirs.status, contentType: theirs.contentType });
+      expect(samePaths(ours.body)).toBe(samePaths(theirs.body));
+    }, 60_000);
+
+    it.each([
+      ['GET', '/ping'],
+      ['GET', '/health'],
+      ['GET', '/version'],
+      ['GET', '/nope'],
+      ['POST', '/ping'],
+      ['GET', '/invocations'],
+    ])('%s %s: the same status, content type and body', async (method, urlPath) => {
+      const [ours, theirs] = await Promise.all([send(mlf.url, method, urlPath), send(mlflowUrl, method, urlPath)]);
+      expect({ status: ours.status, contentType: ours.contentType, body: ours.body }).toEqual({ status: theirs.status, contentType: theirs.contentType, body: theirs.body });
+    });
+
+    it('GET /metrics: Prometheus text with the requests answered so far', async () => {
+      const metrics = await send(mlf.url, 'GET', '/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(metrics.body).toMatch(/^mlf_http_requests_total\{route="\/invocations",method="POST",status="200"\} \d+$/m);
+      expect(metrics.body).toMatch(/^mlf_queue_depth 0$/m);
+      expect(metrics.body).toMatch(/^mlf_workers_live 1$/m);
+    });
+  });
+
+  describe('mlf models serve: reliability (e2e)', () => {
+    const good = JSON.stringify({ dataframe_split: { columns: COLUMNS, data: ROWS } });
+    const post = (server: MlfServer, body = good) => send(server.url, 'POST', '/invocations', body, { 'Content-Type': 'application/json' });
+
+    it('a worker killed by SIGKILL under load fails only its in-flight request; the pool is back within 2 s', async () => {
+      const server = await startMlf(['-w', '2']);
+      expect(server.pids).toHaveLength(2);
+      const statuses: number[] = [];
+      let killedAt = 0;
+      const load = async () => {
+        for (let i = 0; i < 40; i++) statuses.push((await post(server)).status);
+      };
+      const running = Promise.all([load(), load(), load(), load()]);
+      await new Promise((r) => setTimeout(r, 150));
+      process.kill(server.pids[0]!, 'SIGKILL');
+      killedAt = Date.now();
+      await running;
+      expect(statuses).toHaveLength(160);
+      expect(statuses.filter((s) => s !== 200 && s !== 500)).toEqual([]);
+      expect(statuses.filter((s) => s === 500).length).toBeLessThanOrEqual(1);
+      // Back: two workers live again, the killed one gone.
+      for (;;) {
+        const metrics = await send(server.url, 'GET', '/metrics');
+        if (/^mlf_workers_live 2$/m.test(metrics.body)) break;
+        if (Date.now() - killedAt > 10_000) throw new Error(`the pool was not back:\n${metrics.body}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(Date.now() - killedAt).toBeLessThan(2_000 + 3_000); // 2 s, plus a model load on a busy machine
+      expect(isProcessAlive(server.pids[0]!)).toBe(false);
+      expect((await post(server)).status).toBe(200);
+      expect(server.stderr.join('\n')).toMatch(/"type":"worker-exited","pid":\d+,"in_flight":(true|false)/);
+      await stop(server.child);
+    }, 120_000);
+
+    it('SIGTERM with requests in flight: every one is answered, then mlf exits 0 and its workers are gone', async () => {
+      const server = await startMlf(['-w', '1']);
+      const big = JSON.stringify({ dataframe_split: { columns: COLUMNS, data: Array.from({ length: 20_000 }, (_, i) => ROWS[i % 2]) } });
+      const answers = Array.from({ length: 6 }, () => post(server, big));
+      await new Promise((r) => setTimeout(r, 150));
+      server.child.kill('SIGTERM');
+      const results = await Promise.all(answers);
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(JSON.parse(results[0]!.body).predictions).toHaveLength(20_000);
+      expect(await server.exit).toEqual({ code: 0, signal: null });
+      expect(server.pids.map((pid) => isProcessAlive(pid))).toEqual([false]);
+      expect(server.stderr.join('\n')).toContain('"type":"shutdown","signal":"SIGTERM"');
+    }, 120_000);
+
+    it('Ctrl-C (SIGINT to the whole process group, workers included): the requests in flight are answered, exit 0', async () => {
+      const server = await startMlf(['-w', '2'], { detached: true });
+      const big = JSON.stringify({ dataframe_split: { columns: COLUMNS, data: Array.from({ length: 20_000 }, (_, i) => ROWS[i % 2]) } });
+      const answers = Array.from({ length: 6 }, () => post(server, big));
+      await new Promise((r) => setTimeout(r, 150));
+      process.kill(-server.child.pid!, 'SIGINT');
+      const results = await Promise.all(answers);
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(await server.exit).toEqual({ code: 0, signal: null });
+      expect(server.pids.map((pid) => isProcessAlive(pid))).toEqual([false, false]);
+      expect(server.stderr.join('\n')).toContain('"type":"shutdown","signal":"SIGINT"');
+      expect(server.stderr.join('\n')).not.toContain('worker-exited');
+    }, 120_000);
+
+    it('--timeout: a request over it gets 504 JSON, its worker is replaced, the next request is served', async () => {
+      // 400,000 rows take ~1.8 s here; a first small request on a new worker ~0.4 s.
+      const server = await startMlf(['-w', '1', '-t', '1']);
+      const huge = JSON.stringify({ dataframe_split: { columns: COLUMNS, data: Array.from({ length: 400_000 }, (_, i) => ROWS[i % 2]) } });
+      const slow = await post(server, huge);
+      expect([slow.status, slow.contentType]).toEqual([504, 'application/json']);
+      expect(JSON.parse(slow.body)).toEqual({
+        error_code: 'DEADLINE_EXCEEDED',
+        message: 'Request processing time exceeded limit (1 s); the worker that held it was stopped and is being replaced',
+      });
+      // The replacement loads the model (longer than the timeout): a request waiting for it in the
+      // queue would time out too, so wait for the pool to be ready again.
+      for (let i = 0; ; i++) {
+        if ((await send(server.url, 'GET', '/ping')).status === 200) break;
+        if (i > 200) throw new Error('the pool did not come back');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(isProcessAlive(server.pids[0]!)).toBe(false);
+      expect((await post(server)).status).toBe(200);
+      expect(server.stderr.join('\n')).toContain('"type":"timeout"');
+      await stop(server.child);
+    }, 120_000);
+
+    it('mlf killed by SIGKILL leaves no worker behind', async () => {
+      const server = await startMlf(['-w', '2']);
+      const pending = post(server, JSON.stringify({ dataframe_split: { columns: COLUMNS, data: Array.from({ length: 20_000 }, (_, i) => ROWS[i % 2]) } })).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+      server.child.kill('SIGKILL');
+      await server.exit;
+      await pending;
+      const deadline = Date.now() + 5_000;
+      while (server.pids.some((pid) => isProcessAlive(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(server.pids.map((pid) => isProcessAlive(pid))).toEqual([false, false]);
+    }, 120_000);
+  });
+}
