@@ -2,12 +2,8 @@
  * `mlf models serve`: find the model, build (or reuse) its environment exactly as predict does,
  * start the worker pool (serve/pool.ts) and the HTTP server (serve/http-server.ts) with MLflow's
  * routes (serve/mlflow-routes.ts) and /metrics, and hand back a handle: `{ url, close() }`.
- *
- * Integration points for the other parts of issue 11 (the lead connects them):
- * - `wrapInvoke`: the batcher (serve/batcher.ts, `createBatcher(pool, { maxBatchSize, maxDelayMs })`)
- *   wraps the pool's invoke; the routes call whatever this returns;
- * - `extraRoutes`: the V2 routes (serve/v2-routes.ts, `v2Routes(options)`), given the same invoke
- *   and readiness; mounted when `protocols` includes `v2`.
+ * With `--max-batch-size` above 1, the batcher (serve/batcher.ts) sits between the routes and the
+ * pool; the Open Inference routes (serve/v2-routes.ts) are mounted when `protocols` includes `v2`.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,7 +15,9 @@ import { readModelDirectory } from '../model/directory/strict.js';
 import type { AccessRecord } from '../serve/access-log.js';
 import { startHttpServer, type Route } from '../serve/http-server.js';
 import { createMetrics } from '../serve/metrics.js';
+import { createBatcher } from '../serve/batcher.js';
 import { mlflowRoutes } from '../serve/mlflow-routes.js';
+import { v2ModelIdentity, v2Routes } from '../serve/v2-routes.js';
 import { Pool, type HttpResult, type InvokeItem, type PoolEvent, type PoolWorker } from '../serve/pool.js';
 import { MLF_VERSION } from '../version.js';
 import type { RuntimeChoice, WorkerLog } from '../worker/protocol.js';
@@ -38,7 +36,7 @@ export interface ServeOptions extends Omit<EnvRequest, 'model'> {
   timeoutSeconds: number;
   /** Requests waiting for a worker at most, in all. */
   maxQueue: number;
-  /** Adaptive batching (serve-batch): off when absent or <= 1. */
+  /** Adaptive batching: off when absent or <= 1. */
   maxBatchSize?: number;
   maxBatchDelayMs?: number;
   protocols: ServeProtocol[];
@@ -50,10 +48,6 @@ export interface ServeOptions extends Omit<EnvRequest, 'model'> {
   onWorkerLog?: (log: WorkerLog) => void;
   onAccess?: (record: AccessRecord) => void;
   onPoolEvent?: (event: PoolEvent) => void;
-  /** Integration point: wraps the pool's invoke (the batcher). */
-  wrapInvoke?: (pool: Pool, invoke: (item: InvokeItem) => Promise<HttpResult>) => (item: InvokeItem) => Promise<HttpResult>;
-  /** Integration point: more routes (V2), built from the same invoke and readiness. */
-  extraRoutes?: (context: { invoke: (item: InvokeItem) => Promise<HttpResult>; ready: () => boolean; modelName: string; version: string }) => Route[];
   /** Replaces `[pythonPath, worker.py]` (tests start a fake worker this way). */
   workerCommand?: { file: string; args: string[] };
 }
@@ -79,8 +73,8 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   const modelDir = model.dir;
   refuseSpecialFilesSync(modelDir, options.modelUri);
   const {
-    modelUri, host, port, workers, timeoutSeconds, maxQueue, maxBatchSize: _b, maxBatchDelayMs: _d, protocols, runtime, bodyLimitBytes, graceMs,
-    onWorkerStderr, onWorkerLog, onAccess, onPoolEvent, wrapInvoke, extraRoutes, workerCommand, ...envOptions
+    modelUri, host, port, workers, timeoutSeconds, maxQueue, maxBatchSize, maxBatchDelayMs, protocols, runtime, bodyLimitBytes, graceMs,
+    onWorkerStderr, onWorkerLog, onAccess, onPoolEvent, workerCommand, ...envOptions
   } = options;
   const environment = await prepareEnvironment({ ...envOptions, model });
   const releaseEnvironment = environment.manager === 'local' ? async () => undefined : await markInUse(environment.envDir);
@@ -128,12 +122,16 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   metrics.gauges({ queueDepth: () => pool.queueDepth, liveWorkers: () => pool.liveWorkers, busyWorkers: () => pool.busyWorkers });
 
   const version = servedVersion(environment.envDir);
-  const baseInvoke = (item: InvokeItem) => pool.invoke(item);
-  const invoke = wrapInvoke ? wrapInvoke(pool, baseInvoke) : baseInvoke;
+  // Off unless --max-batch-size is above 1: then requests arriving together are one invoke_batch.
+  const invoke = createBatcher<InvokeItem, HttpResult>((item) => pool.invoke(item), {
+    ...(maxBatchSize !== undefined ? { maxBatchSize } : {}),
+    ...(maxBatchDelayMs !== undefined ? { maxDelayMs: maxBatchDelayMs } : {}),
+    invokeBatch: (items) => pool.invokeBatch(items),
+  });
   const ready = () => pool.ready;
   const routes: Route[] = [];
   if (protocols.includes('mlflow')) routes.push(...mlflowRoutes({ invoke, ready, version: version.text }));
-  if (extraRoutes) routes.push(...extraRoutes({ invoke, ready, modelName: path.basename(modelDir), version: version.text }));
+  if (protocols.includes('v2')) routes.push(...(v2Routes({ invoke, ready, ...v2ModelIdentity(options.env) }) as Route[]));
   routes.push({
     method: 'GET',
     path: '/metrics',
@@ -179,6 +177,8 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       closing ??= (async () => {
         const grace = graceMs ?? 30_000;
         // The server stops accepting and waits for its requests; those wait on the pool.
+        // A batch still being gathered goes out now, so that nothing waits on a timer that no longer matters.
+        invoke.flush?.();
         await server.close(grace);
         await pool.close(0);
         await releaseEnvironment();

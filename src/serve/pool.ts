@@ -33,6 +33,8 @@ export interface HttpResult {
 export interface PoolWorker {
   readonly pid: number;
   invoke(item: InvokeItem): Promise<{ status: number; content_type: string; body: string }>;
+  /** Items answered together (adaptive batching): one reply per item, in order. */
+  invokeBatch(items: InvokeItem[]): Promise<{ replies: { status: number; content_type: string; body: string }[]; batched_rows: number }>;
   /** Kills the process at once; requests pending on it fail. */
   kill(): void;
   /** Asks the worker to exit (and kills it after a while). */
@@ -146,6 +148,17 @@ export class Pool {
     return this.run(async (worker) => {
       const reply = await worker.invoke(item);
       return { status: reply.status, contentType: reply.content_type, body: reply.body };
+    });
+  }
+
+  /**
+   * MLflow /invocations requests answered by one worker together (serve/batcher.ts sends them):
+   * one result per item, or the pool's own answer (503, 504, 500) for all of them.
+   */
+  invokeBatch(items: InvokeItem[]): Promise<{ replies: HttpResult[]; batchedRows: number } | HttpResult> {
+    return this.run(async (worker) => {
+      const reply = await worker.invokeBatch(items);
+      return { replies: reply.replies.map((r) => ({ status: r.status, contentType: r.content_type, body: r.body })), batchedRows: reply.batched_rows };
     });
   }
 

@@ -68,10 +68,20 @@ export const InvokeRequest = z.object({
   body_base64: z.string().optional(),
   /** The model name of a V2 path. */
   model_name: z.string().optional(),
+  /** The model version a V2 response names (MLSERVER_MODEL_VERSION); none by default. */
+  model_version: z.string().optional(),
 });
 export type InvokeRequest = z.infer<typeof InvokeRequest>;
 
-export const WorkerRequest = z.union([PredictRequest, PingRequest, ShutdownRequest, InvokeRequest]);
+/** Adaptive batching (mlf_worker/http/batch.py): MLflow /invocations requests answered together. */
+export const InvokeBatchRequest = z.object({
+  id: z.number().int(),
+  type: z.literal('invoke_batch'),
+  items: z.array(InvokeRequest.omit({ id: true, type: true })),
+});
+export type InvokeBatchRequest = z.infer<typeof InvokeBatchRequest>;
+
+export const WorkerRequest = z.union([PredictRequest, PingRequest, ShutdownRequest, InvokeRequest, InvokeBatchRequest]);
 export type WorkerRequest = z.infer<typeof WorkerRequest>;
 
 // ---- messages (worker -> client) ------------------------------------------------------------
@@ -136,6 +146,17 @@ export const HttpReply = z.object({
 });
 export type HttpReply = z.infer<typeof HttpReply>;
 
+/** One reply per item of an `invoke_batch`, in order, each byte-equal to what the item alone gets. */
+export const HttpBatchReply = z.object({
+  ok: z.literal(true),
+  id: z.number().int(),
+  type: z.literal('http_batch'),
+  replies: z.array(z.object({ status: z.number().int().min(100).max(599), content_type: z.string(), body: z.string() })),
+  /** Rows predicted in combined calls (0 when every item was answered alone). */
+  batched_rows: z.number().int().nonnegative(),
+});
+export type HttpBatchReply = z.infer<typeof HttpBatchReply>;
+
 export const PongReply = z.object({ ok: z.literal(true), id: z.number().int(), type: z.literal('pong') });
 export const ByeReply = z.object({ ok: z.literal(true), id: z.number().int(), type: z.literal('bye') });
 
@@ -189,7 +210,7 @@ export type LogMessage = z.infer<typeof LogMessage>;
 export type WorkerLog = Pick<LogMessage, 'level' | 'message'>;
 
 /** Anything the worker may write on its protocol channel. */
-export const WorkerMessage = z.union([HelloMessage, ReadyMessage, PredictionReply, HttpReply, PongReply, ByeReply, ErrorReply, LogMessage]);
+export const WorkerMessage = z.union([HelloMessage, ReadyMessage, PredictionReply, HttpReply, HttpBatchReply, PongReply, ByeReply, ErrorReply, LogMessage]);
 export type WorkerMessage = z.infer<typeof WorkerMessage>;
 
 const MESSAGE_BY_TYPE: Record<string, z.ZodType> = {
@@ -197,6 +218,7 @@ const MESSAGE_BY_TYPE: Record<string, z.ZodType> = {
   ready: ReadyMessage,
   prediction: PredictionReply,
   http: HttpReply,
+  http_batch: HttpBatchReply,
   pong: PongReply,
   bye: ByeReply,
   log: LogMessage,

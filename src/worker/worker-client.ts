@@ -22,7 +22,9 @@ import {
   type ContentType,
   type ErrorReply,
   type HelloMessage,
+  type HttpBatchReply,
   type HttpReply,
+  type InvokeRequest,
   type InvokeProtocol,
   type PredictionReply,
   type ReadyMessage,
@@ -101,6 +103,8 @@ export interface InvokeInput {
   body: Buffer | string;
   /** The model name of a V2 path. */
   modelName?: string;
+  /** The model version a V2 response names. */
+  modelVersion?: string;
 }
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -108,6 +112,27 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 interface Pending {
   resolve: (message: WorkerMessage) => void;
   reject: (error: Error) => void;
+}
+
+/** An invoke request's fields: the body as text when it is valid UTF-8, else its bytes in base64. */
+function invokeFields(input: InvokeInput): Omit<InvokeRequest, 'id' | 'type'> {
+  let text: string | undefined;
+  if (typeof input.body === 'string') text = input.body;
+  else {
+    try {
+      text = STRICT_UTF8.decode(input.body);
+    } catch {
+      text = undefined;
+    }
+  }
+  return {
+    protocol: input.protocol,
+    path: input.path,
+    content_type: input.contentType,
+    ...(text !== undefined ? { body: text } : { body_base64: (input.body as Buffer).toString('base64') }),
+    ...(input.modelName !== undefined ? { model_name: input.modelName } : {}),
+    ...(input.modelVersion !== undefined ? { model_version: input.modelVersion } : {}),
+  };
 }
 
 export class WorkerClient {
@@ -229,28 +254,23 @@ export class WorkerClient {
    * answer is a reply; this throws only when the worker failed (died, broke the protocol).
    */
   async invoke(input: InvokeInput): Promise<HttpReply> {
-    let text: string | undefined;
-    if (typeof input.body === 'string') text = input.body;
-    else {
-      try {
-        text = STRICT_UTF8.decode(input.body);
-      } catch {
-        text = undefined;
-      }
-    }
-    const request: WorkerRequest = {
-      id: this.nextId++,
-      type: 'invoke',
-      protocol: input.protocol,
-      path: input.path,
-      content_type: input.contentType,
-      ...(text !== undefined ? { body: text } : { body_base64: (input.body as Buffer).toString('base64') }),
-      ...(input.modelName !== undefined ? { model_name: input.modelName } : {}),
-    };
-    const reply = await this.send(request);
+    const reply = await this.send({ id: this.nextId++, type: 'invoke', ...invokeFields(input) });
     if (reply.ok === false) throw replyFailureError(failureOfReply(reply, 'predict'));
     if (!('type' in reply) || reply.type !== 'http') {
       throw workerFailure('protocol', 'predict', 'internal', 'WORKER_PROTOCOL', `the worker answered an invoke request with \`${reply.type}\``);
+    }
+    return reply;
+  }
+
+  /**
+   * MLflow /invocations requests answered together (adaptive batching, mlf_worker/http/batch.py):
+   * one reply per item, in order, each what the item alone would get.
+   */
+  async invokeBatch(inputs: InvokeInput[]): Promise<HttpBatchReply> {
+    const reply = await this.send({ id: this.nextId++, type: 'invoke_batch', items: inputs.map(invokeFields) });
+    if (reply.ok === false) throw replyFailureError(failureOfReply(reply, 'predict'));
+    if (!('type' in reply) || reply.type !== 'http_batch' || reply.replies.length !== inputs.length) {
+      throw workerFailure('protocol', 'predict', 'internal', 'WORKER_PROTOCOL', 'the worker answered an invoke_batch request with something else than one reply per item');
     }
     return reply;
   }

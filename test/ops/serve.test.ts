@@ -49,13 +49,12 @@ describe('ops serve (fake workers)', () => {
       workers: 2,
       timeoutSeconds: 10,
       maxQueue: 8,
-      protocols: ['mlflow'],
+      protocols: ['mlflow', 'v2'],
       mlfHome: home,
       env: { PATH: process.env.PATH, FAKE_MODE: 'ok', MLF_HOME: home },
       cwd: process.cwd(),
       workerCommand: { file: process.execPath, args: [FAKE] },
       onAccess: (r) => accessed.push(`${r.method} ${r.path} ${r.status}`),
-      extraRoutes: ({ modelName }) => [{ method: 'GET', path: '/extra', handle: async () => ({ status: 200, headers: { 'Content-Type': 'text/plain' }, body: modelName }) }],
     });
     try {
       expect(handle.url).toBe(`http://127.0.0.1:${handle.port}`);
@@ -64,14 +63,49 @@ describe('ops serve (fake workers)', () => {
       const invoked = await send(`${handle.url}/invocations`, 'POST', '{"inputs": [1]}', { 'Content-Type': 'application/json' });
       expect(invoked.status).toBe(200);
       expect(JSON.parse(invoked.body).request).toMatchObject({ type: 'invoke', protocol: 'mlflow', path: '/invocations', content_type: 'application/json', body: '{"inputs": [1]}' });
-      expect((await send(`${handle.url}/extra`, 'GET')).body).toBe('sklearn-iris');
+      // The Open Inference routes: health answered by mlf, infer by a worker, under MLflow's --enable-mlserver name.
+      expect(await send(`${handle.url}/v2/health/ready`, 'GET')).toMatchObject({ status: 200, body: '{"ready":true}' });
+      const inferred = await send(`${handle.url}/v2/models/mlflow-model/infer`, 'POST', '{"inputs": []}', { 'Content-Type': 'application/json' });
+      expect(JSON.parse(inferred.body).request).toMatchObject({ type: 'invoke', protocol: 'v2', path: '/v2/models/mlflow-model/infer', model_name: 'mlflow-model' });
       const metrics = await send(`${handle.url}/metrics`, 'GET');
       expect(metrics.body).toMatch(/^mlf_workers_live 2$/m);
-      expect(accessed).toEqual(['GET /ping 200', 'POST /invocations 200', 'GET /extra 200', 'GET /metrics 200']);
+      expect(accessed).toEqual(['GET /ping 200', 'POST /invocations 200', 'GET /v2/health/ready 200', 'POST /v2/models/mlflow-model/infer 200', 'GET /metrics 200']);
     } finally {
       const pids = handle.workerPids() as number[];
       await handle.close();
       expect(pids.map((pid) => isProcessAlive(pid))).toEqual([false, false]);
+    }
+  }, 60_000);
+
+  it('with --max-batch-size, requests that arrive together are one invoke_batch, each answered on its own', async () => {
+    const home = tempDir('mlf-serve-home-');
+    const handle = await serve({
+      modelUri: MODEL,
+      manager: 'local',
+      host: '127.0.0.1',
+      port: 0,
+      workers: 1,
+      timeoutSeconds: 10,
+      maxQueue: 8,
+      maxBatchSize: 4,
+      maxBatchDelayMs: 200,
+      protocols: ['mlflow'],
+      mlfHome: home,
+      env: { PATH: process.env.PATH, FAKE_MODE: 'ok', MLF_HOME: home },
+      cwd: process.cwd(),
+      workerCommand: { file: process.execPath, args: [FAKE] },
+    });
+    try {
+      const bodies = ['{"inputs": [1]}', '{"inputs": [2]}', '{"inputs": [3]}'];
+      const answers = await Promise.all(bodies.map((body) => send(`${handle.url}/invocations`, 'POST', body, { 'Content-Type': 'application/json' })));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+      // In order, each its own item, all three sent in one batch.
+      expect(answers.map((a) => JSON.parse(a.body).item.body)).toEqual(bodies);
+      expect(answers.map((a) => JSON.parse(a.body).together)).toEqual([3, 3, 3]);
+      const metrics = await send(`${handle.url}/metrics`, 'GET');
+      expect(metrics.body).toMatch(/^mlf_batch_size_count 3$/m);
+    } finally {
+      await handle.close();
     }
   }, 60_000);
 });

@@ -29,6 +29,12 @@ if (mode === 'garbage') {
       send({ ok: true, id: request.id, type: 'bye' });
       process.exit(0);
     }
+    if (request.type === 'invoke_batch') {
+      // Each item echoed, with how many items came together.
+      const replies = request.items.map((item) => ({ status: 200, content_type: 'application/json', body: JSON.stringify({ pid: process.pid, item, together: request.items.length }) }));
+      send({ ok: true, id: request.id, type: 'http_batch', replies, batched_rows: request.items.length });
+      return;
+    }
     if (request.type === 'invoke') {
       // What the request's body says: {"sleep_ms": N} answers after N ms, {"die": true} exits
       // (as a segfault would), {"hang": true} never answers; else it echoes the request.
