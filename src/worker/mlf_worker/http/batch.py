@@ -244,6 +244,10 @@ def invoke_batch(runtime, request, single):
             parsed = parse_item(runtime, item)
             data = enforce(runtime, parsed)
         except Refused:
+            parsed = None
+        if parsed is None:
+            # Answered outside the `except`: a traceback MLflow writes into the body must not
+            # carry this refusal as its context.
             replies[index] = answer(index)
             continue
         key = combinable_key(data, parsed) if combine else None
