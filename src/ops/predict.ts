@@ -4,17 +4,14 @@
  * `mlflow models predict` writes it.
  */
 import path from 'node:path';
-import { refuseSpecialFilesSync } from '../fs/special-files.js';
-import { markInUse, prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
+import type { EnvRequest, PreparedEnvironment } from '../env/index.js';
 import { markerPath } from '../env/marker.js';
 import { CONDA_ENV_FILE_NAME, MLMODEL_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from '../model/file-names.js';
-import { locateModel } from '../model/directory/locate.js';
-import { readModelDirectory } from '../model/directory/strict.js';
 import type { EarlyStart, EarlyStartOutcome } from '../worker/early-worker.js';
 import type { ContentType, LoadedRuntime, RuntimeChoice } from '../worker/protocol.js';
 import { openModelSession } from '../worker/session.js';
 import type { WorkerOutputHandlers } from '../worker/worker-client.js';
-import { explainMissingModule } from './missing-module-hint.js';
+import { prepareModelRun, readModelToRun } from './model-run.js';
 import { checkPredictFiles } from './predict-files.js';
 
 export interface PredictOptions extends Omit<EnvRequest, 'model'>, WorkerOutputHandlers {
@@ -54,33 +51,16 @@ export interface PredictResult {
 
 export async function predict(options: PredictOptions): Promise<PredictResult> {
   const started = Date.now();
-  // Read the directory once, before anything slow (a missing MLmodel is exit 2 at once); the
-  // environment is planned from this read.
-  const model = await readModelDirectory(locateModel(options.modelUri, options.cwd));
-  const modelDir = model.dir;
-  refuseSpecialFilesSync(modelDir, options.modelUri);
+  const model = await readModelToRun(options.modelUri, options.cwd);
   const { inputPath, outputPath } = await checkPredictFiles(options);
 
   const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onStderr, onLog, earlyStart, ...envOptions } = options;
-  const environment = await prepareEnvironment({ ...envOptions, model });
+  const run = await prepareModelRun(model, modelUri, envOptions, runtime);
+  const { environment, explain } = run;
   const environmentReady = Date.now();
-  // While the worker runs, `mlf envs prune` leaves this environment alone.
-  const releaseEnvironment = environment.manager === 'local' ? async () => undefined : await markInUse(environment.envDir);
   try {
-    const mlfHome = resolveMlfHome({ mlfHome: options.mlfHome, env: options.env, cwd: options.cwd });
-    // A missing module's advice (ops/missing-module-hint.ts): a distribution only when something
-    // vouches that it installs the module; never a requirement the model already lists.
-    const explain = (error: unknown): Promise<never> =>
-      explainMissingModule(error, { ...environment, model, override: options.pipRequirementsOverride ?? [], mlfHome, env: options.env, cwd: options.cwd });
     const session = await openModelSession({
-      environment,
-      modelDir,
-      // Messages name files as the user did: `-m model` shows `model/MLmodel`.
-      modelLabel: /^file:/i.test(modelUri) ? modelDir : modelUri,
-      loader: runtime ?? 'auto',
-      env: options.env,
-      ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
-      cwd: options.cwd,
+      ...run.worker,
       ...(onStderr ? { onStderr } : {}),
       ...(onLog ? { onLog } : {}),
       ...(earlyStart ? { earlyStart } : {}),
@@ -97,7 +77,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
           ...(options.outputPath !== undefined ? { outputLabel: options.outputPath } : {}),
         })
         .catch(explain);
-      earlyStart?.remember(session.info.launch, launchDependencies(modelDir, environment));
+      earlyStart?.remember(session.info.launch, launchDependencies(model.dir, environment));
       const { info } = session;
       const { manager, envDir, pythonPath, key, built, pythonVersion } = environment;
       return {
@@ -115,7 +95,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
       await session.close();
     }
   } finally {
-    await releaseEnvironment();
+    await run.release();
   }
 }
 

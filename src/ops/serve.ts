@@ -7,11 +7,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { markInUse, prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
+import type { EnvRequest, PreparedEnvironment } from '../env/index.js';
 import { usageError } from '../errors.js';
-import { refuseSpecialFilesSync } from '../fs/special-files.js';
-import { locateModel } from '../model/directory/locate.js';
-import { readModelDirectory } from '../model/directory/strict.js';
 import type { AccessRecord } from '../serve/access-log.js';
 import { startHttpServer, type Route } from '../serve/http-server.js';
 import { createMetrics } from '../serve/metrics.js';
@@ -21,8 +18,8 @@ import { v2ModelIdentity, v2Routes } from '../serve/v2-routes.js';
 import { Pool, type HttpResult, type InvokeItem, type PoolEvent, type PoolWorker } from '../serve/pool.js';
 import { MLF_VERSION } from '../version.js';
 import type { RuntimeChoice, WorkerLog } from '../worker/protocol.js';
-import { WorkerClient } from '../worker/worker-client.js';
-import { explainMissingModule } from './missing-module-hint.js';
+import { startSessionWorker } from '../worker/session.js';
+import { prepareModelRun, readModelToRun } from './model-run.js';
 
 export const SERVE_PROTOCOLS = ['mlflow', 'v2'] as const;
 export type ServeProtocol = (typeof SERVE_PROTOCOLS)[number];
@@ -69,32 +66,19 @@ export interface ServeHandle {
 
 export async function serve(options: ServeOptions): Promise<ServeHandle> {
   if (!Number.isInteger(options.workers) || options.workers < 1) throw usageError('INVALID_OPTION_VALUE', `invalid value \`${options.workers}\` for --workers: give a whole number of at least 1`);
-  const model = await readModelDirectory(locateModel(options.modelUri, options.cwd));
-  const modelDir = model.dir;
-  refuseSpecialFilesSync(modelDir, options.modelUri);
+  const model = await readModelToRun(options.modelUri, options.cwd);
   const {
     modelUri, host, port, workers, timeoutSeconds, maxQueue, maxBatchSize, maxBatchDelayMs, protocols, runtime, bodyLimitBytes, graceMs,
     onWorkerStderr, onWorkerLog, onAccess, onPoolEvent, workerCommand, ...envOptions
   } = options;
-  const environment = await prepareEnvironment({ ...envOptions, model });
-  const releaseEnvironment = environment.manager === 'local' ? async () => undefined : await markInUse(environment.envDir);
-  const mlfHome = resolveMlfHome({ mlfHome: options.mlfHome, env: options.env, cwd: options.cwd });
-  const explain = (error: unknown): Promise<never> =>
-    explainMissingModule(error, { ...environment, model, override: options.pipRequirementsOverride ?? [], mlfHome, env: options.env, cwd: options.cwd });
+  const run = await prepareModelRun(model, modelUri, envOptions, runtime);
+  const { environment, explain, release: releaseEnvironment } = run;
 
   const metrics = createMetrics();
   const startWorker = async (): Promise<PoolWorker> => {
     let pid = 0;
-    const client = await WorkerClient.start({
-      pythonPath: environment.pythonPath,
-      modelDir,
-      modelLabel: /^file:/i.test(modelUri) ? modelDir : modelUri,
-      runtime: runtime ?? 'auto',
-      env: options.env,
-      ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
-      cwd: options.cwd,
-      pycachePrefix: environment.caches.pycacheDir,
-      modelCacheDir: environment.caches.modelCacheDir,
+    const client = await startSessionWorker({
+      ...run.worker,
       ignoreSigint: true,
       ...(onWorkerStderr ? { onStderr: (line: string) => onWorkerStderr(line, pid) } : {}),
       ...(onWorkerLog ? { onLog: onWorkerLog } : {}),

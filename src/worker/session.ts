@@ -72,9 +72,14 @@ export interface ModelSession {
   close(): Promise<void>;
 }
 
-export async function openModelSession(options: OpenModelSessionOptions): Promise<ModelSession> {
+/**
+ * One worker of a session, started in the prepared environment with the session's options: what
+ * `openModelSession` holds, and what `mlf models serve`'s pool starts N of (`ignoreSigint`: Ctrl-C
+ * reaches the whole process group, and a pool shuts its workers down itself).
+ */
+export function startSessionWorker(options: OpenModelSessionOptions & { ignoreSigint?: boolean }): Promise<WorkerClient> {
   const { environment } = options;
-  const client = await WorkerClient.start({
+  return WorkerClient.start({
     pythonPath: environment.pythonPath,
     modelDir: options.modelDir,
     runtime: options.loader ?? 'auto',
@@ -89,7 +94,12 @@ export async function openModelSession(options: OpenModelSessionOptions): Promis
     ...(options.modelLabel !== undefined ? { modelLabel: options.modelLabel } : {}),
     ...(options.command ? { command: options.command } : {}),
     ...(options.helloTimeoutMs !== undefined ? { helloTimeoutMs: options.helloTimeoutMs } : {}),
+    ...(options.ignoreSigint ? { ignoreSigint: true } : {}),
   });
+}
+
+export async function openModelSession(options: OpenModelSessionOptions): Promise<ModelSession> {
+  const client = await startSessionWorker(options);
   const loaded = client.runtime;
   const info: SessionInfo = {
     loader: loaded.name,
