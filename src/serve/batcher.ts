@@ -23,8 +23,8 @@
  */
 
 /**
- * What the batcher needs of a request: the fields of the pool's InvokeItem it reads (serve-core's
- * pool.ts / worker-client.ts InvokeInput fits). The body is never read here: the pool's invokeBatch
+ * What the batcher needs of a request: the fields of the pool's InvokeItem it reads (the worker
+ * client's InvokeInput fits). The body is never read here: the pool's invokeBatch
  * sends it as invoke does (a body that is not UTF-8 travels as base64 and the worker answers that
  * item as a lone request).
  */
