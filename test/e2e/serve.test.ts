@@ -375,6 +375,39 @@ if (unavailable) {
       await stop(server.child);
     }, 120_000);
 
+    it('20 s at saturation with a small queue: beyond capacity only 503 with Retry-After, never another 5xx, never a hang', async () => {
+      const server = await startMlf(['-w', '1', '--max-queue', '2']);
+      const counts = new Map<number, number>();
+      let retryAfterMissing = 0;
+      const until = Date.now() + 20_000;
+      // 24 clients, each sending as soon as its previous answer came (bounded by time and by
+      // each request's own 30 s timeout): far more than one worker and a queue of 2 hold.
+      const client = async () => {
+        while (Date.now() < until) {
+          const answer = await new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
+            const req = request(`${server.url}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, agent: false, timeout: 30_000 }, (res) => {
+              res.resume();
+              res.on('end', () => resolve({ status: res.statusCode!, ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}) }));
+            });
+            req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
+            req.on('error', reject);
+            req.end(good);
+          });
+          counts.set(answer.status, (counts.get(answer.status) ?? 0) + 1);
+          if (answer.status === 503 && answer.retryAfter === undefined) retryAfterMissing += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: 24 }, client));
+      expect([...counts.keys()].filter((status) => status !== 200 && status !== 503)).toEqual([]);
+      expect(counts.get(200) ?? 0).toBeGreaterThan(0);
+      expect(counts.get(503) ?? 0).toBeGreaterThan(0);
+      expect(retryAfterMissing).toBe(0);
+      // Still serving afterwards, with the same worker (overflow is not a failure).
+      expect((await post(server)).status).toBe(200);
+      expect(server.stderr.join('\n')).not.toContain('worker-exited');
+      await stop(server.child);
+    }, 120_000);
+
     it('mlf killed by SIGKILL leaves no worker behind', async () => {
       const server = await startMlf(['-w', '2']);
       const pending = post(server, JSON.stringify({ dataframe_split: { columns: COLUMNS, data: Array.from({ length: 20_000 }, (_, i) => ROWS[i % 2]) } })).catch(() => undefined);
