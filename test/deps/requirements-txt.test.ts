@@ -549,6 +549,7 @@ describe('resolveIncludes', () => {
     expect(error.location).toMatchObject({ file: missing, line: 2 });
   });
 
+  // Skipped on Windows only: it has no /dev/zero to include.
   it.skipIf(process.platform === 'win32')('places the reader\'s refusal of an included file at the include line', () => {
     const file = parseRequirementsFile('ok==1\n-r /dev/zero\n', 'top.txt');
     const error = catchMlfError(() => resolveIncludes(file, (p) => readRegularTextSync(p), '.'));

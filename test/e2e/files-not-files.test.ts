@@ -16,6 +16,7 @@ const posix = process.platform !== 'win32';
 /** "Within a few seconds" on a loaded 2-core machine; a hang would run until the test's timeout. */
 const QUICK_MS = 10_000;
 
+// Skipped without a built CLI (the title says so), or on Windows, which has no FIFOs, devices or UNIX sockets.
 describe.skipIf(!built || !posix)(`files that are not files${built ? '' : ' (skipped: run `npm run build`)'}`, () => {
   let root: string;
   let mlfHome: string;

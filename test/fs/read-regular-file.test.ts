@@ -63,6 +63,7 @@ describe('readRegularFileSync', () => {
     expect(BINARY_FILE_LIMIT).toBe(2 * 1024 * 1024 * 1024);
   });
 
+  // Skipped on Windows only: it has no /dev, FIFOs, UNIX sockets or POSIX symlinks to make.
   it.skipIf(!posix)('refuses /dev/zero at once instead of reading forever', () => {
     const started = Date.now();
     const error = catchMlfError(() => readRegularTextSync('/dev/zero'));
@@ -72,16 +73,19 @@ describe('readRegularFileSync', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
+  // Skipped where there is no /proc/self/mem (Linux's), the one regular file whose read fails with EIO on demand.
   it.skipIf(!existsSync('/proc/self/mem'))('a regular file whose read fails (/proc/self/mem: EIO) is one input error, not an internal one', () => {
     const error = catchMlfError(() => readRegularFileSync('/proc/self/mem'));
     expect(error.code).toBe('FILE_NOT_READABLE');
     expect(error.message).toMatch(/^`\/proc\/self\/mem` cannot be read: EIO/);
   });
 
+  // Skipped on Windows only: it has no /dev, FIFOs, UNIX sockets or POSIX symlinks to make.
   it.skipIf(!posix)('refuses /dev/null: empty is not the same as a file', () => {
     expect(catchMlfError(() => readRegularTextSync('/dev/null')).message).toBe('`/dev/null` is a character device, not a regular file');
   });
 
+  // Skipped on Windows only: it has no /dev, FIFOs, UNIX sockets or POSIX symlinks to make.
   it.skipIf(!posix)('refuses a FIFO without blocking on it (no writer is ever attached)', () => {
     execFileSync('mkfifo', [at('fifo')]);
     const error = catchMlfError(() => readRegularTextSync(at('fifo'), { shown: 'fifo' }));
@@ -90,6 +94,7 @@ describe('readRegularFileSync', () => {
     expect(catchMlfError(() => checkRegularFileSync(at('fifo'))).code).toBe('NOT_A_REGULAR_FILE');
   });
 
+  // Skipped on Windows only: it has no /dev, FIFOs, UNIX sockets or POSIX symlinks to make.
   describe.skipIf(!posix)('a UNIX socket', () => {
     let server: Server;
     // Socket paths are short (108 bytes); the temp root's path is well under that.
@@ -124,6 +129,7 @@ describe('readRegularFileSync', () => {
     expect(readOptionalRegularTextSync(at('plain.txt'))).toBe('numpy==2.1.0\n');
   });
 
+  // Skipped on Windows only: it has no /dev, FIFOs, UNIX sockets or POSIX symlinks to make.
   it.skipIf(!posix)('names a dangling symlink and its target; the optional reader refuses it too', () => {
     symlinkSync('gone.yaml', at('dangling.yaml'));
     const error = catchMlfError(() => readOptionalRegularTextSync(at('dangling.yaml'), { shown: 'conda.yaml' }));
@@ -132,6 +138,7 @@ describe('readRegularFileSync', () => {
     expect(error.exitCode).toBe(2);
   });
 
+  // Skipped on Windows only: it has no /dev, FIFOs, UNIX sockets or POSIX symlinks to make.
   it.skipIf(!posix)('names a symlink loop', () => {
     symlinkSync('loop-b', at('loop-a'));
     symlinkSync('loop-a', at('loop-b'));
@@ -141,17 +148,20 @@ describe('readRegularFileSync', () => {
     expect(catchMlfError(() => readOptionalRegularTextSync(at('loop-a'))).code).toBe('SYMLINK_LOOP');
   });
 
+  // Skipped on Windows only: it has no /dev, FIFOs, UNIX sockets or POSIX symlinks to make.
   it.skipIf(!posix)('reads through a symlink to a regular file', () => {
     symlinkSync('plain.txt', at('link-to-plain.txt'));
     expect(readRegularTextSync(at('link-to-plain.txt'))).toBe('numpy==2.1.0\n');
   });
 
+  // Skipped on Windows only: it has no /dev, FIFOs, UNIX sockets or POSIX symlinks to make.
   it.skipIf(!posix)('names where a symlink to a device leads', () => {
     symlinkSync('/dev/zero', at('MLmodel'));
     const error = catchMlfError(() => readRegularTextSync(at('MLmodel'), { shown: 'model/MLmodel' }));
     expect(error.message).toBe('`model/MLmodel` is a symlink to `/dev/zero`, a character device, not a regular file');
   });
 
+  // Skipped on Windows only: it has no /dev, FIFOs, UNIX sockets or POSIX symlinks to make.
   it.skipIf(!posix || process.getuid?.() === 0)('says a file it may not read cannot be read (skipped when run as root, who may read any file)', () => {
     writeFileSync(at('secret.txt'), 'x', { mode: 0o000 });
     const error = catchMlfError(() => readRegularTextSync(at('secret.txt'), { shown: 'secret.txt' }));

@@ -62,6 +62,7 @@ describe('planCodePaths', () => {
     expect(error.exitCode).toBe(2);
   });
 
+  // Skipped on Windows only: it has no mkfifo.
   it.skipIf(process.platform === 'win32')('refuses a FIFO, given or inside a directory: copying it would block', () => {
     execFileSync('mkfifo', [path.join(project, 'pipe.py')]);
     const given = refusal(() => planCodePaths(['pipe.py'], project));

@@ -21,6 +21,7 @@ function replaceWithFifo(file: string): void {
   execFileSync('mkfifo', [file]);
 }
 
+// Skipped on Windows only: it has no FIFOs or /dev to plant in a model directory.
 describe.skipIf(!posix)('loadModelFiles on files that are not files', () => {
   it('refuses an MLmodel that is a FIFO instead of waiting on it', async () => {
     const dir = copyModel('sklearn-iris');
