@@ -11,9 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { e2ePython, e2eUnavailableReason, fixturesDir, runMlf, tempDir } from '../support/cli.js';
 import { snapshotDirectory } from '../support/files.js';
+import { IRIS_COLUMNS } from '../support/iris.js';
 
 const unavailable = e2eUnavailableReason();
-const IRIS_COLUMNS = ['sepal length (cm)', 'sepal width (cm)', 'petal length (cm)', 'petal width (cm)'];
 const IRIS_HEADER = `${IRIS_COLUMNS.join(',')}\n`;
 
 if (unavailable) {

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { isProcessAlive as pidExists } from '../../src/process-alive.js';
 import { e2ePython, e2eUnavailableReason, fixturesDir, mlfBin, repoRoot, tempDir } from '../support/cli.js';
+import { IRIS_COLUMNS, IRIS_ROWS } from '../support/iris.js';
 
 const unavailable = e2eUnavailableReason();
 /**
@@ -34,11 +35,8 @@ function isProcessAlive(pid: number): boolean {
   }
 }
 const MODEL = path.join(fixturesDir, 'models', 'sklearn-iris');
-const COLUMNS = ['sepal length (cm)', 'sepal width (cm)', 'petal length (cm)', 'petal width (cm)'];
-const ROWS = [
-  [5.1, 3.5, 1.4, 0.2],
-  [7.0, 3.2, 4.7, 1.4],
-];
+const COLUMNS = IRIS_COLUMNS;
+const ROWS = IRIS_ROWS.slice(0, 2);
 
 interface Answer {
   status: number;

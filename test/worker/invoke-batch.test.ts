@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp.js';
+import { IRIS_COLUMNS, IRIS_ROWS } from '../support/iris.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PYTHON = process.env.MLF_E2E_PYTHON ?? path.join(REPO, '.e2e', 'venv', 'bin', 'python');
@@ -140,14 +141,6 @@ function corpus(inputs: string, columns: string[], rows: unknown[][]): Item[] {
   );
   return items;
 }
-
-const IRIS_COLUMNS = ['sepal length (cm)', 'sepal width (cm)', 'petal length (cm)', 'petal width (cm)'];
-const IRIS_ROWS = [
-  [5.1, 3.5, 1.4, 0.2],
-  [7.0, 3.2, 4.7, 1.4],
-  [6.3, 3.3, 6.0, 2.5],
-  [5.9, 3.0, 5.1, 1.8],
-];
 
 const CASES: { model: string; runtimes: ('auto' | 'mlflow')[]; items: () => Item[]; expected?: string }[] = [
   {

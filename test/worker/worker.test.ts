@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlfError } from '../../src/errors.js';
 import { WorkerClient } from '../../src/worker/worker-client.js';
 import type { RuntimeChoice } from '../../src/worker/protocol.js';
+import { IRIS_COLUMNS, IRIS_ROWS } from '../support/iris.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -387,14 +388,6 @@ if (!existsSync(PYTHON)) {
     }, SLOW);
   });
 }
-
-const IRIS_COLUMNS = ['sepal length (cm)', 'sepal width (cm)', 'petal length (cm)', 'petal width (cm)'];
-const IRIS_ROWS = [
-  [5.1, 3.5, 1.4, 0.2],
-  [7.0, 3.2, 4.7, 1.4],
-  [6.3, 3.3, 6.0, 2.5],
-  [5.9, 3.0, 5.1, 1.8],
-];
 
 function irisInput(shape: 'dataframe_split' | 'dataframe_records' | 'instances' | 'inputs'): string {
   const records = IRIS_ROWS.map((row) => Object.fromEntries(IRIS_COLUMNS.map((c, i) => [c, row[i]])));

@@ -2,6 +2,7 @@
 tests also run without PYTHONPATH (test/worker/python-unit.test.ts sets it), and gives the tests
 their shared helpers."""
 
+import json
 import os
 import sys
 
@@ -33,7 +34,6 @@ class CapturedLogs:
 
 def column_schema(spec):
     """A ColSchema from (name, type) pairs, as MLmodel's `signature.inputs` would give it."""
-    import json
 
     from mlf_worker.scoring.signature import parse_col_schema
 
@@ -42,3 +42,19 @@ def column_schema(spec):
 
 # The columns of test/worker/worker.test.ts's `echo` model: one of each scalar type.
 ECHO_SCHEMA = [("i", "integer"), ("l", "long"), ("f", "float"), ("d", "double"), ("s", "string"), ("b", "boolean")]
+
+
+class Channel:
+    """The protocol channel with its requests given and its replies kept."""
+
+    def __init__(self, *requests):
+        self.lines = [r if isinstance(r, bytes) else json.dumps(r).encode() for r in requests]
+        self.sent = []
+
+    def requests(self):
+        return iter(self.lines)
+
+    def send(self, message):
+        # What the real channel does: strict JSON, or it raises.
+        json.dumps(message, allow_nan=False)
+        self.sent.append(message)

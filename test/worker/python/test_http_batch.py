@@ -8,7 +8,7 @@ import sys
 import unittest
 
 import package_path
-from package_path import IRIS_COLUMNS, IRIS_ROWS, CapturedLogs
+from package_path import IRIS_COLUMNS, IRIS_ROWS, CapturedLogs, Channel
 
 from mlf_worker.http import batch
 from mlf_worker.http.mlflow import MlflowServing
@@ -174,17 +174,9 @@ class FixtureModels(BatchTestCase):
     def test_through_the_loop_an_invoke_batch_request_gets_one_http_batch_reply_with_its_id(self):
         runtime = load_fixture("sklearn-iris")
         corpus = iris_corpus()[:2]
-        sent = []
-
-        class Channel:
-            def requests(self):
-                return iter([json.dumps({"id": 7, "type": "invoke_batch", "items": corpus}).encode()])
-
-            def send(self, message):
-                json.dumps(message, allow_nan=False)
-                sent.append(message)
-
-        run(Channel(), runtime)
+        channel = Channel({"id": 7, "type": "invoke_batch", "items": corpus})
+        run(channel, runtime)
+        sent = channel.sent
         self.assertEqual(len(sent), 1)
         self.assertEqual(sent[0]["id"], 7)
         self.assertEqual(sent[0]["ok"], True)

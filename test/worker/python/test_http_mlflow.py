@@ -6,6 +6,7 @@ import json
 import unittest
 
 import package_path  # noqa: F401
+from package_path import Channel
 
 from mlf_worker.errors import BadInput, SchemaError
 from mlf_worker.http.mlflow import MlflowServing, content_type_refusal, invoke
@@ -151,22 +152,9 @@ class Invocations(unittest.TestCase):
 
 class Loop(unittest.TestCase):
     def test_the_loop_dispatches_invoke_and_refuses_an_unknown_protocol(self):
-        sent = []
-
-        class Channel:
-            def requests(self):
-                return iter(
-                    [
-                        json.dumps(request('{"inputs": [3]}')).encode(),
-                        json.dumps(dict(request("{}"), id=2, protocol="grpc")).encode(),
-                    ]
-                )
-
-            def send(self, message):
-                json.dumps(message, allow_nan=False)
-                sent.append(message)
-
-        run(Channel(), Doubling())
+        channel = Channel(request('{"inputs": [3]}'), dict(request("{}"), id=2, protocol="grpc"))
+        run(channel, Doubling())
+        sent = channel.sent
         self.assertEqual((sent[0]["id"], sent[0]["type"], sent[0]["status"], sent[0]["body"]), (1, "http", 200, '{"predictions": [6]}'))
         self.assertEqual((sent[1]["id"], sent[1]["ok"], sent[1]["kind"], sent[1]["message"]), (2, False, "bad_request", "unknown invoke protocol 'grpc'"))
 

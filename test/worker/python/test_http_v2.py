@@ -10,6 +10,7 @@ import sys
 import unittest
 
 import package_path  # noqa: F401
+from package_path import Channel
 
 from mlf_worker.http import v2
 from mlf_worker.loop import run
@@ -390,18 +391,6 @@ class ThroughTheWorkerWithMlflow(unittest.TestCase):
 
 class Loop(unittest.TestCase):
     def test_an_invoke_request_gets_an_http_reply(self):
-        class Channel:
-            def __init__(self, *requests):
-                self.lines = [json.dumps(r).encode() for r in requests]
-                self.sent = []
-
-            def requests(self):
-                return iter(self.lines)
-
-            def send(self, message):
-                json.dumps(message, allow_nan=False)
-                self.sent.append(message)
-
         body = json.dumps({"id": "a", "parameters": {"content_type": "np"}, "inputs": [{"name": "x", "shape": [2], "datatype": "INT64", "data": [1, 2]}]})
         channel = Channel(
             {"id": 1, "type": "invoke", "protocol": "v2", "path": "/v2/models/m/infer", "content_type": "application/json", "body": body, "model_name": "m"},

@@ -8,28 +8,13 @@ import tempfile
 import unittest
 
 import package_path  # noqa: F401
+from package_path import Channel
 
 from mlf_worker import logs
 from mlf_worker.errors import LoadFailure, SchemaError, cut_message
 from mlf_worker.loop import run
 from mlf_worker.protocol import error_reply
 from mlf_worker.runtimes.base import Runtime
-
-
-class Channel:
-    """The protocol channel with its requests given and its replies kept."""
-
-    def __init__(self, *requests):
-        self.lines = [r if isinstance(r, bytes) else json.dumps(r).encode() for r in requests]
-        self.sent = []
-
-    def requests(self):
-        return iter(self.lines)
-
-    def send(self, message):
-        # What the real channel does: strict JSON, or it raises.
-        json.dumps(message, allow_nan=False)
-        self.sent.append(message)
 
 
 class Doubling(Runtime):
