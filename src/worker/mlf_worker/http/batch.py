@@ -11,6 +11,9 @@ whose enforced input is a plain DataFrame (default RangeIndex, no categorical co
 columns), not an LLM-style input, are grouped by (columns, dtypes, params); a group of two or more
 is concatenated (pandas.concat, index reset), predicted once and split back by row counts.
 
+Items that are a lone `dataframe_split` of plain numbers for an all-double signature skip the
+DataFrame per item (double_item): their rows are stacked, and one frame built for the group.
+
 Everything else is answered by `single`, the single-request `invoke` of http/mlflow.py (the reply
 the item alone gets, by construction), so no error is worded here: an item any fast step refuses (a content type or parse error, a schema failure,
 a body that is not text), an item that cannot be combined (a tensor input, a custom index, an LLM
@@ -159,6 +162,64 @@ def combinable_key(data, parsed):
     return (tuple(repr(name) for name in columns.tolist()), tuple(str(dtype) for dtype in dtypes), parsed.params_key)
 
 
+class DoubleRows:
+    """An item whose enforced input is double_frame's (scoring/fast_frame.py), kept as its float64
+    rows: the frame is built once for the group it joins (combine_frames)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __len__(self):
+        return len(self.rows)
+
+
+def double_item(runtime, item):
+    """(grouping key, Parsed, DoubleRows) of an item that is a lone `dataframe_split` of plain
+    numbers for an all-double signature, read by the runtime without mlflow; None otherwise (the
+    item takes parse_item and enforce). The key is what combinable_key gives for its frame."""
+    from ..runtimes.without_mlflow import WithoutMlflowRuntime
+    from ..scoring.fast_frame import double_rows
+
+    if not isinstance(runtime, WithoutMlflowRuntime) or type(runtime).parse is not WithoutMlflowRuntime.parse:
+        return None
+    content_type = item.get("content_type")
+    body = item.get("body")
+    if not isinstance(content_type, str) or not isinstance(body, str) or "body_base64" in item:
+        return None
+    if content_type_refusal(content_type) is not None or content_type.split(";")[0].strip() != CONTENT_TYPE_JSON:
+        return None
+    try:
+        decoded = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(decoded, dict) or len(decoded) != 1 or "dataframe_split" not in decoded:
+        return None
+    rows = double_rows(decoded["dataframe_split"], runtime.schema)
+    if rows is None:
+        return None
+    names = runtime.schema.input_names()
+    params_key = params_key_of(None)
+    key = (tuple(repr(name) for name in names), ("float64",) * len(names), params_key)
+    return key, Parsed(rows, None, False, params_key), DoubleRows(rows)
+
+
+def combine_frames(runtime, frames):
+    """One DataFrame of the group's inputs, as pandas.concat(frames, ignore_index=True) gives it."""
+    import pandas as pd
+
+    if all(isinstance(frame, DoubleRows) for frame in frames):
+        import numpy as np
+
+        from ..scoring.fast_frame import frame_of
+
+        return frame_of(np.concatenate([frame.rows for frame in frames]), runtime.schema)
+    if any(isinstance(frame, DoubleRows) for frame in frames):
+        from ..scoring.fast_frame import frame_of
+
+        frames = [frame_of(frame.rows, runtime.schema) if isinstance(frame, DoubleRows) else frame for frame in frames]
+    return pd.concat(frames, ignore_index=True)
+
+
 def split_predictions(raw, counts):
     """`raw` cut into pieces of `counts` rows, or None when that is not sound."""
     import numpy as np
@@ -197,7 +258,7 @@ def predict_group(runtime, members, replies, items, single):
         counts = [len(f) for f in frames]
         first = members[0][2]
         try:
-            combined = pd.concat(frames, ignore_index=True)
+            combined = combine_frames(runtime, frames)
             raw = predict_frame(runtime, combined, first)
         except Exception:  # each item gets its own answer below
             raw = None
@@ -240,6 +301,11 @@ def invoke_batch(runtime, request, single):
     groups = {}
     combine = can_combine(runtime)
     for index, item in enumerate(items):
+        fast = double_item(runtime, item) if combine else None
+        if fast is not None:
+            key, parsed, data = fast
+            groups.setdefault(key, []).append((index, data, parsed))
+            continue
         try:
             parsed = parse_item(runtime, item)
             data = enforce(runtime, parsed)

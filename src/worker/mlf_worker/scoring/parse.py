@@ -20,6 +20,7 @@ from copy import deepcopy
 
 from ..errors import BadInput, WorkerError, invalid_input
 from ..utf8 import first_undecodable_byte, not_utf8
+from .fast_frame import double_frame
 from .signature import Types
 
 SUPPORTED_FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
@@ -167,6 +168,9 @@ def dataframe_from_parsed_json(decoded, orient, schema, types_):
                 "'records' format. Error: '{}'".format(ex)
             )
     else:
+        fast = double_frame(decoded, schema)
+        if fast is not None:
+            return fast
         if not isinstance(decoded, dict):
             what = "list" if isinstance(decoded, list) else "type {}".format(type(decoded))
             raise invalid_input("Dataframe split format must be a dictionary. Got {}.".format(what))

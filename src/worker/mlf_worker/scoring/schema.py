@@ -15,6 +15,7 @@ import decimal
 from .. import logs
 from ..environment import env_flag
 from ..errors import SchemaError, WorkerError
+from .fast_frame import already_enforced
 
 MISSING_VALUES_HINT = (
     " Hint: the type mismatch is likely caused by missing values. "
@@ -147,6 +148,8 @@ def enforce_schema(pf_input, schema, types_):
     import pandas as pd
 
     pf_input = to_dataframe(pf_input)
+    if already_enforced(pf_input, schema, types_):
+        return pf_input
     if schema.has_input_names():
         input_names = schema.required_input_names()
         expected_required = set(input_names)
