@@ -111,6 +111,8 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     ...(maxBatchSize !== undefined ? { maxBatchSize } : {}),
     ...(maxBatchDelayMs !== undefined ? { maxDelayMs: maxBatchDelayMs } : {}),
     invokeBatch: (items) => pool.invokeBatch(items),
+    // Under load, batches grow while every worker is busy instead of queueing behind them.
+    concurrency: workers,
   });
   const ready = () => pool.ready;
   const routes: Route[] = [];

@@ -7,8 +7,9 @@
  * waiting are sent to one worker as one `invoke_batch` (worker protocol 4: each item parsed and
  * checked against the schema on its own, the good DataFrames predicted together, each reply
  * byte-identical to the one the request alone gets: src/worker/mlf_worker/http/batch.py). A batch is
- * sent as soon as it holds `maxBatchSize` requests, else when the delay runs out; a batch of one is
- * a plain `invoke`. Anything else (other paths, other content types, the V2 protocol) goes straight
+ * sent as soon as it holds `maxBatchSize` requests, else when the delay runs out — or, when
+ * `concurrency` dispatches (one per worker) are still out by then, as soon as one of them is
+ * answered: under load a batch grows while the workers are busy; a batch of one is a plain `invoke`. Anything else (other paths, other content types, the V2 protocol) goes straight
  * to `invoke`.
  *
  * Each reply gets `batchSize`: how many requests went out together with it (1 alone), for the
@@ -60,6 +61,14 @@ export interface BatcherOptions<I extends InvokeItem, R> {
    * then every request of the batch gets that reply.
    */
   invokeBatch?: (items: I[]) => Promise<BatchResult<R> | R>;
+  /**
+   * How many dispatches may be out at once before a batch waits past `maxDelayMs` (the pool's
+   * worker count; default: no limit). While every worker holds one, a new batch gathers until one
+   * of them answers (or the batch is full) instead of queueing in the pool behind them: under load
+   * batches grow to what the workers can take, and no request waits longer than it would have in
+   * the pool's queue.
+   */
+  concurrency?: number;
   /** How much of `maxBatchSize` a request takes (default 1: the batch size counts requests). */
   sizeOf?: (item: I) => number;
   /** Called once per dispatch of a batchable request group. */
@@ -116,43 +125,68 @@ export function createBatcher<I extends InvokeItem, R>(
   const sizeOf = options.sizeOf ?? (() => 1);
   const onBatch = options.onBatch;
   const withBatchSize = options.withBatchSize ?? setBatchSize;
+  const concurrency = options.concurrency ?? Infinity;
 
   let waiting: Waiting<I, R>[] = [];
   let size = 0;
   let timer: NodeJS.Timeout | undefined;
+  /** Dispatches not answered yet. */
+  let out = 0;
+  /** The delay of the batch waiting ran out while `concurrency` dispatches were out. */
+  let overdue = false;
+
+  function dispatched(): () => void {
+    out += 1;
+    return () => {
+      out -= 1;
+      if (overdue && waiting.length > 0) flush();
+    };
+  }
+
+  function delayOver(): void {
+    timer = undefined;
+    if (out >= concurrency) overdue = true;
+    else flush();
+  }
 
   function flush(): void {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
+    overdue = false;
     const batch = waiting;
     waiting = [];
     size = 0;
     if (batch.length === 0) return;
+    const answered = dispatched();
     if (batch.length === 1) {
       const only = batch[0]!;
       onBatch?.({ requests: 1, batchedRows: 0 });
-      settle(() => invoke(only.item)).then((reply) => only.resolve(withBatchSize(reply, 1)), only.reject);
+      settle(() => invoke(only.item))
+        .finally(answered)
+        .then((reply) => only.resolve(withBatchSize(reply, 1)), only.reject);
       return;
     }
-    settle(() => invokeBatch!(batch.map((w) => w.item))).then(
-      (result) => {
-        if (!isBatchResult(result)) {
-          onBatch?.({ requests: batch.length, batchedRows: 0 });
-          for (const w of batch) w.resolve(withBatchSize(result, batch.length));
-          return;
-        }
-        if (result.replies.length !== batch.length) {
-          const error = new Error(`invoke_batch answered ${result.replies.length} replies for ${batch.length} requests`);
+    settle(() => invokeBatch!(batch.map((w) => w.item)))
+      .finally(answered)
+      .then(
+        (result) => {
+          if (!isBatchResult(result)) {
+            onBatch?.({ requests: batch.length, batchedRows: 0 });
+            for (const w of batch) w.resolve(withBatchSize(result, batch.length));
+            return;
+          }
+          if (result.replies.length !== batch.length) {
+            const error = new Error(`invoke_batch answered ${result.replies.length} replies for ${batch.length} requests`);
+            for (const w of batch) w.reject(error);
+            return;
+          }
+          onBatch?.({ requests: batch.length, batchedRows: result.batchedRows });
+          batch.forEach((w, i) => w.resolve(withBatchSize(result.replies[i]!, batch.length)));
+        },
+        (error: unknown) => {
           for (const w of batch) w.reject(error);
-          return;
-        }
-        onBatch?.({ requests: batch.length, batchedRows: result.batchedRows });
-        batch.forEach((w, i) => w.resolve(withBatchSize(result.replies[i]!, batch.length)));
-      },
-      (error: unknown) => {
-        for (const w of batch) w.reject(error);
-      },
-    );
+        },
+      );
   }
 
   const batching = ((item: I): Promise<R> => {
@@ -164,7 +198,7 @@ export function createBatcher<I extends InvokeItem, R>(
       waiting.push({ item, resolve, reject });
       size += weight;
       if (size >= maxBatchSize) flush();
-      else if (timer === undefined) timer = setTimeout(flush, maxDelayMs);
+      else if (timer === undefined && !overdue) timer = setTimeout(delayOver, maxDelayMs);
     });
   }) as BatchingInvoke<I, R> & { flush: () => void };
   batching.flush = flush;

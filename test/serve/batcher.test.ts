@@ -209,6 +209,74 @@ describe('createBatcher', () => {
     expect((await Promise.all(replies)).map((r) => r.body)).toEqual(['reply to a', 'reply to b']);
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('with every worker busy (concurrency) a batch gathers past its delay until a dispatch is answered, or it is full', async () => {
+    const pool = fakePool();
+    // The first batch holds the only worker until `release` is called.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const invokeBatch = vi.fn(async (items: InvokeItem[]) => {
+      const result = await pool.invokeBatch(items);
+      if (pool.calls.length === 1) await held;
+      return result;
+    });
+    const invoke = createBatcher(pool.invoke, { maxBatchSize: 4, maxDelayMs: 10, concurrency: 1, invokeBatch });
+    const first = [invoke(json('1')), invoke(json('2'))];
+    await vi.advanceTimersByTimeAsync(10);
+    expect(pool.calls).toEqual([{ kind: 'batch', bodies: ['1', '2'] }]);
+    const second = [invoke(json('3')), invoke(json('4'))];
+    await vi.advanceTimersByTimeAsync(500);
+    // The delay ran out long ago, but the worker is busy: '3' and '4' wait for company.
+    expect(pool.calls).toHaveLength(1);
+    const third = [invoke(json('5')), invoke(json('6')), invoke(json('7'))];
+    await vi.advanceTimersByTimeAsync(0);
+    // Full at four: sent at once even so; '7' starts the next batch.
+    expect(pool.calls.map((c) => c.bodies)).toEqual([
+      ['1', '2'],
+      ['3', '4', '5', '6'],
+    ]);
+    // '7' came before its delay ran out: it waits for it, then goes, the worker being free.
+    release();
+    await vi.advanceTimersByTimeAsync(9);
+    expect(pool.calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(pool.calls).toEqual([
+      { kind: 'batch', bodies: ['1', '2'] },
+      { kind: 'batch', bodies: ['3', '4', '5', '6'] },
+      { kind: 'invoke', bodies: ['7'] },
+    ]);
+    expect((await Promise.all([...first, ...second, ...third])).map((r) => r.body)).toEqual(['1', '2', '3', '4', '5', '6', '7'].map((b) => `reply to ${b}`));
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('sends a batch held past its delay as soon as the busy worker answers', async () => {
+    const pool = fakePool();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const invoke = createBatcher(pool.invoke, {
+      maxBatchSize: 8,
+      maxDelayMs: 10,
+      concurrency: 1,
+      invokeBatch: async (items: InvokeItem[]) => {
+        const result = await pool.invokeBatch(items);
+        if (pool.calls.length === 1) await held;
+        return result;
+      },
+    });
+    const first = [invoke(json('1')), invoke(json('2'))];
+    await vi.advanceTimersByTimeAsync(10);
+    const second = [invoke(json('3')), invoke(json('4'))];
+    await vi.advanceTimersByTimeAsync(100);
+    expect(pool.calls).toHaveLength(1);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(pool.calls.map((c) => c.bodies)).toEqual([
+      ['1', '2'],
+      ['3', '4'],
+    ]);
+    expect((await Promise.all([...first, ...second])).map((r) => r.body)).toEqual(['1', '2', '3', '4'].map((b) => `reply to ${b}`));
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });
 
 describe('isBatchable', () => {
