@@ -30,7 +30,8 @@ export interface LogOptions {
   name?: string;
   registeredModelName?: string;
   alias?: string;
-  tags?: readonly string[];
+  /** `--tag K=V`: on the logged model and the model version. */
+  tags?: Readonly<Record<string, string>>;
   validate?: boolean;
   onProgress?: (event: LogProgress) => void;
 }
@@ -47,7 +48,7 @@ export const DEFAULT_MODEL_NAME = 'model';
 
 export async function logModel(options: LogOptions): Promise<LogResult> {
   checkFlags(options);
-  const tags = parseTags(options.tags ?? []);
+  const tags = options.tags ?? {};
   const config = readTrackingConfig(options.env, options.home);
   const tracking = createTrackingClient(config);
   const registry = createTrackingClient(config, { server: 'registry' });
@@ -102,17 +103,6 @@ function checkFlags(options: LogOptions): void {
     // mlflow/utils/validation.py `_validate_model_alias_name`: `latest` and `v<digits>` are reserved.
     throw usageError('INVALID_ALIAS', `\`--alias ${options.alias}\` is reserved by MLflow ('latest' and v<number> name versions)`);
   }
-}
-
-/** `--tag K=V`, repeatable; the first `=` splits. */
-export function parseTags(tags: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const tag of tags) {
-    const equals = tag.indexOf('=');
-    if (equals <= 0) throw usageError('INVALID_TAG', `\`--tag ${tag}\` must be KEY=VALUE`);
-    out[tag.slice(0, equals)] = tag.slice(equals + 1);
-  }
-  return out;
 }
 
 function listModelFiles(dir: string): ModelFileEntry[] {

@@ -1,25 +1,20 @@
 import os from 'node:os';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, collect } from '../options.js';
+import { parseKeyValueFlags } from '../key-value-flags.js';
 import { bold, dim, printJson, say, warn } from '../render.js';
 import type { RegisterCommand } from './index.js';
-import type { LogResult } from '../../ops/log.js';
+import type { LogOptions, LogResult } from '../../ops/log.js';
 import type { LogProgress } from '../../tracking/log-model.js';
 
-interface LogFlags {
+type LogFlags = Pick<LogOptions, 'experimentName' | 'experimentId' | 'runId' | 'name' | 'registeredModelName' | 'alias'> & {
   modelUri: string;
-  experimentName?: string;
-  experimentId?: string;
-  runId?: string;
-  name?: string;
-  registeredModelName?: string;
-  alias?: string;
   tag: string[];
   validate: boolean;
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
-}
+};
 
 /** `mlf models log -m DIR [--experiment-name E | --experiment-id ID] [--run-id R] [--name model] [--registered-model-name N] [--alias A] [--tag K=V]...` */
 export const registerLog: RegisterCommand = ({ models }, ctx) => {
@@ -47,19 +42,19 @@ export const registerLog: RegisterCommand = ({ models }, ctx) => {
       env: ctx.env,
       home: os.homedir(),
       user: userName(),
-      experimentName: flags.experimentName,
-      experimentId: flags.experimentId,
-      runId: flags.runId,
-      name: flags.name,
-      registeredModelName: flags.registeredModelName,
-      alias: flags.alias,
-      tags: flags.tag,
+      ...pickDefined(flags),
+      tags: parseKeyValueFlags('--tag', 'INVALID_TAG', flags.tag),
       validate: flags.validate,
       onProgress: flags.json || flags.quiet || !flags.verbose ? undefined : (event) => sayProgress(ctx, event),
     });
     render(ctx, result, flags);
   });
 };
+
+function pickDefined(flags: LogFlags): Partial<LogOptions> {
+  const { experimentName, experimentId, runId, name, registeredModelName, alias } = flags;
+  return { experimentName, experimentId, runId, name, registeredModelName, alias };
+}
 
 /** `getpass.getuser()` reads LOGNAME/USER first; the account name is what they hold on a normal login. */
 function userName(): string {
