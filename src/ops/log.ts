@@ -6,7 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MlfError, usageError } from '../errors.js';
-import type { EnvRecord } from '../config/env-vars.js';
+import { ENV, type EnvRecord } from '../config/env-vars.js';
 import { locateModel } from '../model/directory/locate.js';
 import { readModelDirectory } from '../model/directory/strict.js';
 import { refuseSpecialFilesSync } from '../fs/special-files.js';
@@ -43,6 +43,15 @@ export interface LogResult extends LogModelResult {
   diagnostics: Diagnostic[];
 }
 
+/** The flags, else MLflow's variables (`_get_experiment_id_from_env`); none for `--run-id`. */
+function experimentOf(options: LogOptions): { experimentId?: string; experimentName?: string; experimentFromEnv?: boolean } {
+  if (options.runId !== undefined) return {};
+  if (options.experimentId !== undefined || options.experimentName !== undefined) return { experimentId: options.experimentId, experimentName: options.experimentName };
+  const experimentName = options.env[ENV.MLFLOW_EXPERIMENT_NAME] || undefined;
+  const experimentId = options.env[ENV.MLFLOW_EXPERIMENT_ID] || undefined;
+  return experimentName === undefined && experimentId === undefined ? {} : { experimentName, experimentId, experimentFromEnv: true };
+}
+
 /** The run's name for the model when none is given, as `log_model(name=...)` is usually called. */
 export const DEFAULT_MODEL_NAME = 'model';
 
@@ -70,8 +79,7 @@ export async function logModel(options: LogOptions): Promise<LogResult> {
       registry,
       mlmodelText: directory.mlmodelText,
       files,
-      experimentId: options.experimentId,
-      experimentName: options.experimentName,
+      ...experimentOf(options),
       runId: options.runId,
       name: options.name ?? DEFAULT_MODEL_NAME,
       registeredModelName: options.registeredModelName,

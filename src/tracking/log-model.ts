@@ -19,7 +19,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { parseMlmodel, serializeMlmodel, formatUtcTimeCreated } from '../model/mlmodel.js';
 import { pythonJsonDumps } from '../model/input-example.js';
-import { inputError } from '../errors.js';
+import { inputError, usageError } from '../errors.js';
 import type { TrackingClient } from './client.js';
 import { isTrackingError, TrackingError } from './errors.js';
 import { proxyArtifactUrl } from './artifact-proxy.js';
@@ -48,6 +48,8 @@ export interface LogModelRequest {
   /** Exactly one of these, or neither (experiment `0`, as MLflow's default). */
   experimentId?: string;
   experimentName?: string;
+  /** The two came from MLFLOW_EXPERIMENT_NAME/_ID: both may be set, and must then agree. */
+  experimentFromEnv?: boolean;
   runId?: string;
   name: string;
   registeredModelName?: string;
@@ -189,23 +191,34 @@ async function getRun(tracking: TrackingClient, runId: string): Promise<{ info: 
 
 /** `mlflow.set_experiment(name)`: the experiment of that name, created when there is none. */
 async function resolveExperiment(tracking: TrackingClient, request: LogModelRequest): Promise<string> {
+  if (request.experimentName !== undefined) {
+    const id = await experimentByName(tracking, request.experimentName);
+    if (request.experimentId !== undefined && request.experimentId !== id) {
+      throw usageError('EXPERIMENT_MISMATCH', `MLFLOW_EXPERIMENT_ID (${request.experimentId}) is not the id of MLFLOW_EXPERIMENT_NAME's experiment '${request.experimentName}' (${id})`);
+    }
+    return id;
+  }
   if (request.experimentId !== undefined) {
+    const flag = request.experimentFromEnv ? 'MLFLOW_EXPERIMENT_ID' : '--experiment-id';
     try {
       await tracking.getJson(`${API}/experiments/get`, { experiment_id: request.experimentId });
     } catch (error) {
-      if (isTrackingError(error, 'not-found')) throw inputError('EXPERIMENT_NOT_FOUND', `no experiment with id ${request.experimentId} on the tracking server (--experiment-id)`, { cause: error });
+      if (isTrackingError(error, 'not-found')) throw inputError('EXPERIMENT_NOT_FOUND', `no experiment with id ${request.experimentId} on the tracking server (${flag})`, { cause: error });
       throw error;
     }
     return request.experimentId;
   }
-  if (request.experimentName === undefined) return '0';
+  return '0';
+}
+
+async function experimentByName(tracking: TrackingClient, name: string): Promise<string> {
   try {
-    const found = await tracking.getJson<{ experiment: { experiment_id: string } }>(`${API}/experiments/get-by-name`, { experiment_name: request.experimentName });
+    const found = await tracking.getJson<{ experiment: { experiment_id: string } }>(`${API}/experiments/get-by-name`, { experiment_name: name });
     return found.experiment.experiment_id;
   } catch (error) {
     if (!isTrackingError(error, 'not-found')) throw error;
   }
-  const created = await tracking.postJson<{ experiment_id: string }>(`${API}/experiments/create`, { name: request.experimentName });
+  const created = await tracking.postJson<{ experiment_id: string }>(`${API}/experiments/create`, { name });
   return created.experiment_id;
 }
 

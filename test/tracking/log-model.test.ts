@@ -146,6 +146,14 @@ describe('logModelToServer', () => {
     expect(JSON.parse(seen.find((s) => s.url.endsWith('experiments/create'))!.body)).toEqual({ name: 'ci' });
     expect(JSON.parse(seen.find((s) => s.url.endsWith('runs/create'))!.body)).toMatchObject({ experiment_id: '12' });
   });
+
+  it('refuses MLFLOW_EXPERIMENT_NAME and MLFLOW_EXPERIMENT_ID that name two experiments, as MLflow does', async () => {
+    const { url, seen } = await stubMlflow({ ...baseRoutes(), 'GET /api/2.0/mlflow/experiments/get-by-name': ok({ experiment: { experiment_id: '3' } }) });
+    await expect(logModelToServer(request(url, { experimentName: 'ci', experimentId: '4', experimentFromEnv: true }))).rejects.toMatchObject({ code: 'EXPERIMENT_MISMATCH', exitCode: 2 });
+    expect(seen.some((s) => s.url.includes('runs/create'))).toBe(false);
+    await logModelToServer(request(url, { experimentName: 'ci', experimentId: '3', experimentFromEnv: true }));
+    expect(JSON.parse(seen.find((s) => s.url.endsWith('runs/create'))!.body)).toMatchObject({ experiment_id: '3' });
+  });
 });
 
 describe('loggedMlmodel', () => {
