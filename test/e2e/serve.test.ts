@@ -281,6 +281,24 @@ if (unavailable) {
       await stop(server.child);
     }, 120_000);
 
+    it('each worker answers its warm-up request (the model\'s serving example) before /ping turns ready: -v says nothing about it', async () => {
+      const server = await startMlf(['-w', '2', '-v']);
+      expect((await send(server.url, 'GET', '/ping')).status).toBe(200);
+      expect((await post(server)).status).toBe(200);
+      await stop(server.child);
+      // warm_up.py logs (info, shown under -v) only a warm-up that was refused, failed or impossible.
+      expect(server.stderr.filter((line) => line.includes('warm-up'))).toEqual([]);
+      // ... and it does log those: a model whose example the signature refuses.
+      const refusing = path.join(tempDir('mlf-serve-warm-up-'), 'model');
+      cpSync(MODEL, refusing, { recursive: true });
+      writeFileSync(path.join(refusing, 'serving_input_example.json'), JSON.stringify({ dataframe_split: { columns: ['x'], data: [[1]] } }));
+      const warned = await startMlf(['-v'], { model: refusing });
+      expect((await post(warned)).status).toBe(200);
+      await stop(warned.child);
+      const infos = warned.stderr.map((line) => (JSON.parse(line) as { type: string; message?: string })).filter((line) => line.type === 'info');
+      expect(infos.map((line) => line.message)).toContainEqual(expect.stringMatching(/^the warm-up request was answered with status 400: \{"error_code": "INVALID_PARAMETER_VALUE", "message": "Failed to predict data/));
+    }, 120_000);
+
     it('mlf killed by SIGKILL leaves no worker behind', async () => {
       const server = await startMlf(['-w', '2']);
       const pending = post(server, JSON.stringify({ dataframe_split: { columns: COLUMNS, data: Array.from({ length: 20_000 }, (_, i) => ROWS[i % 2]) } })).catch(() => undefined);
