@@ -80,6 +80,8 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     const client = await startSessionWorker({
       ...run.worker,
       ignoreSigint: true,
+      // /ping turns ready only once a request is as fast as the next ones (no slow first client).
+      warmUp: true,
       ...(onWorkerStderr ? { onStderr: (line: string) => onWorkerStderr(line, pid) } : {}),
       ...(onWorkerLog ? { onLog: onWorkerLog } : {}),
       ...(workerCommand ? { command: workerCommand } : {}),

@@ -10,7 +10,8 @@
  *   worker is killed and replaced, the other workers' requests go on;
  * - a request waiting in the queue longer than `timeoutMs` (no worker came free): 504 too, no kill;
  * - the worker holding a request dies (OOM, segfault, `os._exit`): that request alone gets 500;
- *   the worker is replaced with backoff.
+ *   the worker is replaced at once, and with backoff only when its replacements keep failing or
+ *   dying young (a crash loop must not spin).
  *
  * `ready` is true while at least one worker is up. Every response is the worker's otherwise.
  */
@@ -44,7 +45,8 @@ export interface PoolWorker {
 }
 
 export type PoolEvent =
-  | { type: 'worker-started'; slot: number; pid: number; restart: boolean }
+  /** `startMs`: for a replacement, how long its start took (a start is most of a replacement's time). */
+  | { type: 'worker-started'; slot: number; pid: number; restart: boolean; startMs?: number }
   | { type: 'worker-exited'; slot: number; pid: number; expected: boolean; inFlight: boolean }
   | { type: 'worker-start-failed'; slot: number; error: Error; retryInMs: number }
   | { type: 'timeout'; slot: number; pid: number }
@@ -59,7 +61,10 @@ export interface PoolOptions {
   timeoutMs: number;
   /** Starts one worker, resolving once its model is loaded. */
   startWorker: (slot: number) => Promise<PoolWorker>;
-  /** Backoff between restarts of a slot: doubles from `initialMs` up to `maxMs` while starts fail or workers die young. */
+  /**
+   * Backoff between restarts of a slot: the first restart is immediate; while starts fail or the
+   * replacements die young, the wait goes `initialMs`, then doubles up to `maxMs`.
+   */
   backoff?: { initialMs: number; maxMs: number };
   /** Seconds a client is told to wait in `Retry-After` (default 1). */
   retryAfterSeconds?: number;
@@ -78,6 +83,7 @@ interface Slot {
   busy: boolean;
   /** When the current worker started (a worker that dies young makes the next start wait longer). */
   startedAt: number;
+  /** How long the next restart waits: 0 until a restart fails or its worker dies young. */
   nextBackoffMs: number;
   /** The current worker was killed or closed on purpose. */
   expectedExit: boolean;
@@ -103,8 +109,7 @@ export class Pool {
 
   private constructor(options: PoolOptions) {
     this.options = options;
-    const initial = options.backoff?.initialMs ?? 200;
-    this.slots = Array.from({ length: options.workers }, (_, index) => ({ index, busy: false, startedAt: 0, nextBackoffMs: initial, expectedExit: false }));
+    this.slots = Array.from({ length: options.workers }, (_, index) => ({ index, busy: false, startedAt: 0, nextBackoffMs: 0, expectedExit: false }));
   }
 
   /** Starts every worker; resolves once all are loaded, or throws the first start failure (stopping the others). */
@@ -231,12 +236,12 @@ export class Pool {
     return `${Number((this.options.timeoutMs / 1000).toFixed(3))} s`;
   }
 
-  private attach(slot: Slot, worker: PoolWorker, restart: boolean): void {
+  private attach(slot: Slot, worker: PoolWorker, restart: boolean, startMs?: number): void {
     slot.worker = worker;
     slot.busy = false;
     slot.expectedExit = false;
     slot.startedAt = Date.now();
-    this.options.onEvent?.({ type: 'worker-started', slot: slot.index, pid: worker.pid, restart });
+    this.options.onEvent?.({ type: 'worker-started', slot: slot.index, pid: worker.pid, restart, ...(startMs !== undefined ? { startMs } : {}) });
     void worker.exit.then(() => this.onWorkerExit(slot, worker));
     this.pump();
   }
@@ -248,16 +253,27 @@ export class Pool {
     slot.worker = undefined;
     // The request it held (if any) is answered by dispatch()'s rejection handler.
     if (this.closing) return;
+    // A worker that served a while (or was stopped on purpose) is replaced at once; one that died
+    // young after a restart waits its slot's backoff (a model that crashes on load or on every
+    // request must not make the pool spin).
+    if (Date.now() - slot.startedAt >= HEALTHY_LIFETIME_MS || expected) slot.nextBackoffMs = 0;
+    this.scheduleRestart(slot, expected ? 0 : this.takeBackoff(slot));
+  }
+
+  /** The wait before this restart of the slot; the next one (unless reset) waits longer. */
+  private takeBackoff(slot: Slot): number {
+    const delay = slot.nextBackoffMs;
     const initial = this.options.backoff?.initialMs ?? 200;
-    if (Date.now() - slot.startedAt >= HEALTHY_LIFETIME_MS || expected) slot.nextBackoffMs = initial;
-    this.scheduleRestart(slot, expected ? 0 : slot.nextBackoffMs);
+    const max = this.options.backoff?.maxMs ?? 5_000;
+    slot.nextBackoffMs = delay === 0 ? initial : Math.min(max, delay * 2);
+    return delay;
   }
 
   private scheduleRestart(slot: Slot, delayMs: number): void {
-    const max = this.options.backoff?.maxMs ?? 5_000;
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = undefined;
       if (this.closing) return;
+      const began = Date.now();
       this.options.startWorker(slot.index).then(
         (worker) => {
           if (this.closing) {
@@ -265,12 +281,10 @@ export class Pool {
             return;
           }
           this.restarts += 1;
-          slot.nextBackoffMs = Math.min(max, slot.nextBackoffMs * 2);
-          this.attach(slot, worker, true);
+          this.attach(slot, worker, true, Date.now() - began);
         },
         (error: Error) => {
-          const retryInMs = slot.nextBackoffMs;
-          slot.nextBackoffMs = Math.min(max, slot.nextBackoffMs * 2);
+          const retryInMs = this.takeBackoff(slot);
           this.options.onEvent?.({ type: 'worker-start-failed', slot: slot.index, error, retryInMs });
           this.scheduleRestart(slot, retryInMs);
         },

@@ -75,9 +75,10 @@ export interface ModelSession {
 /**
  * One worker of a session, started in the prepared environment with the session's options: what
  * `openModelSession` holds, and what `mlf models serve`'s pool starts N of (`ignoreSigint`: Ctrl-C
- * reaches the whole process group, and a pool shuts its workers down itself).
+ * reaches the whole process group, and a pool shuts its workers down itself; `warmUp`: a served
+ * worker answers a request of its own before it counts as ready).
  */
-export function startSessionWorker(options: OpenModelSessionOptions & { ignoreSigint?: boolean }): Promise<WorkerClient> {
+export function startSessionWorker(options: OpenModelSessionOptions & { ignoreSigint?: boolean; warmUp?: boolean }): Promise<WorkerClient> {
   const { environment } = options;
   return WorkerClient.start({
     pythonPath: environment.pythonPath,
@@ -95,6 +96,7 @@ export function startSessionWorker(options: OpenModelSessionOptions & { ignoreSi
     ...(options.command ? { command: options.command } : {}),
     ...(options.helloTimeoutMs !== undefined ? { helloTimeoutMs: options.helloTimeoutMs } : {}),
     ...(options.ignoreSigint ? { ignoreSigint: true } : {}),
+    ...(options.warmUp ? { warmUp: true } : {}),
   });
 }
 

@@ -69,6 +69,8 @@ export interface StartWorkerOptions extends WorkerOutputHandlers {
   command?: { file: string; args: string[] };
   /** The worker ignores SIGINT (serve: Ctrl-C reaches the process group; mlf stops its workers itself). */
   ignoreSigint?: boolean;
+  /** The worker answers one request of its own before it is ready (serve: mlf_worker/warm_up.py). */
+  warmUp?: boolean;
   /** How long to wait for `hello` (the model load itself has no limit). Default 60 s. */
   helloTimeoutMs?: number;
   /**
@@ -161,6 +163,7 @@ export class WorkerClient {
     if (options.pycachePrefix) args.push('--pycache-prefix', options.pycachePrefix);
     if (options.modelCacheDir) args.push('--model-cache-dir', options.modelCacheDir);
     if (options.ignoreSigint) args.push('--ignore-sigint');
+    if (options.warmUp) args.push('--warm-up');
     const file = options.command?.file ?? options.pythonPath;
     const fullArgs = options.command ? [...options.command.args, ...args] : [workerFiles().launcher, ...args];
     const launch: WorkerLaunch = { file, args: fullArgs, cwd: options.cwd, env: { ...definedVariables(options.env), ...(options.extraEnv ?? {}) } };

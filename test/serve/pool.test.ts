@@ -122,6 +122,38 @@ describe('Pool', () => {
     expect(events.filter((e) => e.type === 'worker-exited')).toEqual([expect.objectContaining({ expected: false, inFlight: true })]);
   });
 
+  it('replaces a dead worker at once; only restarts that fail or die young wait, longer each time', async () => {
+    const fake = () => WorkerClient.start({ pythonPath: 'unused', modelDir: '/m', env: { PATH: process.env.PATH, FAKE_MODE: 'ok' }, cwd: process.cwd(), command: { file: process.execPath, args: [FAKE] } });
+    const attempts: number[] = [];
+    const events: PoolEvent[] = [];
+    // Start 1 (the pool's) works, the first restart fails, the second works.
+    const pool = await startPool(
+      {
+        backoff: { initialMs: 500, maxMs: 5_000 },
+        startWorker: async () => {
+          attempts.push(Date.now());
+          if (attempts.length === 2) throw new Error('the model did not load');
+          return fake();
+        },
+      },
+      events,
+    );
+    const firstDeath = Date.now();
+    expect((await call(pool, { die: true })).status).toBe(500);
+    await until(() => pool.liveWorkers === 1);
+    // Immediate, not after the 500 ms of the backoff.
+    expect(attempts[1]! - firstDeath).toBeLessThan(450);
+    expect(events.filter((e) => e.type === 'worker-start-failed').map((e) => (e as { retryInMs: number }).retryInMs)).toEqual([500]);
+    expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(490);
+    // The replacement dies young: the next restart waits twice as long.
+    const secondDeath = Date.now();
+    expect((await call(pool, { die: true })).status).toBe(500);
+    await until(() => pool.liveWorkers === 1);
+    expect(attempts).toHaveLength(4);
+    expect(attempts[3]! - secondDeath).toBeGreaterThanOrEqual(990);
+    expect(pool.restarts).toBe(2);
+  });
+
   it('is not ready while no worker is up, and queued requests wait for the replacement', async () => {
     let starts = 0;
     const pool = await startPool({

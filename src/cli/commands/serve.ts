@@ -99,6 +99,7 @@ export const registerServe: RegisterCommand = ({ models }, ctx) => {
         onPoolEvent: (event) => {
           if (silent) return;
           if (event.type === 'worker-exited' && !event.expected) line({ type: 'worker-exited', pid: event.pid, in_flight: event.inFlight }, `warning: the model worker (pid ${event.pid}) exited; starting another`);
+          else if (event.type === 'worker-started' && event.restart) line({ type: 'worker-replaced', pid: event.pid, start_ms: event.startMs ?? 0 }, `the model worker was replaced by pid ${event.pid} (started in ${((event.startMs ?? 0) / 1000).toFixed(2)} s)`);
           else if (event.type === 'timeout') line({ type: 'timeout', pid: event.pid }, `warning: a request took longer than ${timeoutSeconds} s: its worker (pid ${event.pid}) is stopped and replaced`);
           else if (event.type === 'worker-start-failed') line({ type: 'worker-start-failed', message: event.error.message, retry_in_ms: event.retryInMs }, `warning: a model worker failed to start (${event.error.message}); retrying in ${event.retryInMs} ms`);
         },

@@ -15,10 +15,10 @@ CONTENT_TYPES = ("json", "csv")
 INVOKE_PROTOCOLS = ("mlflow", "v2")
 
 
-def run(channel, runtime, model_dir=None):
+def run(channel, runtime, model_dir=None, serving=None):
     """Answers requests until `shutdown` or the end of stdin. `model_dir` lets an `invoke` load
-    the model with mlflow too, when only MLflow's own code can answer a request (http/mlflow.py)."""
-    serving = None
+    the model with mlflow too, when only MLflow's own code can answer a request (http/mlflow.py);
+    `serving` is the MlflowServing the warm-up used (made at the first invoke otherwise)."""
     for line in channel.requests():
         request_id = None
         try:

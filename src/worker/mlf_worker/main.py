@@ -1,6 +1,7 @@
 """The worker's start: arguments, the protocol channel, the model load, then the request loop.
 
     python worker.py --model-dir DIR [--runtime auto|mlflow] [--pycache-prefix DIR] [--model-cache-dir DIR]
+                     [--ignore-sigint] [--warm-up]
 """
 
 import argparse
@@ -24,6 +25,8 @@ def parse_args(argv):
     # its pool down itself (the requests in flight finish first); a worker leaves when told to,
     # when its stdin closes, or with mlf (die_with_parent).
     parser.add_argument("--ignore-sigint", action="store_true")
+    # `mlf models serve`: answer one request of the worker's own before saying ready (warm_up.py).
+    parser.add_argument("--warm-up", action="store_true")
     return parser.parse_args(argv)
 
 
@@ -71,10 +74,19 @@ def main(argv=None):
     finally:
         if collecting:
             gc.enable()
-    channel.send(ready_message(runtime, elapsed_ms(started), fallback_reason))
+    load_ms = elapsed_ms(started)
+    serving = None
+    if args.warm_up:
+        from .http.mlflow import MlflowServing
+        from .loop import invoke
+        from .warm_up import warm_up
+
+        serving = MlflowServing(runtime, model_dir)
+        warm_up(lambda request: invoke(serving, request), model_dir, mlmodel)
+    channel.send(ready_message(runtime, load_ms, fallback_reason))
     from .loop import run
 
-    run(channel, runtime, model_dir)
+    run(channel, runtime, model_dir, serving)
     return 0
 
 
