@@ -17,6 +17,8 @@ export interface FlavorNeed {
   module: string;
   /** Why the loader imports it, for messages: `loads the model with`. */
   why: string;
+  /** The distributions that count as providing it, when not every one that installs the module does. */
+  providers?: string[];
 }
 
 /** A file the flavor's loader opens: the first of `candidates` that exists (a data directory holds one of several). */
@@ -77,7 +79,8 @@ export const FLAVOR_TABLE: readonly FlavorSpec[] = [
     name: 'sklearn',
     versionKey: { key: 'sklearn_version', distribution: 'scikit-learn' },
     needs: (section) => [need('scikit-learn', 'sklearn', 'loads the model with'), ...formatNeeds(sklearnFormat(section))],
-    files: (section) => single(section, 'pickled_model', sklearnFormat(section) === 'skops' ? ['zip'] : ['pickle']),
+    // A pickle is checked by the pickle scan (MLF504), not twice.
+    files: (section) => single(section, 'pickled_model', sklearnFormat(section) === 'skops' ? ['zip'] : []),
     serialized: (section) => serializedBy(sklearnFormat(section), pathAt(section, 'pickled_model')),
   },
   {
@@ -98,7 +101,7 @@ export const FLAVOR_TABLE: readonly FlavorSpec[] = [
     },
     files: (section) => {
       const data = pathAt(section, 'data') ?? '';
-      return single(section, 'data', data.endsWith('.lgb') ? ['lightgbm-text'] : sklearnFormat(section) === 'skops' ? ['zip'] : ['pickle']);
+      return single(section, 'data', data.endsWith('.lgb') ? ['lightgbm-text'] : sklearnFormat(section) === 'skops' ? ['zip'] : []);
     },
     serialized: (section) => {
       const data = pathAt(section, 'data');
@@ -120,7 +123,7 @@ export const FLAVOR_TABLE: readonly FlavorSpec[] = [
     name: 'statsmodels',
     versionKey: { key: 'statsmodels_version', distribution: 'statsmodels' },
     needs: () => [need('statsmodels', 'statsmodels', 'unpickles the model with')],
-    files: (section) => single(section, 'data', ['pickle']),
+    files: (section) => single(section, 'data', []),
     // statsmodels' `save` is a pickle.
     serialized: (section) => ({ pickles: [pathAt(section, 'data')].filter((p): p is string => p !== undefined), skops: [] }),
   },
@@ -157,7 +160,8 @@ export const FLAVOR_TABLE: readonly FlavorSpec[] = [
     versionKey: { key: 'keras_version', distribution: 'keras' },
     needs: (section) => {
       const backend = KERAS_BACKENDS[String(section.keras_backend)];
-      return [need('keras', 'keras', 'loads the model with'), ...(backend ? [need(backend.distribution, backend.module, 'runs the model (`keras_backend`) with')] : [])];
+      // Keras 3 is its own distribution: TensorFlow >= 2.16 depends on it but installs no `keras` of its own.
+      return [{ ...need('keras', 'keras', 'loads the model with'), providers: ['keras'] }, ...(backend ? [need(backend.distribution, backend.module, 'runs the model (`keras_backend`) with')] : [])];
     },
     files: (section) => {
       const data = pathAt(section, 'data');

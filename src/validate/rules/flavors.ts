@@ -7,7 +7,7 @@ import { asRecord } from '../../model/directory/yaml-source.js';
 import { KIND_NAMES } from '../../scan/model-file-kind.js';
 import type { Diagnostic } from '../diagnostic.js';
 import { condaPipList, envSources } from '../env-files.js';
-import { flavorNeeds, knownFlavors } from '../flavor-table.js';
+import { flavorNeeds, knownFlavors, type FlavorNeed } from '../flavor-table.js';
 import { hasDirectory, hasFile, type ModelFiles } from '../model-files.js';
 import { canonicalNameOf, effectiveRequirements, isRequirement } from '../requirements-view.js';
 import { diagnostic, tick } from './shared.js';
@@ -71,12 +71,12 @@ function checkFlavorPackages(files: ModelFiles, root: Record<string, unknown>): 
   const reported = new Set<string>();
   for (const { flavor, need } of flavorNeeds(root)) {
     if (reported.has(need.module)) continue;
-    const lacking = sources.filter((source) => providingDistribution(need.module, source.names) === undefined);
+    const lacking = sources.filter((source) => !provides(need, source.names));
     if (lacking.length === 0) continue;
     reported.add(need.module);
     const where = lacking.map((source) => tick(source.file)).join(' and ');
     const pin = pinFromMlmodel(root, flavor, need.distribution);
-    const transitively = lacking.every((source) => providingDistribution(need.module, withTransitiveRequirements(source.names)) !== undefined);
+    const transitively = lacking.every((source) => provides(need, withTransitiveRequirements(source.names)));
     const consequence = transitively
       ? `it comes only as a dependency of another requirement, at whatever version that allows${pin ? `, not the ${tick(pin.split('==')[1])} the model was saved with` : ''}`
       : `loading fails with ModuleNotFoundError: No module named '${need.module}'`;
@@ -91,6 +91,10 @@ function checkFlavorPackages(files: ModelFiles, root: Record<string, unknown>): 
     );
   }
   return found;
+}
+
+function provides(need: FlavorNeed, names: ReadonlySet<string>): boolean {
+  return need.providers ? need.providers.some((name) => names.has(name)) : providingDistribution(need.module, names) !== undefined;
 }
 
 /** `name==<version key>` when the flavor records the version of this distribution. */
