@@ -10,6 +10,23 @@ import { copyDirectory } from '../support/files.js';
  */
 const reason = e2eUnavailableReason();
 const model = (name: string) => path.join(fixturesDir, 'models', name);
+const flavorModel = (name: string) => path.join(fixturesDir, 'flavors', name, 'model');
+
+/**
+ * The flavor fixtures MLflow 3.17.2 wrote (fixtures/make_flavor_fixtures.py): the flavor in
+ * messages, the model file, and the packages its loader needs. xgboost's requirements name
+ * both `xgboost-cpu` and `xgboost` (either installs the module): removing `xgboost` removes both.
+ */
+const FLAVOR_FIXTURES: { fixture: string; flavor: string; file: string; needs: string[]; kindChecked: boolean }[] = [
+  { fixture: 'xgboost', flavor: 'xgboost', file: 'model.ubj', needs: ['xgboost'], kindChecked: true },
+  { fixture: 'xgboost-booster', flavor: 'xgboost', file: 'model.ubj', needs: ['xgboost'], kindChecked: true },
+  { fixture: 'lightgbm', flavor: 'lightgbm', file: 'model.lgb', needs: ['lightgbm'], kindChecked: true },
+  { fixture: 'lightgbm-sklearn', flavor: 'lightgbm', file: 'model.skops', needs: ['lightgbm', 'skops'], kindChecked: true },
+  { fixture: 'catboost', flavor: 'catboost', file: 'model.cb', needs: ['catboost'], kindChecked: true },
+  // A pickle: its kind is the pickle scan's (MLF504).
+  { fixture: 'statsmodels', flavor: 'statsmodels', file: 'model.statsmodels', needs: ['statsmodels'], kindChecked: false },
+  { fixture: 'onnx', flavor: 'onnx', file: 'model.onnx', needs: ['onnx', 'onnxruntime'], kindChecked: true },
+];
 
 /** The model directory with every line naming `distribution` removed from requirements.txt and conda.yaml. */
 function withoutRequirement(source: string, distribution: string): string {
@@ -49,5 +66,32 @@ describe.skipIf(reason !== undefined)(`mlf models validate on flavor models (e2e
   it('the clean MLflow-written skops model passes', async () => {
     const result = await runMlf(['models', 'validate', model('sklearn-iris')]);
     expect(result.exitCode).toBe(0);
+  });
+
+  describe.each(FLAVOR_FIXTURES)('$fixture (written by MLflow)', ({ fixture, flavor, file, needs, kindChecked }) => {
+    it('passes as MLflow wrote it', async () => {
+      const result = await runMlf(['models', 'validate', flavorModel(fixture)]);
+      expect(result.stdout).toContain(': ok');
+      expect(result.exitCode).toBe(0);
+    });
+
+    it.each(needs)('without %s: exit 1, MLF505 naming the flavor and the package', async (distribution) => {
+      const result = await runMlf(['models', 'validate', withoutRequirement(flavorModel(fixture), distribution), '--json']);
+      expect(result.exitCode).toBe(1);
+      const report = JSON.parse(result.stdout) as { models: { diagnostics: { code: string; file: string; message: string }[] }[] };
+      expect(report.models[0]!.diagnostics).toEqual([
+        expect.objectContaining({ code: 'MLF505', file: 'requirements.txt', message: expect.stringContaining(`the \`${flavor}\` flavor`) }),
+      ]);
+      expect(report.models[0]!.diagnostics[0]!.message).toContain(`require no \`${distribution}\``);
+    });
+
+    it.runIf(kindChecked)(`its ${file} replaced by text: exit 1, MLF112 on it`, async () => {
+      const dir = copyDirectory(flavorModel(fixture));
+      writeFileSync(path.join(dir, file), 'not a model\n');
+      const result = await runMlf(['models', 'validate', dir, '--json']);
+      expect(result.exitCode).toBe(1);
+      const report = JSON.parse(result.stdout) as { models: { diagnostics: { code: string; file: string }[] }[] };
+      expect(report.models[0]!.diagnostics).toEqual([expect.objectContaining({ code: 'MLF112', file })]);
+    });
   });
 });
