@@ -42,7 +42,8 @@ const FIXTURES: Fixture[] = [
 const unavailable = e2eUnavailableReason();
 const torchPython = e2eTorchPython();
 const path_ = (python: string) => `${path.dirname(python)}${path.delimiter}${process.env.PATH ?? ''}`;
-/** The keras fixture was saved with the torch backend; Keras reads it from here, under MLflow and mlf alike. */
+/** The keras fixtures were saved with the torch backend; Keras reads it from here, under MLflow and mlf alike.
+ * TMPDIR is the test's own directory: torch leaves `torchinductor_<user>/` and a `.ses` file there. */
 const TORCH_ENV = { KERAS_BACKEND: 'torch' };
 
 const title = (f: Fixture) =>
@@ -74,7 +75,7 @@ if (unavailable) {
       const result = await execa(python, [path.join(repoRoot, 'test/e2e/py/mlflow_predict_many.py')], {
         input: JSON.stringify(cases.map((c) => ['predict', '-m', modelDir(c.f), '-i', requestFile(c.f, c.type), '-o', c.out, '-t', c.type, '--env-manager', 'local'])),
         reject: false,
-        env: { PATH: path_(python), HOME: process.env.HOME ?? work, ...TORCH_ENV },
+        env: { PATH: path_(python), HOME: process.env.HOME ?? work, TMPDIR: work, ...TORCH_ENV },
       });
       if (result.exitCode !== 0) throw new Error(`mlflow_predict_many.py failed:\n${result.stderr}`);
       const outcomes = JSON.parse(result.stdout) as { exit_code: number; output: string }[];
@@ -89,7 +90,7 @@ if (unavailable) {
     const python = pythons[f.venv]!;
     const result = await runMlf(['models', 'predict', '-m', modelDir(f), '-i', requestFile(f, type), '-t', type, '--env-manager', manager, '--json'], {
       mlfHome,
-      env: { PATH: path_(python), ...TORCH_ENV },
+      env: { PATH: path_(python), TMPDIR: work, ...TORCH_ENV },
     });
     expect(result.exitCode, `${f.name}/${type}: ${result.stderr}`).toBe(0);
     return JSON.parse(result.stdout) as { runtime: string; fallbackReason?: string; output: string };
