@@ -26,6 +26,9 @@ const FLAVOR_FIXTURES: { fixture: string; flavor: string; file: string; needs: s
   // A pickle: its kind is the pickle scan's (MLF504).
   { fixture: 'statsmodels', flavor: 'statsmodels', file: 'model.statsmodels', needs: ['statsmodels'], kindChecked: false },
   { fixture: 'onnx', flavor: 'onnx', file: 'model.onnx', needs: ['onnx', 'onnxruntime'], kindChecked: true },
+  { fixture: 'keras', flavor: 'keras', file: 'data/model.keras', needs: ['keras', 'torch'], kindChecked: true },
+  { fixture: 'pytorch', flavor: 'pytorch', file: 'data/model.pt2', needs: ['torch', 'cloudpickle'], kindChecked: true },
+  { fixture: 'pytorch-pickle', flavor: 'pytorch', file: 'data/model.pth', needs: ['torch', 'cloudpickle'], kindChecked: true },
 ];
 
 /** The model directory with every line naming `distribution` removed from requirements.txt and conda.yaml. */
@@ -93,5 +96,15 @@ describe.skipIf(reason !== undefined)(`mlf models validate on flavor models (e2e
       const report = JSON.parse(result.stdout) as { models: { diagnostics: { code: string; file: string }[] }[] };
       expect(report.models[0]!.diagnostics).toEqual([expect.objectContaining({ code: 'MLF112', file })]);
     });
+  });
+
+  it('keras-no-signature, as MLflow wrote it, requires no torch while its keras_backend is torch: MLF505, a real finding', async () => {
+    // MLflow's keras save_model writes only `keras`; loading sets KERAS_BACKEND=torch, which imports torch.
+    const result = await runMlf(['models', 'validate', flavorModel('keras-no-signature'), '--json']);
+    expect(result.exitCode).toBe(1);
+    const report = JSON.parse(result.stdout) as { models: { diagnostics: { code: string; message: string }[] }[] };
+    expect(report.models[0]!.diagnostics).toEqual([
+      expect.objectContaining({ code: 'MLF505', message: expect.stringContaining('the `keras` flavor runs the model (`keras_backend`) with `torch`') }),
+    ]);
   });
 });
