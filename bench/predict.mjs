@@ -1,6 +1,13 @@
 // Benchmark of `mlf models predict` against `mlflow models predict` (issue 3). After `npm run build`:
 //
 //   node bench/predict.mjs [--runs 3] [--rows 1000000] [--skip-cold] [--skip-big] [--skip-mlflow] [--managers uv,virtualenv]
+//   node bench/predict.mjs --flavors [--runs 3]
+//
+// --flavors (issue 14) does only this, for each fixtures/flavors/ model, all with --env-manager local
+// in the test Python that has its library (MLF_E2E_PYTHON; torch and keras: MLF_E2E_TORCH_PYTHON or
+// .e2e/torch): mlf's warm predict of request.json (median of --runs), a bare in-process run in the
+// same Python without mlflow (import the library, load the file, read the request with pandas,
+// predict, json.dump: the floor), and `python -m mlflow models predict`; the ratios of one run.
 //
 // On the sklearn fixture, in one run on one machine:
 //   cold  — empty environment caches (a fresh MLF_HOME / MLFLOW_ENV_ROOT), warm package caches
@@ -44,6 +51,8 @@ if (argv[0] === '--child-mlf') {
   earlyStart.discard();
   process.stderr.write(`\nMLF_NODE_MAX_RSS_KB=${process.resourceUsage().maxRSS}\n`);
   process.exitCode = code;
+} else if (argv.includes('--flavors')) {
+  await flavorBenchmark();
 } else {
   await benchmark();
 }
@@ -198,6 +207,74 @@ async function benchmark() {
     say();
   }
   process.stdout.write(`${report.join('\n')}\n`);
+  rmSync(work, { recursive: true, force: true });
+}
+
+// Per fixture: the bare load + predict, in Python, after `import json, pandas as pd` with the
+// request read into `df` and the model file in `path`; it ends with `out` (what json.dump writes).
+const BARE = {
+  xgboost: ['model.ubj', 'import xgboost as xgb\nm = xgb.XGBClassifier()\nm.load_model(path)\nout = m.predict(df).tolist()'],
+  'xgboost-booster': ['model.ubj', 'import xgboost as xgb\nm = xgb.Booster()\nm.load_model(path)\nout = m.predict(xgb.DMatrix(df)).tolist()'],
+  lightgbm: ['model.lgb', 'import lightgbm as lgb\nout = lgb.Booster(model_file=path).predict(df).tolist()'],
+  'lightgbm-sklearn': ['model.skops', 'import skops.io as sio\nm = sio.load(path, trusted=sio.get_untrusted_types(file=path))\nout = m.predict(df).tolist()'],
+  catboost: ['model.cb', 'import catboost\nm = catboost.CatBoostClassifier()\nm.load_model(path)\nout = m.predict(df).tolist()'],
+  statsmodels: ['model.statsmodels', 'import statsmodels.iolib.api as smio\nout = smio.load_pickle(path).predict(df).tolist()'],
+  onnx: ['model.onnx', 'import onnxruntime as ort\ns = ort.InferenceSession(path, providers=["CPUExecutionProvider"])\nout = s.run(None, {"input": df.to_numpy(dtype="float32")})[0].tolist()'],
+  'pytorch-pickle': ['data/model.pth', 'import torch\nm = torch.load(path, weights_only=False).eval()\nwith torch.no_grad():\n    out = m(torch.from_numpy(df.to_numpy(dtype="float32"))).tolist()'],
+  'keras-no-signature': ['data/model.keras', 'import keras\nout = keras.saving.load_model(path).predict(df.values, verbose=0).tolist()'],
+};
+
+async function flavorBenchmark() {
+  const i = argv.indexOf('--runs');
+  const runs = i >= 0 ? Number(argv[i + 1]) : 3;
+  const pythons = {
+    main: process.env.MLF_E2E_PYTHON ?? path.join(repo, '.e2e', 'venv', 'bin', 'python'),
+    torch: process.env.MLF_E2E_TORCH_PYTHON ?? path.join(repo, '.e2e', 'torch', 'bin', 'python'),
+  };
+  if (!existsSync(path.join(repo, 'dist', 'bundle', 'main.mjs'))) throw new Error('run `npm run build` first');
+  const work = mkdtempSync(path.join(os.tmpdir(), 'mlf-bench-flavors-'));
+  const lines = [
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; runs per mlf figure: ${runs}`,
+    '',
+    '| fixture | runtime | mlf warm (median) | bare load+predict | `mlflow models predict` | mlf / bare | mlflow / mlf |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+  for (const [name, [file, code]] of Object.entries(BARE)) {
+    const python = name.startsWith('pytorch') || name.startsWith('keras') ? pythons.torch : pythons.main;
+    if (!existsSync(python)) {
+      lines.push(`| ${name} | n/a: no ${python} | | | | | |`);
+      continue;
+    }
+    const model = path.join(repo, 'fixtures', 'flavors', name, 'model');
+    const request = path.join(repo, 'fixtures', 'flavors', name, 'request.json');
+    // As in the tests: the local manager takes the Python first on PATH; the bytecode caches warm.
+    const env = { ...process.env, NO_COLOR: '1', MLF_HOME: path.join(work, 'home'), KERAS_BACKEND: 'torch', PATH: `${path.dirname(python)}${path.delimiter}${process.env.PATH ?? ''}`, PYTHONDONTWRITEBYTECODE: '' };
+    const mlfArgs = ['models', 'predict', '-m', model, '-i', request, '--env-manager', 'local'];
+    const runMlf = (extra = []) => measure(process.execPath, [fileURLToPath(import.meta.url), '--child-mlf', ...mlfArgs, ...extra], env);
+    const report = await runMlf(['--json']);
+    const runtime = report.code === 0 ? JSON.parse(report.stdout).runtime : 'failed';
+    const samples = [];
+    for (let r = 0; r < runs; r += 1) samples.push(await runMlf());
+    const mlf = summarize(samples);
+    const script = [
+      'import json, sys, pandas as pd',
+      `req = json.load(open(${JSON.stringify(request)}))["dataframe_split"]`,
+      'df = pd.DataFrame(req["data"], columns=req["columns"])',
+      `path = ${JSON.stringify(path.join(model, file))}`,
+      code,
+      'json.dump({"predictions": out}, sys.stdout)',
+    ].join('\n');
+    const pyc = ['-X', `pycache_prefix=${path.join(work, 'pycache')}`];
+    await measure(python, [...pyc, '-c', script], env);
+    const bare = await measure(python, [...pyc, '-c', script], env);
+    const mlflow = await measure(python, [...pyc, '-m', 'mlflow', 'models', 'predict', '-m', model, '-i', request, '--env-manager', 'local'], env);
+    const times = (a, b) => (a.code === 0 && b.code === 0 ? `${(a.ms / b.ms).toFixed(2)}x` : 'n/a');
+    const line = `| ${name} | ${runtime} | ${sec(mlf.ms)} | ${sec(bare.ms)} | ${sec(mlflow.ms)} | ${times(mlf, bare)} | ${times(mlflow, mlf)} |`;
+    lines.push(line);
+    process.stderr.write(`${line}\n`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
   rmSync(work, { recursive: true, force: true });
 }
 

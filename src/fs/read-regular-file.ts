@@ -72,6 +72,43 @@ export function readOptionalRegularTextSync(file: string, options: ReadFileOptio
   }
 }
 
+/** Reads of one opened regular file at given offsets; never more than asked for. */
+export interface FileRanges {
+  size: number;
+  /** Up to `length` bytes from `offset` (fewer at the end of the file). */
+  read(offset: number, length: number): Buffer;
+}
+
+/**
+ * Opens a regular file as readRegularFileSync does (the same refusals) and hands `use` random
+ * access to it, for formats read by offsets (a zip's central directory, a protobuf's fields)
+ * where reading the whole of a large model file would be waste.
+ */
+export function withRegularFileRangesSync<T>(file: string, options: { shown?: string }, use: (ranges: FileRanges) => T): T {
+  const shown = options.shown ?? file;
+  const fd = openChecked(file, shown);
+  try {
+    const stats = fstatSync(fd);
+    refuseIrregular(stats, file, shown);
+    return use({
+      size: stats.size,
+      read(offset, length) {
+        const wanted = Math.max(0, Math.min(length, stats.size - offset));
+        const buffer = Buffer.alloc(wanted);
+        let done = 0;
+        while (done < wanted) {
+          const got = readSync(fd, buffer, done, wanted - done, offset + done);
+          if (got === 0) break;
+          done += got;
+        }
+        return done === wanted ? buffer : buffer.subarray(0, done);
+      },
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Refuses what readRegularFileSync refuses, without reading: for a file mlf hands to another
  * process (the worker reads predict's input itself) or copies. A limit applies only when given.

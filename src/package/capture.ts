@@ -11,8 +11,8 @@ import { isToolError, runTool } from '../env/exec.js';
  * `importlib.import_module`, top-level names, `_private` names and bare `databricks` skipped,
  * `mlflow.gateway` kept at the second level. A pyfunc model is loaded from its directory with
  * `mlflow.pyfunc.load_model`, the hooks active only inside the loader module's `_load_pyfunc`
- * and the predict on the example; an sklearn model is loaded with `mlflow.sklearn._load_pyfunc`
- * on its pickle, without predicting, as MLflow does.
+ * and the predict on the example; a model handed over as its file (sklearn) is loaded with its
+ * loader's `_load_pyfunc` on the file, without predicting, as MLflow does.
  *
  * The same run predicts on the example to infer the output schema (MLflow's signature
  * inference does this while saving), using the target MLflow's own schema inference.
@@ -88,8 +88,8 @@ def predict(model):
     except Exception:
         result["predict_error"] = traceback.format_exc()
 
-if args["kind"] == "sklearn":
-    loader = importlib.import_module("mlflow.sklearn")
+if args["kind"] == "file":
+    loader = importlib.import_module(args["loader_module"])
     with Capture():
         loaded = loader._load_pyfunc(os.path.join(model_dir, args["model_file"]))
     if example is not None:
@@ -139,8 +139,15 @@ export interface CaptureRequest {
   python: string;
   /** The model directory as written so far (MLmodel, the model file, code/, the example). */
   modelDir: string;
-  kind: 'sklearn' | 'pyfunc';
-  /** sklearn: the pickle's file name in the directory. */
+  /**
+   * How MLflow's `infer_pip_requirements` is handed the model (mlflow/utils/_capture_modules.py):
+   * `file`: the model file, loaded with `<loaderModule>._load_pyfunc(file)` and not predicted on
+   * (mlflow.sklearn passes its pickle); `pyfunc`: the directory, loaded with
+   * `mlflow.pyfunc.load_model` and predicted on (every other flavor passes the directory).
+   */
+  kind: 'file' | 'pyfunc';
+  /** `file`: the loader module and the model file's name in the directory. */
+  loaderModule?: string;
   modelFile?: string;
   inferOutputSchema: boolean;
   cwd: string;
@@ -176,6 +183,7 @@ export async function captureImportedModules(request: CaptureRequest): Promise<C
     const args = JSON.stringify({
       model_dir: request.modelDir,
       kind: request.kind,
+      loader_module: request.loaderModule,
       model_file: request.modelFile,
       output_file: outputFile,
       infer_output_schema: request.inferOutputSchema,

@@ -75,6 +75,12 @@ export interface FlavorDefault {
   /** Distribution name (`scikit-learn`, `cloudpickle`). */
   name: string;
   reason: string;
+  /**
+   * Distributions whose version stands in when `name` is not installed: MLflow's
+   * `_get_pinned_requirement` falls back to the module's `__version__`, so `xgboost-cpu` installed
+   * pins `xgboost==<its version>`.
+   */
+  versionFrom?: string[];
 }
 
 export interface InferenceInput {
@@ -181,10 +187,19 @@ export function pinInstalled(facts: InterpreterFacts, packageName: string): Pinn
   };
 }
 
+/** `name==<version of a stand-in>` (FlavorDefault.versionFrom), when one is installed. */
+function pinStandIn(facts: InterpreterFacts, item: FlavorDefault): PinnedVersion | undefined {
+  for (const standIn of item.versionFrom ?? []) {
+    const raw = facts.distributions.get(canonicalizeName(standIn))?.version;
+    if (raw !== undefined) return { requirement: `${item.name}==${stripLocalVersion(raw).version}`, version: stripLocalVersion(raw).version };
+  }
+  return undefined;
+}
+
 /** The flavor defaults pinned, as `get_default_pip_requirements` does. A default that is not installed is an input error. */
 export function pinFlavorDefaults(facts: InterpreterFacts, defaults: readonly FlavorDefault[], python: string): InferredRequirement[] {
   return defaults.map((item) => {
-    const pinned = pinInstalled(facts, item.name);
+    const pinned = pinInstalled(facts, item.name) ?? pinStandIn(facts, item);
     if (!pinned) {
       throw inputError('DEFAULT_REQUIREMENT_NOT_INSTALLED', `\`${item.name}\` is not installed in \`${python}\``, {
         hint: `the model needs it (${item.reason}); pass \`--python\` with the interpreter the model was trained with`,

@@ -430,7 +430,7 @@ async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'
         const capture = await captureImportedModules({
           python: options.python,
           modelDir: tempDir,
-          ...writer.capture,
+          ...writer.capture(source),
           inferOutputSchema: inferSignature,
           cwd,
           env: options.env,

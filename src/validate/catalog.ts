@@ -46,6 +46,7 @@ const RULES: RuleInfo[] = [
   { code: 'MLF109', name: 'python-version-missing', group: 'mlmodel', severity: 'warning', summary: '`python_function` has no `python_version`', fix: 'add `python_version: X.Y.Z` (the Python the model was saved with)' },
   { code: 'MLF110', name: 'env-file-missing', group: 'mlmodel', severity: 'error', summary: 'an environment file named by `env` (conda or virtualenv) does not exist', fix: 'restore the file or correct `env` in `MLmodel`' },
   { code: 'MLF111', name: 'serialization-format', group: 'mlmodel', severity: 'error', summary: 'the sklearn flavor\'s `serialization_format` is not one MLflow can load', fix: 'use `cloudpickle`, `pickle` or `skops`' },
+  { code: 'MLF112', name: 'flavor-file-kind', group: 'mlmodel', severity: 'error', summary: 'a file a flavor section names is not of the kind the flavor\'s loader reads (a skops file that is no zip or has no `schema.json`, an xgboost model that is not JSON/UBJSON, a LightGBM Booster that is not its text format, an ONNX file that is no ModelProto, ...)', fix: 'restore the file the flavor saved, or correct the path or format key in `MLmodel`' },
 
   // requirements.txt
   { code: 'MLF201', name: 'requirement-syntax', group: 'requirements', severity: 'error', summary: 'a line is neither a PEP 508 requirement nor a pip option', fix: 'correct the line (the column points at the problem)' },
@@ -76,10 +77,12 @@ const RULES: RuleInfo[] = [
 
   // dependencies
   { code: 'MLF500', name: 'scan-skipped', group: 'dependencies', severity: 'info', summary: 'a file could not be scanned for modules (compressed, unreadable or not Python); its dependencies were not checked', fix: 'none needed; `--smoke` loads the model for real' },
-  { code: 'MLF501', name: 'pickle-module-unprovided', group: 'dependencies', severity: 'error', summary: 'the model pickle references a module that no requirement provides: loading fails with ModuleNotFoundError', fix: 'add the package that provides the module to requirements.txt (and conda.yaml)' },
+  { code: 'MLF501', name: 'pickle-module-unprovided', group: 'dependencies', severity: 'error', summary: 'the model pickle (or the type list of a skops file) references a module that no requirement provides: loading fails with ModuleNotFoundError', fix: 'add the package that provides the module to requirements.txt (and conda.yaml)' },
   { code: 'MLF502', name: 'import-unprovided', group: 'dependencies', severity: 'error', summary: 'code in `code/` or the model file imports a module that neither a requirement nor `code/` provides', fix: 'add the package to the requirements, or the module to `code/`' },
   { code: 'MLF503', name: 'code-path-layout', group: 'dependencies', severity: 'error', summary: 'an import path that the `code/` layout cannot satisfy (`from src.utils import f` with `code/utils.py`): the code_path caveat', fix: 'log the parent directory as the code path (`code_paths=["src"]`) so that `code/src/utils.py` exists' },
   { code: 'MLF504', name: 'pickle-unreadable', group: 'dependencies', severity: 'warning', summary: 'a model file named as a pickle is not a readable pickle', fix: 'restore the file MLflow saved' },
+  { code: 'MLF505', name: 'flavor-package-missing', group: 'dependencies', severity: 'error', summary: 'a package the flavor\'s loader imports (the flavor\'s library; `skops` for skops files, `cloudpickle` for cloudpickle, `onnxruntime` for onnx, ...) is not required by requirements.txt or conda.yaml, other than through mlflow\'s own dependencies', fix: 'add the package, pinned to the version in `MLmodel`, to requirements.txt and conda.yaml' },
+  { code: 'MLF506', name: 'flavor-version-mismatch', group: 'dependencies', severity: 'warning', summary: 'a requirement excludes the version of the flavor\'s library that saved the model (`sklearn_version`, `xgb_version`, `lgb_version`, ...)', fix: 'pin the version `MLmodel` records, or re-save the model with the version you pin' },
 
   // signature and input example
   { code: 'MLF601', name: 'signature-invalid', group: 'signature', severity: 'error', summary: 'the signature is not valid MLflow signature JSON', fix: 'write `inputs`/`outputs`/`params` as JSON lists of column or tensor specs' },

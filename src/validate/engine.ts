@@ -5,6 +5,7 @@ import type { ModelFiles } from './model-files.js';
 import { checkConda } from './rules/conda.js';
 import { checkConsistency } from './rules/consistency.js';
 import { checkDependencies } from './rules/dependencies.js';
+import { checkFlavors } from './rules/flavors.js';
 import { checkMlflowPin } from './rules/mlflow-pin.js';
 import { checkMlmodel } from './rules/mlmodel.js';
 import { checkRequirements } from './rules/requirements.js';
@@ -24,6 +25,7 @@ export const RULE_GROUPS: readonly { name: string; check: RuleCheck }[] = [
   { name: 'consistency', check: checkConsistency },
   { name: 'conda', check: checkConda },
   { name: 'dependencies', check: checkDependencies },
+  { name: 'flavors', check: checkFlavors },
   { name: 'signature', check: checkSignature },
   { name: 'mlflow-pin', check: checkMlflowPin },
 ];

@@ -1,13 +1,16 @@
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isMlfError } from '../errors.js';
-import { FILE_TOO_LARGE, readRegularFileSync, readRegularTextSync } from '../fs/read-regular-file.js';
+import { FILE_TOO_LARGE, readRegularFileSync, readRegularTextSync, withRegularFileRangesSync } from '../fs/read-regular-file.js';
 import { isInsideModel, normalizeRelative } from '../model/directory/paths.js';
 import { DEFAULT_READ_LIMITS, readModelFiles, type ReadLimits } from '../model/directory/read.js';
 import { asRecord, parseYamlSource, type YamlSource } from '../model/directory/yaml-source.js';
 import { scanImports, type ImportRef } from '../scan/import-scan.js';
-import { scanPickle } from '../scan/pickle-scan.js';
-import type { ModelFiles, PickleModules, ScanResult } from './model-files.js';
+import { describeFile, isFileOfKind, KIND_NAMES } from '../scan/model-file-kind.js';
+import { scanPickle, type PickleGlobal } from '../scan/pickle-scan.js';
+import { scanSkopsFile } from '../scan/skops-schema.js';
+import { knownFlavors } from './flavor-table.js';
+import type { FileKindCheck, ModelFiles, PickleModules, ScanResult } from './model-files.js';
 
 /**
  * What the rules need from one model directory: model/directory/read.ts's listing and texts
@@ -38,14 +41,27 @@ export async function loadModelFiles(dir: string, limits: LoadLimits = DEFAULT_L
   for (const [relative, text] of read.envFiles) yaml.set(relative, parseYamlSource(text, relative));
   const pickles = new Map<string, ScanResult<PickleModules>>();
   const imports = new Map<string, ScanResult<ImportRef[]>>();
-  const files: ModelFiles = { ...read, yaml, pickles, imports };
+  const skops = new Map<string, ScanResult<PickleModules>>();
+  const flavorFiles = new Map<string, ScanResult<FileKindCheck>>();
+  const files: ModelFiles = { ...read, yaml, pickles, imports, skops, flavorFiles };
   // A file the rules need could not be read: validate reports that alone (ops/validate.ts).
   if (read.directoryProblem || read.problems.length > 0) return files;
 
   const mlmodelValue = asRecord(read.mlmodel?.value);
-  for (const relative of picklePaths(mlmodelValue)) {
+  const serialized = serializedFiles(mlmodelValue);
+  for (const relative of serialized.pickles) {
     if (!read.entries.has(relative)) continue;
     pickles.set(relative, await scanPickleFile(path.join(dir, relative), relative, limits));
+  }
+  for (const relative of serialized.skops) {
+    if (read.entries.has(relative)) skops.set(relative, scanSkops(path.join(dir, relative), relative));
+  }
+  for (const { spec, section } of knownFlavors(mlmodelValue)) {
+    for (const named of spec.files(section)) {
+      const present = named.candidates.find((candidate) => read.entries.has(candidate.path));
+      if (!present || present.kinds.length === 0 || flavorFiles.has(present.path)) continue;
+      flavorFiles.set(present.path, checkFileKind(path.join(dir, present.path), present.path, present.kinds));
+    }
   }
   for (const relative of pythonFiles(mlmodelValue, read.entries).slice(0, limits.maxPythonFiles)) {
     try {
@@ -64,19 +80,18 @@ export async function loadModelFiles(dir: string, limits: LoadLimits = DEFAULT_L
   return files;
 }
 
-/** The model files MLflow unpickles: the PythonModel, and the sklearn model unless saved with skops. */
-function picklePaths(mlmodel: Record<string, unknown> | undefined): string[] {
-  const flavors = asRecord(mlmodel?.flavors);
-  const found: string[] = [];
-  const pythonModel = asRecord(flavors?.python_function)?.python_model;
-  if (typeof pythonModel === 'string' && isInsideModel(pythonModel)) found.push(normalizeRelative(pythonModel));
-  const sklearn = asRecord(flavors?.sklearn);
-  const pickled = sklearn?.pickled_model;
-  const format = sklearn?.serialization_format;
-  if (typeof pickled === 'string' && isInsideModel(pickled) && (format === undefined || format === null || format === 'pickle' || format === 'cloudpickle')) {
-    found.push(normalizeRelative(pickled));
+/** The model files MLflow unpickles (the PythonModel, and what the flavor table says) and the skops files it reads. */
+function serializedFiles(mlmodel: Record<string, unknown> | undefined): { pickles: string[]; skops: string[] } {
+  const pickles: string[] = [];
+  const skops: string[] = [];
+  const pythonModel = asRecord(asRecord(mlmodel?.flavors)?.python_function)?.python_model;
+  if (typeof pythonModel === 'string' && isInsideModel(pythonModel)) pickles.push(normalizeRelative(pythonModel));
+  for (const { spec, section } of knownFlavors(mlmodel)) {
+    const files = spec.serialized(section);
+    pickles.push(...files.pickles);
+    skops.push(...files.skops);
   }
-  return [...new Set(found)];
+  return { pickles: [...new Set(pickles)], skops: [...new Set(skops)] };
 }
 
 /** Python files whose imports run at load time: everything under `code/`, and the models-from-code file. */
@@ -118,17 +133,43 @@ async function scanPickleFile(full: string, relative: string, limits: LoadLimits
     return { ok: false, kind: 'skipped', message: `${relative.endsWith('.xz') ? 'lzma' : 'bzip2'}-compressed pickles are not scanned` };
   }
   try {
-    const scan = scanPickle(bytes, relative);
-    const modules: string[] = [];
-    const globals: string[] = [];
-    for (const global of scan.modules) {
-      if (!modules.includes(global.module)) modules.push(global.module);
-      const dotted = `${global.module}.${global.name}`;
-      if (!globals.includes(dotted)) globals.push(dotted);
-    }
-    return { ok: true, value: { modules, globals } };
+    return { ok: true, value: asPickleModules(scanPickle(bytes, relative).modules) };
   } catch (error) {
     if (!isMlfError(error)) throw error;
     return { ok: false, kind: 'error', message: error.message };
   }
+}
+
+function scanSkops(full: string, relative: string): ScanResult<PickleModules> {
+  try {
+    return { ok: true, value: asPickleModules(withRegularFileRangesSync(full, { shown: relative }, (file) => scanSkopsFile(file, relative))) };
+  } catch (error) {
+    if (!isMlfError(error)) throw error;
+    return { ok: false, kind: 'error', message: error.message };
+  }
+}
+
+function checkFileKind(full: string, relative: string, kinds: readonly (keyof typeof KIND_NAMES)[]): ScanResult<FileKindCheck> {
+  try {
+    return {
+      ok: true,
+      value: withRegularFileRangesSync(full, { shown: relative }, (file) =>
+        kinds.some((kind) => isFileOfKind(file, kind)) ? { matches: true } : { matches: false, found: describeFile(file) },
+      ),
+    };
+  } catch (error) {
+    if (!isMlfError(error)) throw error;
+    return { ok: false, kind: 'error', message: error.message };
+  }
+}
+
+/** Distinct modules and dotted globals, in order of first appearance. */
+function asPickleModules(globals: readonly PickleGlobal[]): PickleModules {
+  const modules = new Set<string>();
+  const dotted = new Set<string>();
+  for (const global of globals) {
+    modules.add(global.module);
+    dotted.add(global.name === '' ? global.module : `${global.module}.${global.name}`);
+  }
+  return { modules: [...modules], globals: [...dotted] };
 }

@@ -15,6 +15,17 @@ export interface ModelFiles extends ModelDirectoryFiles {
   pickles: ReadonlyMap<string, ScanResult<PickleModules>>;
   /** Static import scans of the Python files in `code/` and of the model code file. */
   imports: ReadonlyMap<string, ScanResult<ImportRef[]>>;
+  /** Static scans of the types skops files name in their `schema.json` (as `modules`/`globals`, like a pickle's). */
+  skops: ReadonlyMap<string, ScanResult<PickleModules>>;
+  /** The model files flavor sections name (flavor-table.ts), each checked for the kind its loader reads. */
+  flavorFiles: ReadonlyMap<string, ScanResult<FileKindCheck>>;
+}
+
+export interface FileKindCheck {
+  /** Whether the file is of one of the kinds the flavor's loader reads. */
+  matches: boolean;
+  /** What the file looks like, for messages, when it does not match. */
+  found?: string;
 }
 
 export interface PickleModules {

@@ -65,12 +65,17 @@ describe.skipIf(!built)(`mlf models package refusals${built ? '' : ' (skipped: r
     {
       name: 'no model at all',
       args: ['models', 'package', '-o', 'out'],
-      line: 'error: give exactly one model: `--flavor sklearn --model-file FILE`, `--python-model FILE.py` or `--loader-module MODULE --data PATH`',
+      line: 'error: give exactly one model: `--flavor NAME --model-file FILE`, `--python-model FILE.py` or `--loader-module MODULE --data PATH`',
     },
     {
       name: 'an unknown serialization format',
-      args: [...sklearn, '--serialization-format', 'skops'],
-      line: 'error: Unrecognized serialization format: `skops`; use `cloudpickle` or `pickle`',
+      args: [...sklearn, '--serialization-format', 'joblib'],
+      line: 'error: Unrecognized serialization format: `joblib`; use `cloudpickle`, `pickle`, `skops`',
+    },
+    {
+      name: 'a flavor no writer has',
+      args: ['models', 'package', '-o', 'out', '--flavor', 'catboost', '--model-file', 'model.cbm'],
+      line: 'error: flavor `catboost` is not supported; `--flavor` is one of `sklearn`, `xgboost`, `lightgbm`, `statsmodels`, `onnx`',
     },
     {
       name: '--lock with a bad mode',

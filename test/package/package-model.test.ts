@@ -3,10 +3,15 @@ import { modelSourceFromFlags, parseMetadata, formatExplain } from '../../src/cl
 import { MlfError } from '../../src/errors.js';
 
 describe('the command flags', () => {
-  const base = { outputPath: 'out', serializationFormat: 'cloudpickle', codePath: [], metadata: [] };
+  const base = { outputPath: 'out', codePath: [], metadata: [] };
 
   it.each([
     [{ flavor: 'sklearn', modelFile: 'm.pkl' }, { kind: 'sklearn', modelFile: 'm.pkl', serializationFormat: 'cloudpickle' }],
+    [{ flavor: 'sklearn', modelFile: 'm.skops', serializationFormat: 'skops' }, { kind: 'sklearn', modelFile: 'm.skops', serializationFormat: 'skops' }],
+    [{ flavor: 'xgboost', modelFile: 'm.ubj' }, { kind: 'xgboost', modelFile: 'm.ubj' }],
+    [{ flavor: 'lightgbm', modelFile: 'm.txt' }, { kind: 'lightgbm', modelFile: 'm.txt' }],
+    [{ flavor: 'statsmodels', modelFile: 'm.pickle' }, { kind: 'statsmodels', modelFile: 'm.pickle' }],
+    [{ flavor: 'onnx', modelFile: 'm.onnx' }, { kind: 'onnx', modelFile: 'm.onnx' }],
     [{ pythonModel: 'model.py' }, { kind: 'python-model', modelFile: 'model.py' }],
     [{ loaderModule: 'custom_loader', data: 'weights.json' }, { kind: 'loader-module', loaderModule: 'custom_loader', dataPath: 'weights.json' }],
   ])('%j is %j', (flags, expected) => {
@@ -14,8 +19,11 @@ describe('the command flags', () => {
   });
 
   it.each([
-    [{ flavor: 'sklearn', modelFile: 'm.pkl', pythonModel: 'model.py' }, 'give exactly one model: `--flavor sklearn --model-file FILE`, `--python-model FILE.py` or `--loader-module MODULE --data PATH`'],
-    [{ flavor: 'xgboost', modelFile: 'm.json' }, 'flavor `xgboost` is not supported; `--flavor sklearn` is'],
+    [{ flavor: 'sklearn', modelFile: 'm.pkl', pythonModel: 'model.py' }, 'give exactly one model: `--flavor NAME --model-file FILE`, `--python-model FILE.py` or `--loader-module MODULE --data PATH`'],
+    [{ flavor: 'catboost', modelFile: 'm.cbm' }, 'flavor `catboost` is not supported; `--flavor` is one of `sklearn`, `xgboost`, `lightgbm`, `statsmodels`, `onnx`'],
+    [{ modelFile: 'm.pkl' }, '`--model-file` needs `--flavor NAME`; `--flavor` is one of'],
+    [{ flavor: 'xgboost', modelFile: 'm.ubj', serializationFormat: 'skops' }, '`--serialization-format` is for `--flavor sklearn`, not `--flavor xgboost`'],
+    [{ flavor: 'sklearn', modelFile: 'm.pkl', serializationFormat: 'joblib' }, 'Unrecognized serialization format: `joblib`; use `cloudpickle`, `pickle`, `skops`'],
     [{ loaderModule: 'custom_loader' }, '`--loader-module MODULE` and `--data PATH` go together'],
   ])('%j is refused', (flags, message) => {
     expect(() => modelSourceFromFlags({ ...base, ...flags })).toThrow(message);

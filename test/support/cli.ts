@@ -19,6 +19,12 @@ export function e2ePython(): string | undefined {
   return existsSync(candidate) ? candidate : undefined;
 }
 
+/** The Python with real MLflow, PyTorch's CPU build and Keras 3 (.ci/run creates it from test/e2e/torch.lock). */
+export function e2eTorchPython(): string | undefined {
+  const candidate = process.env.MLF_E2E_TORCH_PYTHON ?? path.join(repoRoot, '.e2e', 'torch', 'bin', 'python');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
 /** Why e2e tests cannot run here, or undefined when they can. Shown in the skip reason. */
 export function e2eUnavailableReason(): string | undefined {
   if (!cliIsBuilt()) return 'the CLI is not built (run `npm run build`)';

@@ -33,4 +33,21 @@ describe('the worker package (Python unit tests)', () => {
     expect(result.all).toMatch(/^Ran \d+ tests in /m);
     expect(readdirSync(temp)).toEqual([]);
   }, 300_000);
+
+  const torchPython = process.env.MLF_E2E_TORCH_PYTHON;
+  // The flavor runtimes' tests once more where torch and keras are installed (.e2e/torch).
+  (torchPython ? it : it.skip)(`the flavor runtimes' tests with torch and keras${torchPython ? '' : ' [skipped: MLF_E2E_TORCH_PYTHON is not set; .ci/run sets it]'}`, async () => {
+    const temp = tempDir('mlf-python-unit-torch-');
+    const result = await execa(torchPython!, ['-m', 'unittest', 'discover', '-s', path.join('test', 'worker', 'python'), '-p', 'test_flavor_runtimes.py'], {
+      cwd: REPO,
+      env: { PYTHONPATH: path.join(REPO, 'src', 'worker'), TMPDIR: temp, PYTHONDONTWRITEBYTECODE: '1', KERAS_BACKEND: 'torch' },
+      reject: false,
+      all: true,
+      timeout: 300_000,
+    });
+    if (result.exitCode !== 0) throw new Error(`the flavor runtimes' tests failed (exit ${result.exitCode}):\n${result.all}`);
+    expect(result.all).toMatch(/^Ran \d+ tests in /m);
+    expect(result.all).not.toMatch(/skipped=/);
+    expect(readdirSync(temp)).toEqual([]);
+  }, 300_000);
 });

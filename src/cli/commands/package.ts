@@ -5,13 +5,14 @@ import { addCommonOptions, collect } from '../options.js';
 import { parseKeyValueFlags } from '../key-value-flags.js';
 import { bold, dim, printJson, say, warn } from '../render.js';
 import type { RegisterCommand } from './index.js';
+import { flavorWriters } from '../../package/flavors/index.js';
 import type { LockMode, ModelSource, PackageResult } from '../../package/package-model.js';
 
 interface PackageFlags {
   outputPath: string;
   flavor?: string;
   modelFile?: string;
-  serializationFormat: string;
+  serializationFormat?: string;
   pythonModel?: string;
   loaderModule?: string;
   data?: string;
@@ -35,23 +36,29 @@ interface PackageFlags {
   quiet?: boolean;
 }
 
+/** The writers `--flavor NAME --model-file FILE` selects, from the registry (package/flavors/index.ts). */
+const MODEL_FILE_FLAVORS = flavorWriters.flatMap((writer) => (writer.modelFileFlavor ? [writer.modelFileFlavor] : []));
+const FLAVOR_NAMES = MODEL_FILE_FLAVORS.map((flavor) => flavor.name);
+const ONE_MODEL = 'give exactly one model: `--flavor NAME --model-file FILE`, `--python-model FILE.py` or `--loader-module MODULE --data PATH`';
+
 /** Exactly one of the three ways to give a model. */
 export function modelSourceFromFlags(flags: PackageFlags): ModelSource {
   const forms = [
-    flags.flavor !== undefined || flags.modelFile !== undefined ? 'sklearn' : undefined,
+    flags.flavor !== undefined || flags.modelFile !== undefined ? 'model-file' : undefined,
     flags.pythonModel !== undefined ? 'python-model' : undefined,
     flags.loaderModule !== undefined || flags.data !== undefined ? 'loader-module' : undefined,
   ].filter((x) => x !== undefined);
-  if (forms.length !== 1) {
-    throw usageError('MODEL_SOURCE', 'give exactly one model: `--flavor sklearn --model-file FILE`, `--python-model FILE.py` or `--loader-module MODULE --data PATH`');
-  }
-  if (forms[0] === 'sklearn') {
-    if (flags.flavor !== 'sklearn') throw usageError('UNSUPPORTED_FLAVOR', `flavor \`${flags.flavor ?? ''}\` is not supported; \`--flavor sklearn\` is`);
-    if (!flags.modelFile) throw usageError('MODEL_SOURCE', '`--flavor sklearn` needs `--model-file FILE`');
-    if (flags.serializationFormat !== 'cloudpickle' && flags.serializationFormat !== 'pickle') {
-      throw usageError('SERIALIZATION_FORMAT', `Unrecognized serialization format: \`${flags.serializationFormat}\`; use \`cloudpickle\` or \`pickle\``);
+  if (forms.length !== 1) throw usageError('MODEL_SOURCE', ONE_MODEL);
+  if (forms[0] === 'model-file') {
+    const flavor = MODEL_FILE_FLAVORS.find((candidate) => candidate.name === flags.flavor);
+    if (!flavor) {
+      throw usageError('UNSUPPORTED_FLAVOR', `${flags.flavor === undefined ? '`--model-file` needs `--flavor NAME`' : `flavor \`${flags.flavor}\` is not supported`}; \`--flavor\` is one of ${FLAVOR_NAMES.map((name) => `\`${name}\``).join(', ')}`);
     }
-    return { kind: 'sklearn', modelFile: flags.modelFile, serializationFormat: flags.serializationFormat };
+    if (!flags.modelFile) throw usageError('MODEL_SOURCE', `\`--flavor ${flavor.name}\` needs \`--model-file FILE\``);
+    if (flags.serializationFormat !== undefined && !flavor.serializationFormats) {
+      throw usageError('SERIALIZATION_FORMAT', `\`--serialization-format\` is for \`--flavor ${MODEL_FILE_FLAVORS.filter((f) => f.serializationFormats).map((f) => f.name).join('`, `--flavor ')}\`, not \`--flavor ${flavor.name}\``);
+    }
+    return flavor.source(flags.modelFile, flags.serializationFormat) as ModelSource;
   }
   if (forms[0] === 'python-model') return { kind: 'python-model', modelFile: flags.pythonModel! };
   if (!flags.loaderModule || !flags.data) throw usageError('MODEL_SOURCE', '`--loader-module MODULE` and `--data PATH` go together');
@@ -74,9 +81,12 @@ export const registerPackage: RegisterCommand = ({ models }, ctx) => {
     .command('package')
     .description('Write a complete MLflow model directory (what mlflow.<flavor>.save_model writes), with explainable dependency inference.')
     .requiredOption('-o, --output-path <OUT_DIR>', 'the model directory to write (refused when it exists and is not empty, unless --force)')
-    .option('--flavor <FLAVOR>', 'the flavor of --model-file: sklearn')
-    .option('--model-file <FILE>', 'the pickled model (scikit-learn estimator)')
-    .option('--serialization-format <FORMAT>', 'how --model-file was written: cloudpickle or pickle', 'cloudpickle')
+    .option('--flavor <FLAVOR>', `the flavor of --model-file: ${FLAVOR_NAMES.join(', ')}`)
+    .option('--model-file <FILE>', `the model file: ${MODEL_FILE_FLAVORS.map((flavor) => `${flavor.name}: ${flavor.file}`).join('; ')}`)
+    .option(
+      '--serialization-format <FORMAT>',
+      `how --model-file was written (${MODEL_FILE_FLAVORS.filter((f) => f.serializationFormats).map((f) => `--flavor ${f.name}: ${f.serializationFormats!.join(', ')}; default ${f.serializationFormats![0]}`).join('; ')})`,
+    )
     .option('--python-model <FILE.py>', 'a model from code: a Python file that calls mlflow.models.set_model()')
     .option('--loader-module <MODULE>', 'a custom pyfunc: the module whose _load_pyfunc(data_path) loads the model')
     .option('--data <PATH>', 'the file or directory --loader-module loads (copied to data/)')

@@ -26,8 +26,10 @@ export interface FlavorWriter<S extends { kind: string }> {
   layout: 'flavor' | 'pyfunc';
   /** Whether MLflow infers a signature from the input example for this kind of model (not for a loader module). */
   infersSignature: boolean;
-  /** How `--capture` loads the written directory (capture.ts). */
-  capture: Pick<CaptureRequest, 'kind' | 'modelFile'>;
+  /** How `--capture` loads the written directory (capture.ts), as the flavor's save_model hands it to `infer_pip_requirements`. */
+  capture(source: S): Pick<CaptureRequest, 'kind' | 'loaderModule' | 'modelFile'>;
+  /** `--flavor NAME --model-file FILE`: how the command's flags give this kind of model (none for `--python-model`, `--loader-module`). */
+  modelFileFlavor?: ModelFileFlavor<S>;
   /** Checks the model's own files before any other work, as MLflow fails before writing anything. */
   validateSource(source: S, cwd: string): CheckedSource;
   /** Where `--infer-code-paths` and the import scan start: the model's own Python files and modules. */
@@ -36,6 +38,16 @@ export interface FlavorWriter<S extends { kind: string }> {
   defaultRequirements(source: S): FlavorDefault[];
   /** Writes the model's files into the directory and returns its MLmodel sections. */
   writeArtifacts(source: S, checked: CheckedSource, context: ArtifactContext): Promise<FlavorSections>;
+}
+
+export interface ModelFileFlavor<S> {
+  /** The `--flavor` value: MLflow's flavor name. */
+  name: string;
+  /** What `--model-file` is for this flavor, for `--help`. */
+  file: string;
+  /** The `--serialization-format` values it takes (none: the option is refused), the first the default. */
+  serializationFormats?: readonly string[];
+  source(modelFile: string, serializationFormat: string | undefined): S;
 }
 
 /** A source whose files exist and are readable. */

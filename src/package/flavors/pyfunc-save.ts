@@ -7,6 +7,6 @@ import type { FlavorWriter } from './flavor-writer.js';
  */
 export const PYFUNC_SAVE = {
   layout: 'pyfunc',
-  capture: { kind: 'pyfunc' },
+  capture: () => ({ kind: 'pyfunc' }),
   defaultRequirements: () => [{ name: 'cloudpickle', reason: 'flavor default: every pyfunc model requires cloudpickle' }],
 } as const satisfies Pick<FlavorWriter<{ kind: string }>, 'layout' | 'capture' | 'defaultRequirements'>;

@@ -6,6 +6,7 @@ import { canonicalNameOf, effectiveRequirements, isRequirement } from '../requir
 import { isStandardLibrary, providingDistribution, suggestedDistribution, topLevelModule, withTransitiveRequirements } from '../../deps/module-provider.js';
 import { asRecord } from '../../model/directory/yaml-source.js';
 import { canonicalizeName } from '../../deps/pep508.js';
+import { flavorNeeds } from '../flavor-table.js';
 import { diagnostic, tick } from './shared.js';
 
 /**
@@ -21,7 +22,15 @@ export function checkDependencies(files: ModelFiles): Diagnostic[] {
   const context = dependencyContext(files, root);
   const found: Diagnostic[] = [];
 
-  for (const [file, scan] of files.pickles) {
+  // A flavor package the requirements lack is MLF505 (rules/flavors.ts), said once there rather than per pickle global.
+  const flavorModules = new Set(flavorNeeds(root).map(({ need }) => need.module));
+  const serialized = [
+    ...[...files.pickles].map(([file, scan]) => ({ file, scan, what: 'pickle' as const })),
+    ...[...files.skops].map(([file, scan]) => ({ file, scan, what: 'skops' as const })),
+  ];
+  for (const { file, scan, what } of serialized) {
+    // An unreadable skops file is MLF112 (rules/flavors.ts).
+    if (!scan.ok && what === 'skops') continue;
     if (!scan.ok) {
       found.push(
         scan.kind === 'skipped'
@@ -33,9 +42,9 @@ export function checkDependencies(files: ModelFiles): Diagnostic[] {
     const reported = new Set<string>();
     for (const module of scan.value.modules) {
       const top = topLevelModule(module);
-      if (reported.has(top)) continue;
+      if (reported.has(top) || flavorModules.has(top)) continue;
       const names = scan.value.globals.filter((g) => g.startsWith(`${module}.`)).map((g) => g.slice(module.length + 1));
-      const problem = unprovided(context, module, 'pickle', names);
+      const problem = unprovided(context, module, what, names);
       if (!problem) continue;
       reported.add(top);
       found.push(diagnostic(problem.code, file, undefined, problem.message, problem.hint ? { hint: problem.hint } : {}));
@@ -134,13 +143,13 @@ interface Problem {
   hint?: string;
 }
 
-function unprovided(context: DependencyContext, module: string, source: 'pickle' | 'import' | 'loader', names: string[] = []): Problem | undefined {
+function unprovided(context: DependencyContext, module: string, source: 'pickle' | 'skops' | 'import' | 'loader', names: string[] = []): Problem | undefined {
   const top = topLevelModule(module);
   if (top === '__main__') {
-    if (source !== 'pickle') return undefined;
+    if (source !== 'pickle' && source !== 'skops') return undefined;
     return {
       code: 'MLF501',
-      message: `the pickle references ${names.map((n) => tick(`${module}.${n}`)).join(', ') || tick(module)}: defined in the training script, which does not exist when the model is loaded (AttributeError: Can't get attribute)`,
+      message: `the ${source === 'pickle' ? 'pickle' : 'skops file'} references ${names.map((n) => tick(`${module}.${n}`)).join(', ') || tick(module)}: defined in the training script, which does not exist when the model is loaded (AttributeError: Can't get attribute)`,
       hint: 'move it into a module, import it from there before saving, and log that module with code_paths',
     };
   }
@@ -158,13 +167,13 @@ function unprovided(context: DependencyContext, module: string, source: 'pickle'
   }
   const suggestion = suggestedDistribution(top);
   const what =
-    source === 'pickle'
-      ? `the pickle references ${tick(module)}`
+    source === 'pickle' || source === 'skops'
+      ? `the ${source === 'pickle' ? 'pickle' : 'skops file'} references ${tick(module)}`
       : source === 'loader'
         ? `the ${tick('loader_module')} ${tick(module)} is`
         : `${tick(module)} is imported`;
   return {
-    code: source === 'pickle' ? 'MLF501' : 'MLF502',
+    code: source === 'pickle' || source === 'skops' ? 'MLF501' : 'MLF502',
     message:
       source === 'loader'
         ? `${what} neither in ${tick(`${codeDir}/`)} nor provided by any requirement: loading fails with ModuleNotFoundError: No module named '${top}'`

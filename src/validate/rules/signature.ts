@@ -74,8 +74,9 @@ function readSchema(value: unknown, part: string, _mlmodel: YamlSource): InputSc
     const spec = asRecord(item);
     const where = `${tick(`signature.${part}`)} entry ${index + 1}`;
     if (!spec) return `${where} must be a JSON object`;
-    const name = spec.name;
-    if (name !== undefined && typeof name !== 'string') return `${where}: ${tick('name')} must be a string`;
+    // MLflow keeps a DataFrame's integer column labels as the names (a torch model's outputs `0, 1, 2`).
+    const name = Number.isInteger(spec.name) ? String(spec.name) : spec.name;
+    if (name !== undefined && typeof name !== 'string') return `${where}: ${tick('name')} must be a string or an integer`;
     if (spec.type === 'tensor') {
       const tensor = asRecord(spec['tensor-spec']);
       const shape = tensor?.shape;

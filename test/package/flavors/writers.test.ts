@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { flavorWriters, type ModelSource } from '../../../src/package/flavors/index.js';
 import { packageModel } from '../../../src/package/package-model.js';
+import { skopsOf } from '../../support/model-bytes.js';
 import { tempDir } from '../../support/temp.js';
 
 // The contract every registered flavor writer keeps, table-driven over the registry: packaged
@@ -15,12 +16,30 @@ import { tempDir } from '../../support/temp.js';
 vi.mock('../../../src/package/interpreter.js', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../../../src/package/interpreter.js')>();
   // Imported when called: the support module imports this one, which is resolved by then.
-  const readInterpreterFacts = async () => (await import('../../support/interpreter-facts.js')).interpreterFacts({ mlflow_sklearn_skops: true });
+  const readInterpreterFacts = async () => {
+    const support = await import('../../support/interpreter-facts.js');
+    // The flavor libraries, xgboost as `xgboost-cpu` only (the same module; MLflow pins `xgboost`).
+    const libraries = [
+      { name: 'xgboost-cpu', version: '3.2.0', requires: ['numpy'] },
+      { name: 'lightgbm', version: '4.7.0', requires: ['numpy>=1.17.0', 'scipy'] },
+      { name: 'statsmodels', version: '0.15.0', requires: ['numpy>=1.22.3', 'scipy>=1.8', 'pandas>=1.4'] },
+      { name: 'onnx', version: '1.23.2', requires: ['numpy>=1.22', 'protobuf>=4.25.1'] },
+      { name: 'onnxruntime', version: '1.32.0', requires: ['numpy>=1.21.6'] },
+      { name: 'skops', version: '0.16.0', requires: ['numpy>=1.25.2', 'scikit-learn>=1.1'] },
+    ];
+    return support.interpreterFacts({ mlflow_sklearn_skops: true, distributions: [...support.rawInterpreterFacts().distributions, ...libraries] });
+  };
   return { ...actual, readInterpreterFacts };
 });
 
 /** A protocol 0 pickle that references `sklearn.linear_model.LogisticRegression` (GLOBAL, EMPTY_TUPLE, NEWOBJ, STOP). */
 const PICKLE = 'csklearn.linear_model\nLogisticRegression\n)\x81.';
+/** Files of each flavor's own kind (what `mlf models validate` checks them for): UBJSON, LightGBM text, a ModelProto, a statsmodels pickle, a skops zip. */
+const UBJ = '{L\x00\x00\x00\x00\x00\x00\x00\x07learner{}}';
+const LGB_TEXT = 'tree\nversion=v4\nnum_class=1\n';
+const ONNX = '\x08\x08\x3a\x00';
+const STATSMODELS_PICKLE = 'cstatsmodels.regression.linear_model\nRegressionResultsWrapper\n)\x81.';
+const SKOPS = skopsOf('sklearn.linear_model._logistic', 'LogisticRegression').toString('latin1');
 
 interface Sample {
   source: ModelSource;
@@ -44,6 +63,47 @@ const SAMPLES: Record<ModelSource['kind'], Sample> = {
       section: { pickled_model: 'model.pkl', sklearn_version: '1.9.1', serialization_format: 'cloudpickle', code: null, skops_trusted_types: null },
     },
     requirements: ['mlflow==3.17.2', 'cloudpickle==3.1.2', 'scikit-learn==1.9.1'],
+  },
+  xgboost: {
+    source: { kind: 'xgboost', modelFile: 'booster.ubj' },
+    files: { 'booster.ubj': UBJ },
+    pyfunc: { loader_module: 'mlflow.xgboost', data: 'model.ubj' },
+    flavor: { name: 'xgboost', section: { code: null, data: 'model.ubj', model_class: 'xgboost.core.Booster', model_format: 'ubj', xgb_version: '3.2.0' } },
+    requirements: ['mlflow==3.17.2', 'xgboost==3.2.0'],
+  },
+  lightgbm: {
+    source: { kind: 'lightgbm', modelFile: 'booster.txt' },
+    files: { 'booster.txt': LGB_TEXT },
+    pyfunc: { loader_module: 'mlflow.lightgbm', data: 'model.lgb' },
+    flavor: {
+      name: 'lightgbm',
+      section: {
+        code: null,
+        data: 'model.lgb',
+        lgb_version: '4.7.0',
+        model_class: 'lightgbm.basic.Booster',
+        serialization_format: 'skops',
+        skops_trusted_types: ['collections.OrderedDict', 'lightgbm.basic.Booster', 'lightgbm.sklearn.LGBMClassifier', 'lightgbm.sklearn.LGBMRegressor'],
+      },
+    },
+    requirements: ['mlflow==3.17.2', 'lightgbm==4.7.0'],
+  },
+  statsmodels: {
+    source: { kind: 'statsmodels', modelFile: 'results.pickle' },
+    files: { 'results.pickle': STATSMODELS_PICKLE },
+    pyfunc: { loader_module: 'mlflow.statsmodels', data: 'model.statsmodels' },
+    flavor: { name: 'statsmodels', section: { code: null, data: 'model.statsmodels', statsmodels_version: '0.15.0' } },
+    requirements: ['mlflow==3.17.2', 'statsmodels==0.15.0'],
+  },
+  onnx: {
+    source: { kind: 'onnx', modelFile: 'model.onnx' },
+    files: { 'model.onnx': ONNX },
+    pyfunc: { loader_module: 'mlflow.onnx', data: 'model.onnx' },
+    flavor: {
+      name: 'onnx',
+      section: { code: null, data: 'model.onnx', onnx_session_options: null, onnx_version: '1.23.2', providers: ['CUDAExecutionProvider', 'CPUExecutionProvider'] },
+    },
+    requirements: ['mlflow==3.17.2', 'onnx==1.23.2', 'onnxruntime==1.32.0'],
   },
   'python-model': {
     source: { kind: 'python-model', modelFile: 'model.py' },

@@ -16,6 +16,13 @@ from .base import ModelToLoad
 # loader_module of MLmodel's python_function flavor -> (module under runtimes/, runtime class).
 RUNTIMES_WITHOUT_MLFLOW = {
     "mlflow.sklearn": ("sklearn", "SklearnRuntime"),
+    "mlflow.xgboost": ("xgboost", "XgboostRuntime"),
+    "mlflow.lightgbm": ("lightgbm", "LightgbmRuntime"),
+    "mlflow.catboost": ("catboost", "CatboostRuntime"),
+    "mlflow.statsmodels": ("statsmodels", "StatsmodelsRuntime"),
+    "mlflow.onnx": ("onnx", "OnnxRuntime"),
+    "mlflow.keras": ("keras", "KerasRuntime"),
+    "mlflow.pytorch": ("pytorch", "PytorchRuntime"),
     "mlflow.pyfunc.loaders.code_model": ("code_model", "CodeModelRuntime"),
 }
 

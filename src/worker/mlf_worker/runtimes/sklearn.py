@@ -4,9 +4,9 @@ mlflow/sklearn/__init__.py (MLflow 3.17.2: `_load_pyfunc`, `_load_model_from_loc
 
 import os
 
-from ..environment import env_flag
 from ..errors import LoadError, LoadFailure, NeedsMlflow
 from ..model_dir import add_code_to_sys_path
+from .flavor_files import flavor_conf, pyfunc_data_path, require_pickle_allowed
 from .without_mlflow import WithoutMlflowRuntime
 
 SKLEARN_CUSTOM_PREDICT_FNS = ("predict_proba", "predict_log_proba", "predict_joint_log_proba", "score")
@@ -22,43 +22,43 @@ class SklearnRuntime(WithoutMlflowRuntime):
 
 def load_sklearn(model):
     """The model's predict function (`pyfunc_predict_fn`), as mlflow.pyfunc would call it."""
-    sk_conf = (model.mlmodel.get("flavors") or {}).get("sklearn")
-    if not isinstance(sk_conf, dict):
-        raise NeedsMlflow("the sklearn flavor configuration is missing")
-    serialization = sk_conf.get("serialization_format", "pickle")
-    if serialization not in ("pickle", "cloudpickle", "skops"):
-        raise NeedsMlflow("unrecognized serialization format")
-    if not env_flag("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", True):
-        raise NeedsMlflow("MLFLOW_ALLOW_PICKLE_DESERIALIZATION is false")
+    sk_conf = flavor_conf(model, "sklearn")
     pyfunc_conf = model.pyfunc_conf
-    path = os.path.join(model.model_dir, pyfunc_conf["data"]) if "data" in pyfunc_conf else model.model_dir
+    path = pyfunc_data_path(model)
     if not os.path.isfile(path):
         model_path = pyfunc_conf.get("model_path")
         if not model_path:
             raise NeedsMlflow("the python_function flavor has no model_path")
         path = os.path.join(path, model_path)
     add_code_to_sys_path(model.model_dir, pyfunc_conf)
-    try:
-        if serialization == "skops":
-            from ..cache.skops import load_skops
-
-            estimator = load_skops(path, sk_conf.get("skops_trusted_types", None), model.model_dir, pyfunc_conf, model.model_cache_dir)
-        else:
-            with open(path, "rb") as f:
-                if serialization == "pickle":
-                    import pickle
-
-                    estimator = pickle.load(f)
-                else:
-                    import cloudpickle
-
-                    estimator = cloudpickle.load(f)
-    except Exception as e:
-        # The deserializer's message rarely says which file it was reading.
-        raise LoadFailure(e, path)
+    estimator = load_estimator(model, path, sk_conf.get("serialization_format", "pickle"), sk_conf.get("skops_trusted_types", None))
     predict_fn = pyfunc_conf.get("predict_fn", "predict")
     if predict_fn == "predict":
         return lambda data: estimator.predict(data)
     if predict_fn in SKLEARN_CUSTOM_PREDICT_FNS and hasattr(estimator, predict_fn):
         return getattr(estimator, predict_fn)
     raise LoadError("Model implementation is missing required {} method.".format(predict_fn))
+
+
+def load_estimator(model, path, serialization, skops_trusted_types):
+    """mlflow.sklearn's `_load_model_from_local_file`: also what the lightgbm flavor loads its
+    scikit-learn API models with."""
+    if serialization not in ("pickle", "cloudpickle", "skops"):
+        raise NeedsMlflow("unrecognized serialization format")
+    require_pickle_allowed()
+    try:
+        if serialization == "skops":
+            from ..cache.skops import load_skops
+
+            return load_skops(path, skops_trusted_types, model.model_dir, model.pyfunc_conf, model.model_cache_dir)
+        with open(path, "rb") as f:
+            if serialization == "pickle":
+                import pickle
+
+                return pickle.load(f)
+            import cloudpickle
+
+            return cloudpickle.load(f)
+    except Exception as e:
+        # The deserializer's message rarely says which file it was reading.
+        raise LoadFailure(e, path)

@@ -30,3 +30,18 @@ class WithoutMlflowRuntime(Runtime):
 
     def encode(self, raw, unwrapped):
         return encode_predictions(raw, unwrapped)
+
+
+class FlavorRuntime(WithoutMlflowRuntime):
+    """A flavor's runtime: its module gives `load_predict_fn(model)`, the function its MLflow
+    pyfunc wrapper's `predict` is, on the model loaded with the flavor's own library."""
+
+    load_predict_fn = None
+
+    @classmethod
+    def load(cls, model, schema=None):
+        from ..model_dir import add_code_to_sys_path
+
+        # mlflow.pyfunc.load_model does this for every flavor before its `_load_pyfunc`.
+        add_code_to_sys_path(model.model_dir, model.pyfunc_conf)
+        return cls(cls.load_predict_fn(model), schema)

@@ -1,0 +1,86 @@
+"""The onnx flavor without mlflow, after mlflow/onnx/__init__.py (MLflow 3.17.2): `_OnnxModelWrapper`
+(an onnxruntime InferenceSession on the pyfunc data file with the providers MLmodel declares, those
+this onnxruntime lacks dropped with a warning, CPU when none is left or they fail to start) and its
+`predict` for a DataFrame (one input takes the frame's values, several inputs a column each; float64
+cast to float32 where the input is `tensor(float)`; each output flattened into a column)."""
+
+from .. import logs
+from ..errors import LoadFailure, NeedsMlflow
+from .flavor_files import flavor_conf, pyfunc_data_path
+from .without_mlflow import FlavorRuntime
+
+DEFAULT_PROVIDERS = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+CPU = ["CPUExecutionProvider"]
+
+
+def provider_name(entry):
+    if isinstance(entry, (list, tuple)):
+        entry = entry[0] if entry else None
+    return entry if isinstance(entry, str) else None
+
+
+def declared_providers(conf):
+    providers = conf["providers"] if "providers" in conf else DEFAULT_PROVIDERS
+    if isinstance(providers, str):
+        providers = [providers]
+    elif not providers:
+        providers = DEFAULT_PROVIDERS
+    return [tuple(p) if isinstance(p, list) else p for p in providers]
+
+
+def open_session(path, providers):
+    import onnxruntime
+
+    available = set(onnxruntime.get_available_providers())
+    usable = [p for p in providers if provider_name(p) in available]
+    missing = [p for p in providers if provider_name(p) not in available]
+    if missing:
+        logs.warning(
+            "ONNX model declares execution providers {} but {} are unavailable in this onnxruntime build; "
+            "serving with {}.".format(providers, missing, usable or CPU)
+        )
+    requested = usable or CPU
+    try:
+        return onnxruntime.InferenceSession(path, providers=requested, sess_options=onnxruntime.SessionOptions())
+    except Exception:
+        if requested == CPU:
+            raise
+        logs.warning("ONNX model requested execution providers {}, which failed to start; using the CPU.".format(requested))
+        return onnxruntime.InferenceSession(path, providers=CPU, sess_options=onnxruntime.SessionOptions())
+
+
+def load_onnx(model):
+    conf = flavor_conf(model, "onnx")
+    if conf.get("onnx_session_options"):
+        raise NeedsMlflow("the onnx flavor sets onnx_session_options")
+    path = pyfunc_data_path(model)
+    try:
+        session = open_session(path, declared_providers(conf))
+    except Exception as e:
+        raise LoadFailure(e, path)
+    inputs = [(i.name, i.type) for i in session.get_inputs()]
+    output_names = [o.name for o in session.get_outputs()]
+    if not inputs:
+        raise NeedsMlflow("the ONNX model has no inputs")
+
+    def predict(data):
+        import numpy as np
+        import pandas as pd
+
+        if len(inputs) > 1:
+            feeds = {name: data[name].values for name, _ in inputs}
+        else:
+            feeds = {inputs[0][0]: data.values}
+        for name, kind in inputs:
+            feed = feeds.get(name)
+            if kind == "tensor(float)" and feed is not None and feed.dtype == np.float64:
+                feeds[name] = feed.astype(np.float32)
+        predicted = session.run(output_names, feeds)
+        return pd.DataFrame.from_dict({c: np.asarray(p).reshape(-1) for c, p in zip(output_names, predicted)})
+
+    return predict
+
+
+class OnnxRuntime(FlavorRuntime):
+    name = "onnx"
+    load_predict_fn = staticmethod(load_onnx)

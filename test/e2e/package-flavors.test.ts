@@ -1,0 +1,105 @@
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { parse as parseYaml } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { e2ePython, e2eUnavailableReason, fixturesDir, runMlf, tempDir } from '../support/cli.js';
+
+// `mlf models package --flavor F --model-file FILE` for each flavor written from the library's own
+// file, against real MLflow 3.17.2: fixtures/package-src/flavors/make_models.py trains a tiny model
+// per flavor, writes its file and saves MLflow's directory from that file loaded back; mlf
+// packages the same file with the same example (and --capture, as MLflow infers requirements by
+// loading the model). Both directories are then compared file by file and MLmodel field by field
+// (ids, time and the model file's bytes aside), and both are loaded and predicted with by MLflow.
+// catboost, keras/tensorflow and pytorch have no writer (README: "Flavors").
+const skip = e2eUnavailableReason();
+const python = e2ePython()!;
+const SCRIPTS = path.join(fixturesDir, 'package-src', 'flavors');
+
+const FLAVORS = [
+  { project: 'sklearn-skops', flavor: 'sklearn', file: 'model.skops', written: 'model.skops', args: ['--serialization-format', 'skops'] },
+  { project: 'xgboost', flavor: 'xgboost', file: 'booster.ubj', written: 'model.ubj', args: [] },
+  { project: 'lightgbm', flavor: 'lightgbm', file: 'booster.txt', written: 'model.lgb', args: [] },
+  { project: 'statsmodels', flavor: 'statsmodels', file: 'results.pickle', written: 'model.statsmodels', args: [] },
+  { project: 'onnx', flavor: 'onnx', file: 'model.onnx', written: 'model.onnx', args: [] },
+];
+
+function files(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
+    .sort();
+}
+
+const readMlmodel = (dir: string) => parseYaml(readFileSync(path.join(dir, 'MLmodel'), 'utf8')) as Record<string, unknown> & { flavors: Record<string, Record<string, unknown>> };
+
+describe.skipIf(skip !== undefined)(`mlf models package for each flavor (e2e, real MLflow)${skip ? ` — skipped: ${skip}` : ''}`, () => {
+  let work: string;
+  const runs = new Map<string, Awaited<ReturnType<typeof runMlf>>>();
+  const predictions = new Map<string, unknown>();
+
+  beforeAll(async () => {
+    work = tempDir('mlf-package-flavors-');
+    // onnxruntime leaves a `.ses` file in TMPDIR: each Python gets one inside the work directory, removed with it.
+    const pythonTemp = path.join(work, 'tmp');
+    mkdirSync(pythonTemp);
+    const pythonEnv = { PYTHONWARNINGS: 'ignore', TMPDIR: pythonTemp };
+    await execa(python, [path.join(SCRIPTS, 'make_models.py'), work], { env: pythonEnv, timeout: 240_000 });
+    // Two at a time: each run waits mostly on its Python (the facts, the capture).
+    const pending = [...FLAVORS];
+    const packageNext = async (): Promise<void> => {
+      const next = pending.shift();
+      if (!next) return;
+      const { project, flavor, file, args } = next;
+      const packageArgs = ['models', 'package', '-o', 'out', '--flavor', flavor, '--model-file', file, '--input-example', 'example.json', '--capture', ...args, '--python', python];
+      runs.set(project, await runMlf(packageArgs, { cwd: path.join(work, project), env: { PATH: process.env.PATH ?? '', TMPDIR: pythonTemp } }));
+      await packageNext();
+    };
+    await Promise.all([packageNext(), packageNext()]);
+    // One MLflow process loads and predicts with every directory, MLflow's and mlf's (every project has the same example).
+    const dirs = FLAVORS.flatMap(({ project }) => [path.join(work, project, 'ref'), path.join(work, project, 'out')]);
+    const loaded = await execa(python, [path.join(SCRIPTS, 'load_predict.py'), path.join(work, FLAVORS[0]!.project, 'example.json'), ...dirs], { env: pythonEnv, timeout: 240_000, reject: false });
+    const results = loaded.exitCode === 0 ? (JSON.parse(String(loaded.stdout).trim().split('\n').pop()!) as unknown[]) : [];
+    dirs.forEach((dir, index) => predictions.set(dir, results[index] ?? { error: `load_predict.py failed: ${String(loaded.stderr).slice(-500)}` }));
+  }, 600_000);
+
+  describe.each(FLAVORS)('$project', ({ project, flavor, written }) => {
+    const ours = () => path.join(work, project, 'out');
+    const theirs = () => path.join(work, project, 'ref');
+
+    it('succeeds', () => {
+      const run = runs.get(project)!;
+      expect(run.exitCode, run.stderr).toBe(0);
+    });
+
+    it(`writes the files mlflow.${flavor}.save_model writes, byte for byte except MLmodel and the model file`, () => {
+      expect(files(ours())).toEqual(files(theirs()));
+      for (const file of files(theirs())) {
+        if (file === 'MLmodel' || file === written) continue;
+        expect.soft(readFileSync(path.join(ours(), file), 'utf8'), file).toBe(readFileSync(path.join(theirs(), file), 'utf8'));
+      }
+    });
+
+    it('MLmodel equals MLflow field by field; model_size_bytes differs only by the model file sizes', () => {
+      const mine = readMlmodel(ours());
+      const reference = readMlmodel(theirs());
+      const fileDelta = statSync(path.join(ours(), written)).size - statSync(path.join(theirs(), written)).size;
+      expect(mine.model_size_bytes).toBe((reference.model_size_bytes as number) + fileDelta);
+      for (const key of ['model_uuid', 'utc_time_created', 'model_size_bytes']) {
+        delete mine[key];
+        delete reference[key];
+      }
+      // MLflow's lightgbm writes its trusted types from a set: their order changes from run to run.
+      for (const doc of [mine, reference]) {
+        const section = doc.flavors[flavor]!;
+        if (Array.isArray(section.skops_trusted_types)) section.skops_trusted_types = [...(section.skops_trusted_types as string[])].sort();
+      }
+      expect(mine).toEqual(reference);
+    });
+
+    it('loads in real MLflow and predicts what MLflow\'s own directory predicts', () => {
+      const reference = predictions.get(theirs());
+      expect(reference).toHaveProperty('predictions');
+      expect(predictions.get(ours())).toEqual(reference);
+    });
+  });
+});

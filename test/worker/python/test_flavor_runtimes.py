@@ -1,0 +1,157 @@
+"""The flavor runtimes (xgboost, lightgbm, catboost, statsmodels, onnx, keras, pytorch) on the
+directories MLflow 3.17.2 wrote (fixtures/flavors/, fixtures/make_flavor_fixtures.py): loaded through
+runtimes/registry.py and answered through the request loop's predict, as the worker does; the
+output must be the bytes MLflow's scoring server gave for the same request (expected-response.json).
+A flavor whose library this Python lacks is skipped with the reason (torch and keras are in the
+.e2e/torch environment only; test/worker/python-unit.test.ts runs this file there too). None of
+this may import mlflow: each test checks that it did not."""
+
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import unittest
+from unittest import mock
+
+import package_path  # noqa: F401
+from test_runtimes import ModelDirTestCase
+
+from mlf_worker.errors import NeedsMlflow
+from mlf_worker.model_dir import read_mlmodel
+from mlf_worker.protocol import error_reply
+from mlf_worker.runtimes.base import ModelToLoad
+from mlf_worker.runtimes.registry import load_runtime, schema_without_mlflow
+
+FLAVORS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "flavors"))
+
+# fixture -> (the library it needs, the runtime that must load it)
+FIXTURES = {
+    "xgboost": ("xgboost", "xgboost"),
+    "xgboost-booster": ("xgboost", "xgboost"),
+    "lightgbm": ("lightgbm", "lightgbm"),
+    "lightgbm-sklearn": ("lightgbm", "lightgbm"),
+    "catboost": ("catboost", "catboost"),
+    "statsmodels": ("statsmodels", "statsmodels"),
+    "onnx": ("onnxruntime", "onnx"),
+    "pytorch-pickle": ("torch", "pytorch"),
+    "keras-no-signature": ("keras", "keras"),
+}
+
+
+def has(library):
+    return importlib.util.find_spec(library) is not None
+
+
+def skip_without(test, library, name=None):
+    if not has(library):
+        test.skipTest("{}{} is not installed in {} (.e2e/torch has every flavor's library)".format(name + ": " if name else "", library, sys.executable))
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def model_to_load(model_dir, mlmodel=None):
+    from mlf_worker.model_dir import python_function_conf
+
+    mlmodel = mlmodel if mlmodel is not None else read_mlmodel(model_dir)
+    path = os.path.join(model_dir, "MLmodel")
+    return ModelToLoad(model_dir, mlmodel, path, python_function_conf(mlmodel, path), None)
+
+
+class MlflowWrittenFixtures(ModelDirTestCase):
+    def test_each_fixture_loads_without_mlflow_and_answers_mlflows_bytes(self):
+        for name, (library, runtime_name) in FIXTURES.items():
+            with self.subTest(fixture=name):
+                if library == "keras" and os.environ.get("KERAS_BACKEND") != "torch":
+                    self.skipTest("keras: the fixture's backend is torch and KERAS_BACKEND is not `torch`")
+                skip_without(self, library, name)
+                folder = os.path.join(FLAVORS, name)
+                model_dir = os.path.join(folder, "model")
+                runtime, fallback = load_runtime(model_dir, "auto", read_mlmodel(model_dir))
+                self.assertEqual((runtime.name, fallback), (runtime_name, None))
+                expected = read(os.path.join(folder, "expected-response.json"))
+                self.assertEqual(self.answer(runtime, read(os.path.join(folder, "request.json")), "json"), expected)
+                self.assertEqual(self.answer(runtime, read(os.path.join(folder, "request.csv")), "csv"), expected)
+
+    def test_a_missing_column_is_the_schema_error_mlflow_gives(self):
+        skip_without(self, "lightgbm")
+        model_dir = os.path.join(FLAVORS, "lightgbm", "model")
+        runtime, _ = load_runtime(model_dir, "auto", read_mlmodel(model_dir))
+        request = json.dumps({"dataframe_split": {"columns": ["sepal length (cm)"], "data": [[5.1]]}})
+        kind, message = self.answer(runtime, request, "json")
+        self.assertEqual(kind, "schema")
+        self.assertIn("missing inputs", message)
+
+
+class WhatMlflowLoads(ModelDirTestCase):
+    """What the flavor runtimes leave to MLflow's loader, each with the reason --json reports."""
+
+    def copy_fixture(self, name):
+        target = os.path.join(self.dir, name)
+        shutil.copytree(os.path.join(FLAVORS, name, "model"), target)
+        return target
+
+    def loader_of(self, module):
+        return getattr(importlib.import_module("mlf_worker.runtimes." + module), "load_" + module)
+
+    def assert_needs_mlflow(self, module, model, reason):
+        with self.assertRaises(NeedsMlflow) as caught:
+            self.loader_of(module)(model)
+        self.assertEqual(str(caught.exception), reason)
+
+    def test_pytorchs_default_pt2_format_has_a_tensor_signature(self):
+        model_dir = os.path.join(FLAVORS, "pytorch", "model")
+        mlmodel = read_mlmodel(model_dir)
+        with self.assertRaises(NeedsMlflow) as caught:
+            schema_without_mlflow(mlmodel, mlmodel["signature"])
+        self.assertEqual(str(caught.exception), "the signature has a non-scalar input type")
+        self.assert_needs_mlflow("pytorch", model_to_load(model_dir, mlmodel), "the pytorch model is not in the pickle format (data/model.pth)")
+
+    def test_flavor_settings_only_mlflow_implements(self):
+        cases = [
+            ("xgboost", "xgboost", {"model_class": "mypackage.Booster"}, "the xgboost model class `mypackage.Booster` is not xgboost's own"),
+            ("catboost", "catboost", {"model_type": "CatBoostSomething"},
+             "the catboost model type `CatBoostSomething` is not one of CatBoost, CatBoostClassifier, CatBoostRegressor, CatBoostRanker"),
+            ("onnx", "onnx", {"onnx_session_options": {"intra_op_num_threads": 1}}, "the onnx flavor sets onnx_session_options"),
+            ("keras", "keras", {"save_exported_model": True}, "an exported Keras model loads with tensorflow"),
+        ]
+        for fixture, flavor, changes, reason in cases:
+            with self.subTest(fixture=fixture):
+                model_dir = os.path.join(FLAVORS, fixture, "model")
+                mlmodel = read_mlmodel(model_dir)
+                mlmodel["flavors"][flavor].update(changes)
+                self.assert_needs_mlflow(flavor, model_to_load(model_dir, mlmodel), reason)
+
+    def test_a_missing_flavor_section(self):
+        model_dir = os.path.join(FLAVORS, "lightgbm", "model")
+        mlmodel = read_mlmodel(model_dir)
+        del mlmodel["flavors"]["lightgbm"]
+        self.assert_needs_mlflow("lightgbm", model_to_load(model_dir, mlmodel), "the lightgbm flavor configuration is missing")
+
+    def test_pickles_refused_when_mlflow_would_refuse_them(self):
+        model_dir = os.path.join(FLAVORS, "statsmodels", "model")
+        with mock.patch.dict(os.environ, {"MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "false"}):
+            self.assert_needs_mlflow("statsmodels", model_to_load(model_dir), "MLFLOW_ALLOW_PICKLE_DESERIALIZATION is false")
+
+    def test_pytorch_on_a_gpu_device(self):
+        skip_without(self, "torch")
+        model_dir = os.path.join(FLAVORS, "pytorch-pickle", "model")
+        with mock.patch.dict(os.environ, {"MLFLOW_DEFAULT_PREDICTION_DEVICE": "cuda:1"}):
+            self.assert_needs_mlflow("pytorch", model_to_load(model_dir), "the model predicts on `cuda:1`")
+
+    def test_a_damaged_model_file_names_the_file(self):
+        skip_without(self, "xgboost")
+        model_dir = self.copy_fixture("xgboost")
+        with open(os.path.join(model_dir, "model.ubj"), "wb") as f:
+            f.write(b"not a model")
+        with self.assertRaises(Exception) as caught:
+            load_runtime(model_dir, "auto", read_mlmodel(model_dir))
+        reply = error_reply(caught.exception)
+        self.assertEqual(reply.get("file"), os.path.join(model_dir, "model.ubj"))
+
+
+if __name__ == "__main__":
+    unittest.main()
