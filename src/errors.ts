@@ -5,9 +5,9 @@
  * Exit codes by category (design.md, Contracts):
  *   1  the check ran and found errors, or the model's own prediction failed
  *   2  bad usage or bad input: a missing file, malformed YAML, an invalid requirement
- *   3  an environment could not be built
+ *   3  an environment could not be built, or a server or the network failed (after retries)
  */
-export type ErrorCategory = 'usage' | 'input' | 'model' | 'check' | 'environment' | 'internal';
+export type ErrorCategory = 'usage' | 'input' | 'model' | 'check' | 'environment' | 'server' | 'internal';
 
 const EXIT_CODE_BY_CATEGORY: Record<ErrorCategory, number> = {
   usage: 2,
@@ -15,6 +15,7 @@ const EXIT_CODE_BY_CATEGORY: Record<ErrorCategory, number> = {
   model: 1,
   check: 1,
   environment: 3,
+  server: 3,
   internal: 1,
 };
 

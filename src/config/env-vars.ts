@@ -82,6 +82,67 @@ const TABLE = {
     access: 'read',
     description: 'Set: a models-from-code model is loaded by MLflow (which reads it), not by the worker\'s fast path.',
   },
+  MLFLOW_TRACKING_URI: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'The MLflow tracking server (`http(s)://host:port`) that `mlf models log` writes to and that `runs:/` and `models:/` URIs are resolved against, as MLflow reads it.',
+  },
+  MLFLOW_REGISTRY_URI: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'The model registry\'s server, for `--registered-model-name` and `models:/<name>/...` (default: `MLFLOW_TRACKING_URI`, as MLflow).',
+  },
+  MLFLOW_TRACKING_USERNAME: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'With `MLFLOW_TRACKING_PASSWORD`: HTTP basic auth to the tracking server; each falls back to `mlflow_tracking_username`/`_password` in `~/.mlflow/credentials` (`[mlflow]`), and the pair wins over a token (MLflow\'s code).',
+  },
+  MLFLOW_TRACKING_PASSWORD: { usedBy: ['mlf'], access: 'read', description: 'The basic-auth password that goes with `MLFLOW_TRACKING_USERNAME`. Never shown in any message.' },
+  MLFLOW_TRACKING_TOKEN: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: '`Authorization: Bearer <token>` to the tracking server, when no username and password are set. Never shown in any message.',
+  },
+  MLFLOW_TRACKING_INSECURE_TLS: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: '`true`: do not verify the tracking server\'s TLS certificate (as MLflow; true/false/1/0, anything else an error).',
+  },
+  MLFLOW_TRACKING_SERVER_CERT_PATH: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'A PEM file of CA certificates to verify the tracking server\'s TLS certificate with (instead of the system\'s).',
+  },
+  MLFLOW_TRACKING_CLIENT_CERT_PATH: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'A PEM file holding the client certificate and its key, for tracking servers that want mutual TLS.',
+  },
+  MLFLOW_HTTP_REQUEST_MAX_RETRIES: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'Retries of a tracking-server request on a connection failure or a 408/429/500/502/503/504 (default 7, at most 10, as MLflow).',
+  },
+  MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'Seconds of exponential backoff between those retries: none before the first, then factor × 2^(n-1) (default 2, at most 120; waits capped at 120 s, as urllib3).',
+  },
+  MLFLOW_HTTP_REQUEST_BACKOFF_JITTER: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'Up to this many random seconds added to each backoff (default 1.0, as MLflow).',
+  },
+  MLFLOW_HTTP_REQUEST_TIMEOUT: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'Seconds a tracking-server request may wait for the connection or for the next bytes of its answer (default 120, as MLflow).',
+  },
+  MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: '`false`: ignore a 429/503\'s `Retry-After` and use the backoff (default true, as MLflow).',
+  },
   MLFLOW_S3_ENDPOINT_URL: {
     usedBy: ['mlf'],
     access: 'read',
