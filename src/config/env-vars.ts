@@ -31,7 +31,7 @@ const TABLE = {
   NO_COLOR: { usedBy: ['mlf'], access: 'read', description: 'Set (to anything but empty): no colour (https://no-color.org).' },
   TERM: { usedBy: ['mlf'], access: 'read', description: '`dumb`: no colour.' },
   PATH: { usedBy: ['mlf'], access: 'read', description: 'Where mlf looks for `python3`, `uv`, `virtualenv` and conda, and the Pythons it may build environments from.' },
-  HOME: { usedBy: ['mlf'], access: 'read', description: 'pyenv\'s default root (`~/.pyenv`), where mlf also looks for Pythons.' },
+  HOME: { usedBy: ['mlf'], access: 'read', description: 'pyenv\'s default root (`~/.pyenv`), where mlf also looks for Pythons; and where `~/.mlflow/credentials` is, as MLflow reads it.' },
   PYENV_ROOT: { usedBy: ['mlf'], access: 'read', description: 'pyenv\'s root, where mlf looks for Pythons (`versions/*/bin/python`), instead of `~/.pyenv`.' },
   XDG_CACHE_HOME: { usedBy: ['mlf'], access: 'read', description: 'On Linux, the user cache dir that holds the default `MLF_HOME` (through env-paths).' },
   VIRTUAL_ENV: {
