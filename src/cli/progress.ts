@@ -171,6 +171,21 @@ function spinnerRenderer(ctx: CliContext, options: ProgressRenderOptions): Progr
     timer = setInterval(draw, REDRAW_MS);
     timer.unref();
   };
+  /** The spinner's phase is over: its line replaced by a done line. */
+  const finish = (line: string | undefined) => {
+    status = undefined;
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    clear();
+    ctx.stderr.write(`${green(ctx, '✓')} ${line}\n`);
+  };
+  /** A new phase: the spinner shows it, timed from the start of the phase. */
+  const begin = (text: string) => {
+    status = text;
+    since = Date.now();
+    ensureTimer();
+    draw();
+  };
   return {
     onModelEvent(event) {
       if (event.kind === 'model-warning') return above(`${yellow(ctx, 'warning')}: ${event.message}`);
@@ -179,21 +194,11 @@ function spinnerRenderer(ctx: CliContext, options: ProgressRenderOptions): Progr
         ensureTimer();
         return;
       }
-      if (event.kind === 'model-downloaded') {
-        status = undefined;
-        if (timer) clearInterval(timer);
-        timer = undefined;
-        clear();
-        ctx.stderr.write(`${green(ctx, '✓')} ${describeModelEvent(event)}\n`);
-        return;
-      }
+      if (event.kind === 'model-downloaded') return finish(describeModelEvent(event));
       const text = describeModelEvent(event, options.verbose);
       if (!text) return;
       if (event.kind === 'model-resolved') return above(text);
-      status = text;
-      since = Date.now();
-      ensureTimer();
-      draw();
+      begin(text);
     },
     onProgress(event) {
       if (event.kind === 'warning') return above(`${yellow(ctx, 'warning')}: ${event.message}`);
@@ -201,22 +206,11 @@ function spinnerRenderer(ctx: CliContext, options: ProgressRenderOptions): Progr
         if (options.verbose) above(dim(ctx, event.line));
         return;
       }
-      if (event.kind === 'built') {
-        status = undefined;
-        if (timer) clearInterval(timer);
-        timer = undefined;
-        clear();
-        ctx.stderr.write(`${green(ctx, '✓')} ${describeEvent(event)}\n`);
-        return;
-      }
+      if (event.kind === 'built') return finish(describeEvent(event));
       const text = describeEvent(event, options.verbose);
       if (!text) return;
       if (event.kind === 'cache-hit' || event.kind === 'python-found' || event.kind === 'resolving-python') return above(text);
-      // A new phase: the spinner shows it, timed from the start of the phase.
-      status = text;
-      since = Date.now();
-      ensureTimer();
-      draw();
+      begin(text);
     },
     stop() {
       if (timer) clearInterval(timer);

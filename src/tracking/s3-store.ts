@@ -23,7 +23,11 @@ export interface S3Location {
 const CREDENTIAL_HINT = `set AWS credentials (${ENV.AWS_ACCESS_KEY_ID} and ${ENV.AWS_SECRET_ACCESS_KEY}, or AWS_PROFILE and ~/.aws/credentials)`;
 
 export async function createS3Store(location: S3Location, env: EnvRecord): Promise<ArtifactStore> {
-  const { S3Client, ListObjectsV2Command, GetObjectCommand } = await import('@aws-sdk/client-s3');
+  const loaded = await import('@aws-sdk/client-s3');
+  // The SDK is CommonJS: in mlf's bundle (scripts/bundle.mjs) its chunk is the module's default
+  // export; under Node and vitest the named exports are there.
+  const sdk = typeof loaded.S3Client === 'function' ? loaded : loaded.default;
+  const { S3Client, ListObjectsV2Command, GetObjectCommand } = sdk;
   const endpoint = env[ENV.MLFLOW_S3_ENDPOINT_URL] || undefined;
   const accessKeyId = env[ENV.AWS_ACCESS_KEY_ID];
   const secretAccessKey = env[ENV.AWS_SECRET_ACCESS_KEY];

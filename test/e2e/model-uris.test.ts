@@ -55,9 +55,10 @@ if (unavailable) {
   const predict = (uri: string, input: string, extra: string[] = [], env: Record<string, string> = {}) =>
     mlf(['models', 'predict', '-m', uri, '-i', input, '--env-manager', 'local', ...extra], env);
   const logModels = async (spec: unknown, env: Record<string, string>): Promise<Logged> => {
-    const result = await execa(python, [path.join(repoRoot, 'test/e2e/py/log_models_for_uris.py')], { input: JSON.stringify(spec), env: { HOME: work, ...env }, reject: false });
+    const out = path.join(work, `logged-${Date.now()}.json`);
+    const result = await execa(python, [path.join(repoRoot, 'test/e2e/py/log_models_for_uris.py'), out], { input: JSON.stringify(spec), env: { HOME: work, PATH: localPath, ...env }, reject: false });
     if (result.exitCode !== 0) throw new Error(`log_models_for_uris.py failed:\n${result.stderr}`);
-    return JSON.parse(result.stdout) as Logged;
+    return JSON.parse(readFileSync(out, 'utf8')) as Logged;
   };
   const mlflowPredictions = async (cases: { id: string; uri: string; input: string }[], env: Record<string, string>) => {
     const args = cases.map((c) => ['predict', '-m', c.uri, '-i', c.input, '-o', path.join(work, `${c.id}.mlflow.json`), '--env-manager', 'local']);
@@ -81,6 +82,7 @@ if (unavailable) {
   beforeAll(async () => {
     const started = Date.now();
     server = await startMlflowServer();
+    console.log(`model-uris e2e: server up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     proxy = await startCountingProxy(server.url);
     logged = await logModels(
       {
@@ -93,6 +95,7 @@ if (unavailable) {
       },
       { MLFLOW_TRACKING_URI: server.url },
     );
+    console.log(`model-uris e2e: models logged at ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const [iris, pyfunc] = logged.models;
     const proxyPath = iris!.artifact_location.replace(/^mlflow-artifacts:\//, '');
     const entries: [string, string, string][] = [
@@ -150,28 +153,36 @@ if (unavailable) {
     ]);
   });
 
+  /** `mlf models download --json` into a new directory: resolution and the cache without starting Python. */
+  let downloadsMade = 0;
+  const download = async (uri: string, extra: string[] = [], env: Record<string, string> = {}) => {
+    const result = await mlf(['models', 'download', '-m', uri, '-o', path.join(work, `dl-${(downloadsMade += 1)}`), '--json', ...extra], env);
+    return { ...result, json: result.exitCode === 0 ? (JSON.parse(result.stdout) as { remote: { registered?: { version: string }; downloaded: boolean; offline?: { reason: string } } }) : undefined };
+  };
+
   it('follows an alias that moved, fetching the new version', async () => {
+    const newVersion = logged.models[2]!.version;
     const moved = await fetch(`${server.url}/api/2.0/mlflow/registered-models/alias`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'iris', alias: 'champion', version: '3' }),
+      body: JSON.stringify({ name: 'iris', alias: 'champion', version: newVersion }),
     });
     expect(moved.status).toBe(200);
     const before = proxy.requests.length;
-    const result = await predict('models:/iris@champion', IRIS_INPUT, ['-v']);
-    expect(result.exitCode).toBe(0);
-    expect(result.stderr).toContain('models:/iris@champion (version 3) is at');
-    expect(downloads(before).length).toBeGreaterThan(0);
-    expect(result.stdout).toBe(reference.get('alias'));
+    const result = await download('models:/iris@champion');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.json!.remote).toMatchObject({ registered: { name: 'iris', version: newVersion }, downloaded: true });
+    expect(downloads(before).length).toBe(readdirSync(IRIS).length);
   });
 
   it('--offline uses the last resolution without asking the server, and says so', async () => {
     const before = proxy.requests.length;
-    const result = await predict('models:/iris@champion', IRIS_INPUT, ['--offline']);
-    expect(result.exitCode).toBe(0);
-    expect(result.stderr).toMatch(/warning: --offline: using `models:\/iris@champion` \(version 3\) as it was resolved at /);
+    const result = await download('models:/iris@champion', ['--offline']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`warning: --offline: using \`models:/iris@champion\` (version ${logged.models[2]!.version}) as it was resolved at `);
+    expect(result.json!.remote).toMatchObject({ downloaded: false, offline: { reason: 'offline' } });
     expect(proxy.requests.length).toBe(before);
-    const never = await predict('models:/pyfunc/1', PYFUNC_INPUT, ['--offline']);
+    const never = await download('models:/pyfunc/1', ['--offline']);
     expect(never.exitCode).toBe(2);
     expect(never.stderr).toMatch(/^error: .*`models:\/pyfunc\/1` has not been fetched on this machine/);
   });
@@ -199,8 +210,8 @@ if (unavailable) {
     const cut = await mlf(['models', 'predict', '-m', uri, '-i', input, '--env-manager', 'local'], freshHome);
     proxy.cutDownloads = false;
     expect(cut.exitCode, cut.stderr).toBe(3);
-    expect(cut.stderr.trim().split('\n')).toHaveLength(1);
-    expect(cut.stderr).toMatch(/stopped midway/);
+    // The download's progress line, then the error as one line.
+    expect(cut.stderr.split('\n').filter((line) => line.startsWith('error:'))).toEqual([expect.stringMatching(/stopped midway/)]);
     const left = readdirSync(path.join(work, 'home-cut', 'models-v1')).filter((n) => /^[0-9a-f]{32}$/.test(n) || n.startsWith('.partial-'));
     expect(left).toEqual([]);
     const again = await mlf(['models', 'predict', '-m', uri, '-i', input, '--env-manager', 'local'], freshHome);
@@ -229,18 +240,19 @@ if (unavailable) {
     expect((JSON.parse(pruned.stdout) as { models: { removed: unknown[] } }).models.removed).toHaveLength(1);
   });
 
-  it('an unreachable server: the last resolution, with a warning; a URI never fetched fails with exit 3', async () => {
-    const stopped = await startCountingProxy(server.url);
-    const url = stopped.url;
-    await stopped.close();
-    const result = await predict('models:/iris@champion', IRIS_INPUT, [], { MLFLOW_TRACKING_URI: url });
-    // Its last resolution was against the proxy, not this URL: a different server, so none.
-    expect(result.exitCode).toBe(3);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  it('an unreachable server: the last resolution, with a warning; a URI never fetched from it fails with exit 3', async () => {
+    const elsewhere = await startCountingProxy(server.url);
+    const url = elsewhere.url;
+    await elsewhere.close();
+    // Resolved last against the proxy, not this URL: another server, so nothing to fall back on.
+    const none = await download('models:/iris@champion', [], { MLFLOW_TRACKING_URI: url });
+    expect(none.exitCode).toBe(3);
+    expect(none.stderr).toMatch(/^error: could not reach the tracking server .*\n$/);
     await proxy.close();
-    const fallback = await predict('models:/iris@champion', IRIS_INPUT);
+    const fallback = await download('models:/iris@champion');
     expect(fallback.exitCode, fallback.stderr).toBe(0);
-    expect(fallback.stderr).toMatch(/warning: the server cannot be reached .*: using `models:\/iris@champion` \(version 3\)/);
+    expect(fallback.stderr).toMatch(/warning: the server cannot be reached \(.*\): using `models:\/iris@champion` \(version \d+\)/);
+    expect(fallback.json!.remote).toMatchObject({ offline: { reason: 'unreachable' } });
     proxy = await startCountingProxy(server.url);
   });
 
@@ -264,7 +276,7 @@ if (unavailable) {
     });
 
     it('fails clearly with wrong ones, naming the variables and showing no password', async () => {
-      const result = await predict('models:/secured@a', IRIS_INPUT, [], {
+      const result = await download('models:/secured@a', [], {
         MLFLOW_TRACKING_URI: authServer.url,
         MLFLOW_TRACKING_USERNAME: authServer.admin!.username,
         MLFLOW_TRACKING_PASSWORD: 'wrong-password-value',

@@ -26,7 +26,9 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     proxy.requests.push(`${req.method} ${req.url}`);
     const cut = proxy.cutDownloads && req.method === 'GET' && FILE_DOWNLOAD.test(req.url ?? '');
     const forward = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+      // A new upstream connection per request: a kept-alive one that uvicorn closes after 5 idle
+      // seconds could be reused at that moment and look like a server failure.
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host }, agent: false },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         if (!cut) {

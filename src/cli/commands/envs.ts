@@ -65,6 +65,7 @@ export const registerEnvs: RegisterCommand = ({ envs }, ctx) => {
         skipped: result.skipped.map(entryJson),
         onDiskBytes: result.onDiskBytes,
         freedBytes: result.freedBytes,
+        models: result.models,
       });
       return;
     }

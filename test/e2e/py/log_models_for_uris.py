@@ -5,7 +5,7 @@ registered model version created from `models:/<model_id>`. Also one run that ho
 plain run artifacts under `nested/model` (the pre-MLflow-3 layout).
 
 stdin: JSON {"models": [{"dir": str, "name": str, "aliases": [str], "stage": str | null}], "plain_run_dir": str | null}
-stdout: JSON {"models": [{"run_id", "model_id", "version", "artifact_location"}], "plain_run_id": str | null}
+argv[1]: a file written with JSON {"models": [{"run_id", "model_id", "version", "artifact_location"}], "plain_run_id": str | null}
 """
 import json
 import sys
@@ -39,4 +39,5 @@ if spec.get("plain_run_dir"):
     with mlflow.start_run() as run:
         mlflow.log_artifacts(spec["plain_run_dir"], artifact_path="nested/model")
     out["plain_run_id"] = run.info.run_id
-json.dump(out, sys.stdout)
+with open(sys.argv[1], "w") as f:
+    json.dump(out, f)
