@@ -29,7 +29,14 @@ const REDRAW_MS = 100;
 export function createProgressRenderer(ctx: CliContext, options: ProgressRenderOptions): ProgressRenderer {
   const drawn: ProgressRenderer =
     options.json || options.quiet
-      ? { onProgress: () => undefined, onModelEvent: () => undefined, stop: () => undefined }
+      ? {
+          onProgress: () => undefined,
+          // Under --json stdout holds the one object; a warning about which model ran still belongs on stderr.
+          onModelEvent: (event) => {
+            if (!options.quiet && event.kind === 'model-warning') ctx.stderr.write(`${yellow(ctx, 'warning')}: ${event.message}\n`);
+          },
+          stop: () => undefined,
+        }
       : ctx.stderrIsTTY
         ? spinnerRenderer(ctx, options)
         : plainRenderer(ctx, options);

@@ -178,10 +178,12 @@ describe('a remote model\'s download', () => {
     renderer.stop();
   });
 
-  it('prints nothing under --json', () => {
-    const { ctx, text } = context(false);
-    const renderer = createProgressRenderer(ctx, { json: true });
-    events.forEach(renderer.onModelEvent);
-    expect(text()).toBe('');
+  it('prints only the warnings under --json, and nothing under -q', () => {
+    const json = context(false);
+    events.forEach(createProgressRenderer(json.ctx, { json: true }).onModelEvent);
+    expect(json.text()).toBe('warning: --offline: using it\n');
+    const quiet = context(false);
+    events.forEach(createProgressRenderer(quiet.ctx, { quiet: true }).onModelEvent);
+    expect(quiet.text()).toBe('');
   });
 });

@@ -161,6 +161,10 @@ if (unavailable) {
   };
 
   it('follows an alias that moved, fetching the new version', async () => {
+    // A cache of its own, where only the alias's first version was fetched (`latest` fetched the other one here).
+    const home = { MLF_HOME: path.join(work, 'home-alias') };
+    const first = await download('models:/iris@champion', [], home);
+    expect(first.json!.remote).toMatchObject({ registered: { name: 'iris', version: logged.models[0]!.version }, downloaded: true });
     const newVersion = logged.models[2]!.version;
     const moved = await fetch(`${server.url}/api/2.0/mlflow/registered-models/alias`, {
       method: 'POST',
@@ -169,10 +173,13 @@ if (unavailable) {
     });
     expect(moved.status).toBe(200);
     const before = proxy.requests.length;
-    const result = await download('models:/iris@champion');
+    const result = await download('models:/iris@champion', [], home);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.json!.remote).toMatchObject({ registered: { name: 'iris', version: newVersion }, downloaded: true });
-    expect(downloads(before).length).toBe(readdirSync(IRIS).length);
+    expect(downloads(before)).toHaveLength(readdirSync(IRIS).length);
+    const predicted = await predict('models:/iris@champion', IRIS_INPUT, ['-v']);
+    expect(predicted.stderr).toContain(`models:/iris@champion (version ${newVersion}) is at`);
+    expect(predicted.stdout).toBe(reference.get('alias'));
   });
 
   it('--offline uses the last resolution without asking the server, and says so', async () => {
@@ -247,7 +254,7 @@ if (unavailable) {
     // Resolved last against the proxy, not this URL: another server, so nothing to fall back on.
     const none = await download('models:/iris@champion', [], { MLFLOW_TRACKING_URI: url });
     expect(none.exitCode).toBe(3);
-    expect(none.stderr).toMatch(/^error: could not reach the tracking server .*\n$/);
+    expect(JSON.parse(none.stdout)).toMatchObject({ ok: false, error: { code: 'TRACKING_UNREACHABLE', exitCode: 3 } });
     await proxy.close();
     const fallback = await download('models:/iris@champion');
     expect(fallback.exitCode, fallback.stderr).toBe(0);
@@ -283,10 +290,21 @@ if (unavailable) {
         MLF_HOME: path.join(work, 'home-auth'),
       });
       expect(result.exitCode).toBe(2);
-      expect(result.stderr.trim().split('\n')).toHaveLength(1);
-      expect(result.stderr).toContain('MLFLOW_TRACKING_USERNAME');
-      expect(result.stderr).not.toContain('wrong-password-value');
-      expect(result.stderr).not.toContain(authServer.admin!.password);
+      const { error } = JSON.parse(result.stdout) as { error: { code: string; hint: string } };
+      expect(error.code).toBe('TRACKING_AUTH_FAILED');
+      expect(error.hint).toContain('MLFLOW_TRACKING_USERNAME');
+      expect(result.stdout + result.stderr).not.toContain('wrong-password-value');
+      expect(result.stdout + result.stderr).not.toContain(authServer.admin!.password);
+      // Without --json: one line.
+      const line = await predict('models:/secured@a', IRIS_INPUT, [], {
+        MLFLOW_TRACKING_URI: authServer.url,
+        MLFLOW_TRACKING_USERNAME: authServer.admin!.username,
+        MLFLOW_TRACKING_PASSWORD: 'wrong-password-value',
+        MLF_HOME: path.join(work, 'home-auth'),
+      });
+      expect(line.exitCode).toBe(2);
+      expect(line.stderr).toMatch(/^error: .*MLFLOW_TRACKING_USERNAME.*\n$/);
+      expect(line.stderr).not.toContain('wrong-password-value');
     });
   });
 
