@@ -13,3 +13,4 @@ export const COMMON_FLAGS: readonly FlagRow[] = [
 export function addCommonOptions(command: Command): Command {
   return addFlags(command, COMMON_FLAGS);
 }
+

@@ -92,6 +92,16 @@ const TABLE = {
     access: 'read',
     description: 'The model registry\'s server, for `--registered-model-name` and `models:/<name>/...` (default: `MLFLOW_TRACKING_URI`, as MLflow).',
   },
+  MLFLOW_EXPERIMENT_NAME: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'The experiment `mlf models log` creates its run in when neither `--experiment-name` nor `--experiment-id` is given (created when missing), as MLflow.',
+  },
+  MLFLOW_EXPERIMENT_ID: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'Likewise, by id (must match `MLFLOW_EXPERIMENT_NAME` when both are set, as MLflow).',
+  },
   MLFLOW_TRACKING_USERNAME: {
     usedBy: ['mlf'],
     access: 'read',

@@ -89,7 +89,8 @@ export function createTrackingClient(config: TrackingConfig, options: TrackingCl
   const base = parseServerUri(server === 'registry' ? config.registryUri : config.trackingUri, variable);
   const auth = base.auth ?? config.auth;
   const authHeader = authorizationHeader(auth);
-  const secrets = secretsOf(auth);
+  // Every credential configured is masked, also one that user-info in the URI overrode.
+  const secrets = [...secretsOf(auth), ...(base.auth ? secretsOf(config.auth) : [])];
   const trustedOrigins = new Set([base.url.origin, ...otherOrigin(config)]);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;

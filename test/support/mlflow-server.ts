@@ -44,7 +44,8 @@ export interface MlflowServerOptions {
   basicAuth?: boolean;
 }
 
-const HEALTH_TIMEOUT_MS = 90_000;
+// Generous: a cold start is ~10 s on an idle 2-core machine, over a minute when it is saturated.
+const HEALTH_TIMEOUT_MS = 240_000;
 const ADMIN_USERNAME = 'admin';
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;

@@ -2,56 +2,29 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTrackingClient, type TrackingClient } from '../../src/tracking/client.js';
 import { readTrackingConfig, type TrackingConfig } from '../../src/tracking/config.js';
 import { TrackingError } from '../../src/tracking/errors.js';
+import { sendJson, startHttpStub, stopHttpStubs, type SeenRequest } from '../support/http-stub.js';
 import { tempDir } from '../support/temp.js';
 
-interface Seen {
-  method: string;
-  url: string;
-  authorization?: string;
-  body: string;
+/** A stub answering the n-th request with the n-th handler (the last one repeats). */
+async function serve(handlers: Handler[], make?: (listener: http.RequestListener) => http.Server) {
+  return startHttpStub((req, res, seen, index) => handlers[Math.min(index, handlers.length - 1)]!(req, res, seen), make);
 }
 
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse, seen: Seen) => void;
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, seen: SeenRequest) => void;
 
-/** A loopback server answering each request with the next handler (the last one repeats). */
-async function serve(handlers: Handler[], make: (listener: http.RequestListener) => http.Server = (l) => http.createServer(l)) {
-  const seen: Seen[] = [];
-  const server = make((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const entry = { method: req.method!, url: req.url!, authorization: req.headers.authorization, body: Buffer.concat(chunks).toString() };
-      seen.push(entry);
-      handlers[Math.min(seen.length - 1, handlers.length - 1)]!(req, res, entry);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push(server);
-  const port = (server.address() as AddressInfo).port;
-  return { port, seen };
-}
-
-const servers: http.Server[] = [];
 const clients: TrackingClient[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    server.close();
-  }
+  await stopHttpStubs();
 });
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Handler => (_req, res) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-};
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): Handler => (_req, res) => sendJson(res, status, body, headers);
 
 function configFor(uri: string, env: Record<string, string> = {}): TrackingConfig {
   return readTrackingConfig({ MLFLOW_TRACKING_URI: uri, ...env }, tempDir());
@@ -165,7 +138,7 @@ describe('createTrackingClient', () => {
 
   it('retries a connection failure, then says the server is unreachable (exit 3)', async () => {
     const { port } = await serve([json(200, {})]);
-    for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+    await stopHttpStubs();
     const waits: number[] = [];
     const error = await failure(clientFor(configFor(`http://127.0.0.1:${port}`, { MLFLOW_HTTP_REQUEST_MAX_RETRIES: '3' }), waits).getJson('/a'));
     expect(error).toMatchObject({ kind: 'unreachable', exitCode: 3 });

@@ -2,6 +2,7 @@ import { Option } from 'commander';
 import { usageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, collect } from '../options.js';
+import { parseKeyValueFlags } from '../key-value-flags.js';
 import { bold, dim, printJson, say, warn } from '../render.js';
 import type { RegisterCommand } from './index.js';
 import type { LockMode, ModelSource, PackageResult } from '../../package/package-model.js';
@@ -58,13 +59,7 @@ export function modelSourceFromFlags(flags: PackageFlags): ModelSource {
 }
 
 export function parseMetadata(values: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const value of values) {
-    const eq = value.indexOf('=');
-    if (eq <= 0) throw usageError('INVALID_METADATA', `\`--metadata ${value}\` must be KEY=VALUE`);
-    out[value.slice(0, eq)] = value.slice(eq + 1);
-  }
-  return out;
+  return parseKeyValueFlags('--metadata', 'INVALID_METADATA', values);
 }
 
 function lockMode(value: boolean | string | undefined): LockMode {
