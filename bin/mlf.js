@@ -3,6 +3,9 @@
 // Before anything else loads: start the model worker of the last identical `mlf models predict`,
 // so that Python's start overlaps Node's (src/cli/early-start.ts). Other commands do not load
 // that code at all (~15 ms of, say, a ~0.2 s `mlf models validate`).
+// The AWS SDK (loaded for s3:// models only) warns on every run under Node 20 that its releases
+// after January 2027 will need Node 22; mlf pins one that supports Node 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 try {
   const early = process.argv[2] === 'models' && process.argv[3] === 'predict' ? await import('../dist/bundle/early.mjs') : undefined;
   // The early start is only a head start: a failure here leaves predict to start its own worker.

@@ -16,14 +16,22 @@ export const PREDICT_COMMAND = {
 export const MODEL_URI: FlagRow = {
   spellings: ['-m', '--model-uri'],
   argument: 'MODEL',
-  description: 'the model directory (a path or a file:// URI)',
+  description: 'the model: a directory (a path or a file:// URI) or a model URI (runs:/, models:/, mlflow-artifacts:/, an artifact-proxy http(s) URL, s3://)',
   required: true,
   decidesWorker: true,
+};
+
+/** For a remote model URI: no network, the URI's last resolution from the model cache. */
+export const OFFLINE: FlagRow = {
+  spellings: ['--offline'],
+  description: 'for a remote model URI: do not ask the tracking server; use what the URI resolved to last (from the model cache)',
+  decidesWorker: false,
 };
 
 /** The flags of the commands that build an environment: predict, prepare-env, `envs path`. */
 export const ENVIRONMENT_FLAGS: readonly FlagRow[] = [
   MODEL_URI,
+  OFFLINE,
   {
     spellings: ['--env-manager'],
     argument: 'MANAGER',

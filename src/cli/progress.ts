@@ -1,7 +1,8 @@
 import type { ProgressEvent } from '../env/index.js';
+import type { ModelSourceEvent } from '../ops/model-source.js';
 import type { CliContext } from './context.js';
 import { buildEnded, trackBuild } from './interrupt.js';
-import { dim, green, yellow } from './render.js';
+import { dim, formatSize, green, yellow } from './render.js';
 
 /**
  * Draws environment progress on stderr: an updating spinner line on a terminal, one plain
@@ -10,6 +11,8 @@ import { dim, green, yellow } from './render.js';
  */
 export interface ProgressRenderer {
   onProgress: (event: ProgressEvent) => void;
+  /** A remote model's resolution and download (ops/model-source.ts). */
+  onModelEvent: (event: ModelSourceEvent) => void;
   /** Clears the spinner line and stops its timer; call when the work ends, success or not. */
   stop: () => void;
 }
@@ -26,7 +29,14 @@ const REDRAW_MS = 100;
 export function createProgressRenderer(ctx: CliContext, options: ProgressRenderOptions): ProgressRenderer {
   const drawn: ProgressRenderer =
     options.json || options.quiet
-      ? { onProgress: () => undefined, stop: () => undefined }
+      ? {
+          onProgress: () => undefined,
+          // Under --json stdout holds the one object; a warning about which model ran still belongs on stderr.
+          onModelEvent: (event) => {
+            if (!options.quiet && event.kind === 'model-warning') ctx.stderr.write(`${yellow(ctx, 'warning')}: ${event.message}\n`);
+          },
+          stop: () => undefined,
+        }
       : ctx.stderrIsTTY
         ? spinnerRenderer(ctx, options)
         : plainRenderer(ctx, options);
@@ -36,6 +46,7 @@ export function createProgressRenderer(ctx: CliContext, options: ProgressRenderO
       trackBuild(event);
       drawn.onProgress(event);
     },
+    onModelEvent: (event) => drawn.onModelEvent(event),
     stop: () => {
       buildEnded();
       drawn.stop();
@@ -85,8 +96,44 @@ export function formatElapsed(ms: number): string {
   return `${minutes}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
 }
 
+/**
+ * A remote model's events as sentences: where the URI resolved to (with -v), the download's start
+ * and end, and warnings; progress lines only on a terminal (describeDownloadProgress).
+ */
+export function describeModelEvent(event: ModelSourceEvent, verbose = false): string | undefined {
+  switch (event.kind) {
+    case 'model-resolved': {
+      if (!verbose) return undefined;
+      const version = event.registered ? ` (version ${event.registered.version})` : '';
+      return `${event.modelUri}${version} is at ${event.location}${event.cached ? ', in the model cache' : ''}`;
+    }
+    case 'model-waiting':
+      return `waiting for another mlf process that is downloading ${event.location}`;
+    case 'model-download-started':
+      return `downloading ${event.location} (${plural(event.files, 'file')}, ${formatSize(event.bytes)})`;
+    case 'model-downloaded':
+      return `downloaded ${plural(event.files, 'file')} (${formatSize(event.bytes)}) in ${formatElapsed(event.elapsedMs)}`;
+    default:
+      return undefined;
+  }
+}
+
+/** The spinner's line while files download: files and bytes so far. */
+export function describeDownloadProgress(event: Extract<ModelSourceEvent, { kind: 'model-download-progress' }>): string {
+  return `downloading the model: ${event.filesDone}/${event.files} files, ${formatSize(event.bytesDone)} of ${formatSize(event.bytes)}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function plainRenderer(ctx: CliContext, options: ProgressRenderOptions): ProgressRenderer {
   return {
+    onModelEvent(event) {
+      if (event.kind === 'model-warning') ctx.stderr.write(`${yellow(ctx, 'warning')}: ${event.message}\n`);
+      const text = describeModelEvent(event, options.verbose);
+      if (text) ctx.stderr.write(`${text}\n`);
+    },
     onProgress(event) {
       if (event.kind === 'warning') ctx.stderr.write(`${yellow(ctx, 'warning')}: ${event.message}\n`);
       else if (event.kind === 'output') {
@@ -131,29 +178,46 @@ function spinnerRenderer(ctx: CliContext, options: ProgressRenderOptions): Progr
     timer = setInterval(draw, REDRAW_MS);
     timer.unref();
   };
+  /** The spinner's phase is over: its line replaced by a done line. */
+  const finish = (line: string | undefined) => {
+    status = undefined;
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    clear();
+    ctx.stderr.write(`${green(ctx, '✓')} ${line}\n`);
+  };
+  /** A new phase: the spinner shows it, timed from the start of the phase. */
+  const begin = (text: string) => {
+    status = text;
+    since = Date.now();
+    ensureTimer();
+    draw();
+  };
   return {
+    onModelEvent(event) {
+      if (event.kind === 'model-warning') return above(`${yellow(ctx, 'warning')}: ${event.message}`);
+      if (event.kind === 'model-download-progress') {
+        status = describeDownloadProgress(event);
+        ensureTimer();
+        return;
+      }
+      if (event.kind === 'model-downloaded') return finish(describeModelEvent(event));
+      const text = describeModelEvent(event, options.verbose);
+      if (!text) return;
+      if (event.kind === 'model-resolved') return above(text);
+      begin(text);
+    },
     onProgress(event) {
       if (event.kind === 'warning') return above(`${yellow(ctx, 'warning')}: ${event.message}`);
       if (event.kind === 'output') {
         if (options.verbose) above(dim(ctx, event.line));
         return;
       }
-      if (event.kind === 'built') {
-        status = undefined;
-        if (timer) clearInterval(timer);
-        timer = undefined;
-        clear();
-        ctx.stderr.write(`${green(ctx, '✓')} ${describeEvent(event)}\n`);
-        return;
-      }
+      if (event.kind === 'built') return finish(describeEvent(event));
       const text = describeEvent(event, options.verbose);
       if (!text) return;
       if (event.kind === 'cache-hit' || event.kind === 'python-found' || event.kind === 'resolving-python') return above(text);
-      // A new phase: the spinner shows it, timed from the start of the phase.
-      status = text;
-      since = Date.now();
-      ensureTimer();
-      draw();
+      begin(text);
     },
     stop() {
       if (timer) clearInterval(timer);

@@ -27,6 +27,8 @@ export const CACHE_BUCKETS = {
   localModelCache: 'model-cache-v1',
   /** How the last identical `mlf models predict` started its worker (worker/early-worker.ts). */
   launch: 'launch-v1',
+  /** Models fetched from a tracking server or S3, content-addressed, and what model URIs resolved to last (tracking/model-cache.ts). */
+  models: 'models-v1',
 } as const;
 
 export type CacheBucket = keyof typeof CACHE_BUCKETS;

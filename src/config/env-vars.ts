@@ -31,7 +31,7 @@ const TABLE = {
   NO_COLOR: { usedBy: ['mlf'], access: 'read', description: 'Set (to anything but empty): no colour (https://no-color.org).' },
   TERM: { usedBy: ['mlf'], access: 'read', description: '`dumb`: no colour.' },
   PATH: { usedBy: ['mlf'], access: 'read', description: 'Where mlf looks for `python3`, `uv`, `virtualenv` and conda, and the Pythons it may build environments from.' },
-  HOME: { usedBy: ['mlf'], access: 'read', description: 'pyenv\'s default root (`~/.pyenv`), where mlf also looks for Pythons.' },
+  HOME: { usedBy: ['mlf'], access: 'read', description: 'pyenv\'s default root (`~/.pyenv`), where mlf also looks for Pythons; and where `~/.mlflow/credentials` is, as MLflow reads it.' },
   PYENV_ROOT: { usedBy: ['mlf'], access: 'read', description: 'pyenv\'s root, where mlf looks for Pythons (`versions/*/bin/python`), instead of `~/.pyenv`.' },
   XDG_CACHE_HOME: { usedBy: ['mlf'], access: 'read', description: 'On Linux, the user cache dir that holds the default `MLF_HOME` (through env-paths).' },
   VIRTUAL_ENV: {
@@ -153,12 +153,28 @@ const TABLE = {
     access: 'read',
     description: '`false`: ignore a 429/503\'s `Retry-After` and use the backoff (default true, as MLflow).',
   },
+  MLFLOW_S3_ENDPOINT_URL: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: 'The S3 endpoint `s3://` model URIs are read from (an S3-compatible server such as MinIO), as MLflow reads it.',
+  },
+  MLFLOW_S3_IGNORE_TLS: { usedBy: ['mlf'], access: 'read', description: '`true`: no TLS certificate check when reading `s3://` model URIs, as MLflow.' },
+  AWS_ACCESS_KEY_ID: { usedBy: ['mlf'], access: 'read', description: 'With `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`): the keys `s3://` model URIs are read with; unset, the AWS SDK\'s standard chain (`AWS_PROFILE`, `~/.aws/`, SSO, instance roles).' },
+  AWS_SECRET_ACCESS_KEY: { usedBy: ['mlf'], access: 'read', description: 'See `AWS_ACCESS_KEY_ID`. Never shown.' },
+  AWS_SESSION_TOKEN: { usedBy: ['mlf'], access: 'read', description: 'See `AWS_ACCESS_KEY_ID`. Never shown.' },
+  AWS_REGION: { usedBy: ['mlf'], access: 'read', description: 'The region of `s3://` buckets (then `AWS_DEFAULT_REGION`, else `us-east-1`).' },
+  AWS_DEFAULT_REGION: { usedBy: ['mlf'], access: 'read', description: 'See `AWS_REGION`.' },
   PIP_NO_INPUT: { usedBy: ['mlf'], access: 'set', description: '`1` for the installers: pip never prompts.' },
   PIP_DISABLE_PIP_VERSION_CHECK: { usedBy: ['mlf'], access: 'set', description: '`1` for the installers: no pip upgrade notice.' },
   _MLFLOW_IN_CAPTURE_MODULE_PROCESS: {
     usedBy: ['mlf'],
     access: 'set',
     description: '`true` for the process that imports a model to infer its requirements, as MLflow sets it.',
+  },
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: {
+    usedBy: ['mlf'],
+    access: 'set',
+    description: '`true` (unless set) by bin/mlf.js: the AWS SDK\'s notice that its future releases need Node 22 is not printed on every run.',
   },
   _MLFLOW_IS_IN_SERVING_ENVIRONMENT: {
     usedBy: ['worker'],

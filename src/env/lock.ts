@@ -20,6 +20,8 @@ export interface EntryLockOptions {
   timeoutMs: number;
   /** A lock not refreshed for this long belongs to a dead process. Default 20 s. */
   staleMs?: number;
+  /** What the entry is, as the timeout's message names it. Default `environment`. */
+  what?: string;
   /** Called once, when the lock is found held by someone else. */
   onWait?: () => void;
   /** Called if the lock was lost while held (its directory removed, or taken over). */
@@ -55,7 +57,7 @@ export async function acquireEntryLock(entryDir: string, options: EntryLockOptio
     if (Date.now() - started >= options.timeoutMs) {
       throw environmentError(
         'LOCK_TIMEOUT',
-        `timed out after ${formatSeconds(options.timeoutMs)} waiting for the lock on environment \`${entryDir}\``,
+        `timed out after ${formatSeconds(options.timeoutMs)} waiting for the lock on ${options.what ?? 'environment'} \`${entryDir}\``,
         {
           hint: `another mlf process is building or removing it; if none is running, remove \`${lockDir}\``,
           data: { entryDir, timeoutMs: options.timeoutMs },

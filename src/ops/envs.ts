@@ -7,6 +7,7 @@ import {
   resolveMlfHome,
   type CachedEnvironment,
 } from '../env/index.js';
+import { listCachedModels, pruneCachedModels, type CachedModelEntry } from '../tracking/model-cache.js';
 import { pruneLaunchRecords } from '../worker/early-worker.js';
 import { environmentRequestFor, type ModelEnvOptions } from './prepare-env.js';
 
@@ -24,11 +25,14 @@ export interface EnvListing {
   environments: CachedEnvironment[];
   /** All of them together: a file two environments share counted once. */
   totals: DiskUsageTotals;
+  /** The model cache (tracking/model-cache.ts): models fetched from a tracking server or S3. */
+  models: { bucket: string; entries: CachedModelEntry[] };
 }
 
 export async function listEnvs(options: CacheOptions): Promise<EnvListing> {
   const { bucket, environments, totals } = await listEnvironments({ ...options, withSize: true });
-  return { bucket, environments, totals: totals ?? { onDiskBytes: 0, unsharedBytes: 0 } };
+  const models = await listCachedModels(resolveMlfHome(options));
+  return { bucket, environments, totals: totals ?? { onDiskBytes: 0, unsharedBytes: 0 }, models: { bucket: models.bucket, entries: models.models } };
 }
 
 export interface PruneEnvsResult {
@@ -39,6 +43,8 @@ export interface PruneEnvsResult {
   onDiskBytes: number;
   /** The part of it that was linked from nowhere else: the space the removal freed. */
   freedBytes: number;
+  /** Cached models removed (not used within --older-than, or all), and those a running command uses. */
+  models: { bucket: string; removed: CachedModelEntry[]; skipped: CachedModelEntry[]; bytes: number };
 }
 
 /**
@@ -51,8 +57,9 @@ export async function pruneEnvs(options: CacheOptions & { olderThan?: string; no
   const olderThanMs = options.olderThan !== undefined ? parseDuration(options.olderThan) : undefined;
   const result = await pruneEnvironments({ ...options, ...(olderThanMs !== undefined ? { olderThanMs } : {}) });
   pruneLaunchRecords(resolveMlfHome(options));
+  const models = await pruneCachedModels(resolveMlfHome(options), { ...(olderThanMs !== undefined ? { olderThanMs } : {}), ...(options.now ? { now: options.now } : {}) });
   const { onDiskBytes, unsharedBytes } = result.usage.totals();
-  return { bucket: result.bucket, removed: result.removed, skipped: result.skipped, onDiskBytes, freedBytes: unsharedBytes };
+  return { bucket: result.bucket, removed: result.removed, skipped: result.skipped, onDiskBytes, freedBytes: unsharedBytes, models };
 }
 
 /** `mlf envs path`: where the model's environment is (built or not), without building it. */

@@ -6,15 +6,19 @@
  */
 import { markInUse, prepareEnvironment, resolveMlfHome, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
 import { refuseSpecialFilesSync } from '../fs/special-files.js';
-import { locateModel } from '../model/directory/locate.js';
 import { readModelDirectory, type ModelDirectory } from '../model/directory/strict.js';
 import type { RuntimeChoice } from '../worker/protocol.js';
 import type { OpenModelSessionOptions } from '../worker/session.js';
+import { inUseDir, isCachedModelDir } from '../tracking/model-cache.js';
 import { explainMissingModule } from './missing-module-hint.js';
+import { locateModelSource, type ModelSourceRequest } from './model-source.js';
 
-/** The model as the user typed it, read and checked before anything slow (a missing MLmodel is exit 2 at once). */
-export async function readModelToRun(modelUri: string, cwd: string): Promise<ModelDirectory> {
-  const model = await readModelDirectory(locateModel(modelUri, cwd));
+/**
+ * The model as the user typed it (a remote URI fetched into the model cache first), read and
+ * checked before anything slow (a missing MLmodel is exit 2 at once).
+ */
+export async function readModelToRun(modelUri: string, request: ModelSourceRequest): Promise<ModelDirectory> {
+  const model = await readModelDirectory(await locateModelSource(modelUri, request));
   refuseSpecialFilesSync(model.dir, modelUri);
   return model;
 }
@@ -36,8 +40,14 @@ export async function prepareModelRun(
   loader: RuntimeChoice | undefined,
 ): Promise<ModelRun> {
   const environment = await prepareEnvironment({ ...envRequest, model });
-  const release = environment.manager === 'local' ? async () => undefined : await markInUse(environment.envDir);
+  const releaseEnv = environment.manager === 'local' ? async () => undefined : await markInUse(environment.envDir);
   const mlfHome = resolveMlfHome({ mlfHome: envRequest.mlfHome, env: envRequest.env, cwd: envRequest.cwd });
+  // A model from the model cache is marked too, so that `mlf envs prune` leaves it while it runs.
+  const releaseModel = isCachedModelDir(mlfHome, model.dir) ? await markInUse(inUseDir(model.dir)) : async () => undefined;
+  const release = async () => {
+    await releaseEnv();
+    await releaseModel();
+  };
   return {
     environment,
     worker: {

@@ -13,10 +13,13 @@ import { openModelSession } from '../worker/session.js';
 import type { WorkerOutputHandlers } from '../worker/worker-client.js';
 import { prepareModelRun, readModelToRun } from './model-run.js';
 import { checkPredictFiles } from './predict-files.js';
+import type { ModelSourceOptions } from './model-source.js';
 
 export interface PredictOptions extends Omit<EnvRequest, 'model'>, WorkerOutputHandlers {
-  /** The model as the user typed it: a path or a `file://` URI. */
+  /** The model as the user typed it: a path, a `file://` URI or a remote model URI (ops/model-source.ts). */
   modelUri: string;
+  /** For a remote model URI: `--offline`, the home of `~/.mlflow/credentials`, download progress. */
+  modelSource?: ModelSourceOptions;
   /** The input file (resolved against `cwd`); the worker reads it itself. */
   inputPath?: string;
   /** The input text, for `-i -` (stdin). Exactly one of inputPath and inputData. */
@@ -51,10 +54,10 @@ export interface PredictResult {
 
 export async function predict(options: PredictOptions): Promise<PredictResult> {
   const started = Date.now();
-  const model = await readModelToRun(options.modelUri, options.cwd);
+  const model = await readModelToRun(options.modelUri, { cwd: options.cwd, env: options.env, ...(options.mlfHome !== undefined ? { mlfHome: options.mlfHome } : {}), ...options.modelSource });
   const { inputPath, outputPath } = await checkPredictFiles(options);
 
-  const { modelUri, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onStderr, onLog, earlyStart, ...envOptions } = options;
+  const { modelUri, modelSource: _m, inputPath: _i, inputData, outputPath: _o, contentType, runtime, strictJson, onStderr, onLog, earlyStart, ...envOptions } = options;
   const run = await prepareModelRun(model, modelUri, envOptions, runtime);
   const { environment, explain } = run;
   const environmentReady = Date.now();

@@ -1,18 +1,20 @@
 import { usageError } from '../errors.js';
 import { prepareEnvironment, type EnvRequest, type PreparedEnvironment } from '../env/index.js';
-import { locateModel } from '../model/directory/locate.js';
 import { readModelDirectory } from '../model/directory/strict.js';
+import { locateModelSource, type ModelSourceOptions } from './model-source.js';
 
 /** What the commands that build or find an environment are asked: the model as the user typed it, and the env options. */
 export interface ModelEnvOptions extends Omit<EnvRequest, 'model'> {
-  /** A path or a `file://` URI. */
+  /** A path, a `file://` URI or a remote model URI (ops/model-source.ts). */
   modelUri: string;
+  modelSource?: ModelSourceOptions;
 }
 
 /** The engine's request: the model located and read (model/directory/), once. */
 export async function environmentRequestFor(options: ModelEnvOptions): Promise<EnvRequest> {
-  const { modelUri, ...rest } = options;
-  return { ...rest, model: await readModelDirectory(locateModel(modelUri, options.cwd)) };
+  const { modelUri, modelSource, ...rest } = options;
+  const location = await locateModelSource(modelUri, { cwd: options.cwd, env: options.env, ...(options.mlfHome !== undefined ? { mlfHome: options.mlfHome } : {}), ...modelSource });
+  return { ...rest, model: await readModelDirectory(location) };
 }
 
 /**

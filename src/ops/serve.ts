@@ -20,12 +20,15 @@ import { MLF_VERSION } from '../version.js';
 import type { RuntimeChoice, WorkerLog } from '../worker/protocol.js';
 import { startSessionWorker } from '../worker/session.js';
 import { prepareModelRun, readModelToRun } from './model-run.js';
+import type { ModelSourceOptions } from './model-source.js';
 
 export const SERVE_PROTOCOLS = ['mlflow', 'v2'] as const;
 export type ServeProtocol = (typeof SERVE_PROTOCOLS)[number];
 
 export interface ServeOptions extends Omit<EnvRequest, 'model'> {
   modelUri: string;
+  /** For a remote model URI (ops/model-source.ts). */
+  modelSource?: ModelSourceOptions;
   host: string;
   port: number;
   workers: number;
@@ -66,9 +69,9 @@ export interface ServeHandle {
 
 export async function serve(options: ServeOptions): Promise<ServeHandle> {
   if (!Number.isInteger(options.workers) || options.workers < 1) throw usageError('INVALID_OPTION_VALUE', `invalid value \`${options.workers}\` for --workers: give a whole number of at least 1`);
-  const model = await readModelToRun(options.modelUri, options.cwd);
+  const model = await readModelToRun(options.modelUri, { cwd: options.cwd, env: options.env, ...(options.mlfHome !== undefined ? { mlfHome: options.mlfHome } : {}), ...options.modelSource });
   const {
-    modelUri, host, port, workers, timeoutSeconds, maxQueue, maxBatchSize, maxBatchDelayMs, protocols, runtime, bodyLimitBytes, graceMs,
+    modelUri, modelSource: _modelSource, host, port, workers, timeoutSeconds, maxQueue, maxBatchSize, maxBatchDelayMs, protocols, runtime, bodyLimitBytes, graceMs,
     onWorkerStderr, onWorkerLog, onAccess, onPoolEvent, workerCommand, ...envOptions
   } = options;
   const run = await prepareModelRun(model, modelUri, envOptions, runtime);

@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { inputError, isMlfError } from '../errors.js';
-import { locateModel } from '../model/directory/locate.js';
+import { inputError, isMlfError, usageError } from '../errors.js';
+import { isRemoteModelUri } from '../tracking/model-uri.js';
+import { locateModelSource, type ModelSourceRequest } from './model-source.js';
 import { commitModelFiles } from '../model/transaction.js';
 import { withModelWriteLock } from '../model/write-lock.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
@@ -19,9 +20,11 @@ import { applyOverrides } from '../validate/engine.js';
  * thousands of directories streams with bounded memory).
  */
 export interface ValidateOptions {
-  /** Model directories (or `file://` URIs), as the user gave them. */
+  /** Model directories (or `file://` URIs, or remote model URIs: ops/model-source.ts), as the user gave them. */
   models: readonly string[];
   cwd: string;
+  /** How remote model URIs are fetched (environment, `$MLF_HOME`, `--offline`); without it, only the cwd. */
+  modelSource?: Omit<ModelSourceRequest, 'cwd'>;
   overrides?: RuleOverrides;
   /** Apply the fixable findings (atomically), then report what remains. */
   fix?: boolean;
@@ -54,10 +57,16 @@ export async function* validateModels(options: ValidateOptions): AsyncGenerator<
 
 export async function validateOne(model: string, options: ValidateOptions): Promise<ModelReport> {
   let dir: string;
+  if (options.fix && isRemoteModelUri(model)) {
+    throw usageError('FIX_REMOTE_MODEL', `--fix writes into the model directory, and \`${model}\` is a remote model URI`, {
+      hint: `download it first: \`mlf models download -m ${model} -o ./model\`, then \`mlf models validate ./model --fix\``,
+    });
+  }
   try {
-    dir = locateModel(model, options.cwd).dir;
+    dir = (await locateModelSource(model, { env: {}, ...options.modelSource, cwd: options.cwd })).dir;
   } catch (error) {
-    if (!isMlfError(error)) throw error;
+    // A server or the network failing is no finding about the model: the run stops (exit 3).
+    if (!isMlfError(error) || error.exitCode === 3) throw error;
     return makeReport(model, model, false, [unreadable(model, '.', undefined, error.message, error.hint)]);
   }
   const overrides = options.overrides ?? new Map();

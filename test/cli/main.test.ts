@@ -84,7 +84,7 @@ describe('--json: stdout is exactly one JSON object', () => {
   it('prints the command result as it was written when the command succeeds', async () => {
     const result = await run(['envs', 'list', '--json']);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ ok: true, bucket: path.join(home, 'envs-v1'), environments: [], onDiskBytes: 0, unsharedBytes: 0 });
+    expect(JSON.parse(result.stdout)).toEqual({ ok: true, bucket: path.join(home, 'envs-v1'), environments: [], onDiskBytes: 0, unsharedBytes: 0, models: { bucket: path.join(home, 'models-v1'), entries: [] } });
   });
 });
 

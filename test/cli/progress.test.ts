@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
 import { createProgressRenderer, describeEvent, formatElapsed } from '../../src/cli/progress.js';
 import type { ProgressEvent } from '../../src/env/index.js';
+import type { ModelSourceEvent } from '../../src/ops/model-source.js';
 
 function context(isTTY: boolean): { ctx: CliContext; text: () => string } {
   let written = '';
@@ -132,5 +133,57 @@ describe('describeEvent', () => {
     [61_000, '1m01s'],
   ])('formatElapsed(%d) = %s', (ms, text) => {
     expect(formatElapsed(ms)).toBe(text);
+  });
+});
+
+describe('a remote model\'s download', () => {
+  const events: ModelSourceEvent[] = [
+    { kind: 'model-resolved', modelUri: 'models:/iris@champion', location: 'http://h/api/2.0/mlflow-artifacts/artifacts/0/m', registered: { name: 'iris', version: '3' }, cached: false },
+    { kind: 'model-download-started', location: 'http://h/api/2.0/mlflow-artifacts/artifacts/0/m', files: 8, bytes: 3 * 1024 * 1024 },
+    { kind: 'model-download-progress', filesDone: 3, files: 8, bytesDone: 1024 * 1024, bytes: 3 * 1024 * 1024 },
+    { kind: 'model-downloaded', location: 'http://h/api/2.0/mlflow-artifacts/artifacts/0/m', files: 8, bytes: 3 * 1024 * 1024, elapsedMs: 1500 },
+    { kind: 'model-warning', message: '--offline: using it' },
+  ];
+
+  it('is two plain lines (start and end) and the warnings when stderr is not a terminal', () => {
+    const { ctx, text } = context(false);
+    const renderer = createProgressRenderer(ctx, {});
+    events.forEach(renderer.onModelEvent);
+    renderer.stop();
+    expect(text()).toBe(
+      [
+        'downloading http://h/api/2.0/mlflow-artifacts/artifacts/0/m (8 files, 3.0 MiB)',
+        'downloaded 8 files (3.0 MiB) in 1.5s',
+        'warning: --offline: using it',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('names the version it resolved to with --verbose', () => {
+    const { ctx, text } = context(false);
+    createProgressRenderer(ctx, { verbose: true }).onModelEvent(events[0]!);
+    expect(text()).toBe('models:/iris@champion (version 3) is at http://h/api/2.0/mlflow-artifacts/artifacts/0/m\n');
+  });
+
+  it('shows files and bytes on a terminal while it downloads', () => {
+    vi.useFakeTimers();
+    const { ctx, text } = context(true);
+    const renderer = createProgressRenderer(ctx, {});
+    events.slice(0, 3).forEach(renderer.onModelEvent);
+    vi.advanceTimersByTime(150);
+    expect(text()).toContain('downloading the model: 3/8 files, 1.0 MiB of 3.0 MiB');
+    renderer.onModelEvent(events[3]!);
+    expect(text()).toContain('✓ downloaded 8 files (3.0 MiB) in 1.5s\n');
+    renderer.stop();
+  });
+
+  it('prints only the warnings under --json, and nothing under -q', () => {
+    const json = context(false);
+    events.forEach(createProgressRenderer(json.ctx, { json: true }).onModelEvent);
+    expect(json.text()).toBe('warning: --offline: using it\n');
+    const quiet = context(false);
+    events.forEach(createProgressRenderer(quiet.ctx, { quiet: true }).onModelEvent);
+    expect(quiet.text()).toBe('');
   });
 });

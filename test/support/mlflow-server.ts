@@ -140,7 +140,8 @@ function saveTemplate(database: string, template: string): void {
   renameSync(partial, template);
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on now, on 127.0.0.1. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);

@@ -1,7 +1,9 @@
 import { formatDuration } from '../../env/duration.js';
 import type { CachedEnvironment } from '../../env/index.js';
+import type { CachedModelEntry } from '../../tracking/model-cache.js';
+import type { CliContext } from '../context.js';
 import { addCommonOptions } from '../options.js';
-import { printJson, say } from '../render.js';
+import { formatSize, printJson, say } from '../render.js';
 import { addEnvironmentOptions, environmentRequest } from './prepare-env.js';
 import type { RegisterCommand } from './index.js';
 
@@ -16,11 +18,12 @@ export const registerEnvs: RegisterCommand = ({ envs }, ctx) => {
   addCommonOptions(envs.command('list').description('List the cached environments, most recently used first.')).action(
     async (flags: CommonFlags) => {
       const { listEnvs } = await import('../../ops/envs.js');
-      const { bucket, environments, totals } = await listEnvs({ env: ctx.env, cwd: ctx.cwd });
+      const { bucket, environments, totals, models } = await listEnvs({ env: ctx.env, cwd: ctx.cwd });
       if (flags.json) {
-        printJson(ctx, { ok: true, bucket, environments: environments.map(entryJson), onDiskBytes: totals.onDiskBytes, unsharedBytes: totals.unsharedBytes });
+        printJson(ctx, { ok: true, bucket, environments: environments.map(entryJson), onDiskBytes: totals.onDiskBytes, unsharedBytes: totals.unsharedBytes, models });
         return;
       }
+      printCachedModels(ctx, models.entries, Boolean(flags.quiet));
       if (environments.length === 0) {
         if (!flags.quiet) say(ctx, `no environments in ${bucket}`);
         return;
@@ -62,12 +65,17 @@ export const registerEnvs: RegisterCommand = ({ envs }, ctx) => {
         skipped: result.skipped.map(entryJson),
         onDiskBytes: result.onDiskBytes,
         freedBytes: result.freedBytes,
+        models: result.models,
       });
       return;
     }
     for (const e of result.removed) ctx.stdout.write(`removed ${e.envDir} (${e.status}, ${onDiskText(e.sizeBytes ?? 0, e.unsharedBytes ?? 0)})\n`);
+    for (const m of result.models.removed) ctx.stdout.write(`removed ${m.dir} (model ${m.location}, ${formatSize(m.bytes)})\n`);
     if (!flags.quiet) {
       for (const e of result.skipped) say(ctx, `skipped ${e.envDir}: another mlf process is using it`);
+      for (const m of result.models.skipped) say(ctx, `skipped ${m.dir}: another mlf process is using it`);
+      const models = result.models.removed.length;
+      if (models > 0) say(ctx, `removed ${models} cached model${models === 1 ? '' : 's'}: ${formatSize(result.models.bytes)}`);
       const n = result.removed.length;
       const shared = result.onDiskBytes - result.freedBytes;
       say(
@@ -91,6 +99,15 @@ export const registerEnvs: RegisterCommand = ({ envs }, ctx) => {
     if (!found.exists && !flags.quiet) say(ctx, `not built yet; \`mlf models prepare-env -m ${flags.modelUri}\` builds it`);
   });
 };
+
+/** The model cache's entries, above the environments (a model is smaller and listed first). */
+function printCachedModels(ctx: CliContext, models: readonly CachedModelEntry[], quiet: boolean): void {
+  if (models.length === 0) return;
+  const now = Date.now();
+  const rows = models.map((m) => [m.key.slice(0, 16), String(m.files), formatSize(m.bytes), `${formatDuration(now - Date.parse(m.lastUsed))} ago`, m.location]);
+  ctx.stdout.write(table([['MODEL', 'FILES', 'SIZE', 'LAST USED', 'FROM'], ...rows]));
+  if (!quiet) say(ctx, `${models.length} cached model${models.length === 1 ? '' : 's'}: ${formatSize(models.reduce((sum, m) => sum + m.bytes, 0))}`);
+}
 
 function entryJson(e: CachedEnvironment) {
   return {
@@ -117,18 +134,6 @@ function entryJson(e: CachedEnvironment) {
 /** `1.2 GiB on disk (300 MiB not shared with other files)`. */
 function onDiskText(onDiskBytes: number, unsharedBytes: number): string {
   return `${formatSize(onDiskBytes)} on disk (${formatSize(unsharedBytes)} not shared with other files)`;
-}
-
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
 function table(rows: string[][]): string {

@@ -7,6 +7,7 @@ import { registerUpdatePipRequirements } from './update-pip-requirements.js';
 import { registerValidate } from './validate.js';
 import { registerPackage } from './package.js';
 import { registerServe } from './serve.js';
+import { registerDownload } from './download.js';
 import { registerLog } from './log.js';
 
 export interface CommandGroups {
@@ -18,4 +19,4 @@ export interface CommandGroups {
 export type RegisterCommand = (groups: CommandGroups, ctx: CliContext) => void;
 
 /** Every command module, in the order `--help` lists them. */
-export const commandModules: RegisterCommand[] = [registerPredict, registerServe, registerUpdatePipRequirements, registerPrepareEnv, registerValidate, registerPackage, registerLog, registerEnvs];
+export const commandModules: RegisterCommand[] = [registerPredict, registerServe, registerUpdatePipRequirements, registerPrepareEnv, registerValidate, registerPackage, registerDownload, registerLog, registerEnvs];

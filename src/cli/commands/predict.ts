@@ -61,6 +61,7 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
     try {
       result = await predict({
         ...envRequest,
+        modelSource: { ...envRequest.modelSource, onModelEvent: progress.onModelEvent },
         modelUri: flags.modelUri,
         ...(fromStdin ? { inputData: inputData! } : { inputPath: flags.inputPath! }),
         ...(flags.outputPath !== undefined ? { outputPath: flags.outputPath } : {}),

@@ -1,6 +1,9 @@
+import os from 'node:os';
 import type { Command } from 'commander';
+import { ENV } from '../../config/env-vars.js';
 // Light modules only: importing env/index.js here would load the whole engine at start-up.
 import { parseEnvManagerName, parsePythonVersionStrategy } from '../../env/types.js';
+import type { ModelSourceOptions } from '../../ops/model-source.js';
 import type { ModelEnvOptions } from '../../ops/prepare-env.js';
 import { splitOverride } from '../../env/install-plan.js';
 import type { CliContext } from '../context.js';
@@ -13,6 +16,7 @@ import type { RegisterCommand } from './index.js';
 
 interface PrepareEnvFlags {
   modelUri: string;
+  offline?: boolean;
   envManager?: string;
   installMlflow?: boolean;
   pipRequirementsOverride: string[];
@@ -31,6 +35,7 @@ export function addEnvironmentOptions(command: Command): Command {
 export function environmentRequest(flags: Omit<PrepareEnvFlags, 'json' | 'quiet'>, ctx: CliContext): Omit<ModelEnvOptions, 'onProgress'> {
   return {
     modelUri: flags.modelUri,
+    modelSource: modelSourceOptions(flags, ctx),
     ...(flags.envManager !== undefined ? { manager: parseEnvManagerName(flags.envManager) } : {}),
     pipRequirementsOverride: splitOverride(flags.pipRequirementsOverride ?? []),
     installMlflow: Boolean(flags.installMlflow),
@@ -39,6 +44,11 @@ export function environmentRequest(flags: Omit<PrepareEnvFlags, 'json' | 'quiet'
     cwd: ctx.cwd,
     verbose: Boolean(flags.verbose),
   };
+}
+
+/** How a remote model URI is fetched: `--offline`, and the home whose `~/.mlflow/credentials` MLflow reads. */
+export function modelSourceOptions(flags: { offline?: boolean }, ctx: CliContext): ModelSourceOptions {
+  return { offline: Boolean(flags.offline), home: ctx.env[ENV.HOME] || os.homedir() };
 }
 
 export const registerPrepareEnv: RegisterCommand = ({ models }, ctx) => {
@@ -50,7 +60,8 @@ export const registerPrepareEnv: RegisterCommand = ({ models }, ctx) => {
     const progress = createProgressRenderer(ctx, flags);
     let prepared;
     try {
-      prepared = await prepareEnv({ ...environmentRequest(flags, ctx), onProgress: progress.onProgress });
+      const request = environmentRequest(flags, ctx);
+      prepared = await prepareEnv({ ...request, modelSource: { ...request.modelSource, onModelEvent: progress.onModelEvent }, onProgress: progress.onProgress });
     } finally {
       progress.stop();
     }

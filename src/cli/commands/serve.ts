@@ -69,10 +69,12 @@ export const registerServe: RegisterCommand = ({ models }, ctx) => {
       else warn(ctx, message);
     }
     const progress = createProgressRenderer(ctx, flags);
+    const request = environmentRequest(flags, ctx);
     let handle;
     try {
       handle = await serve({
-        ...environmentRequest(flags, ctx),
+        ...request,
+        modelSource: { ...request.modelSource, onModelEvent: progress.onModelEvent },
         host: flags.host,
         port,
         workers,

@@ -4,6 +4,8 @@ import { usageError } from '../../errors.js';
 import { MLF_VERSION } from '../../version.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions, collect } from '../options.js';
+import { createProgressRenderer } from '../progress.js';
+import { modelSourceOptions } from './prepare-env.js';
 import type { RegisterCommand } from './index.js';
 
 interface ValidateFlags {
@@ -13,6 +15,7 @@ interface ValidateFlags {
   smoke?: boolean;
   online?: boolean;
   envManager?: string;
+  offline?: boolean;
   rule: string[];
   concurrency?: string;
   json?: boolean;
@@ -25,13 +28,14 @@ export const registerValidate: RegisterCommand = ({ models }, ctx) => {
   const command = models
     .command('validate')
     .description('Check model directories for what would break at serving time (exit 1 on errors; 2 when an argument cannot be read).')
-    .argument('<MODEL...>', 'model directories (paths or file:// URIs)')
+    .argument('<MODEL...>', 'model directories (paths or file:// URIs) or model URIs (runs:/, models:/, s3://, ...: fetched into the model cache first)')
     .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'json', 'github', 'sarif']).default('text'))
     .option('--strict', 'fail (exit 1) on warnings too')
     .option('--fix', 'fix what can be fixed (the conda `defaults` channel, conda.yaml\'s pip list), atomically, and print what changed')
     .option('--online', "also resolve each model's requirements against the configured index with uv (no install)")
     .option('--smoke', 'also build the environment and predict on the saved input example')
     .option('--env-manager <MANAGER>', 'with --smoke: uv, virtualenv, conda or local')
+    .option('--offline', 'for remote model URIs: do not ask the tracking server; use what each URI resolved to last')
     .option('--rule <CODE=SETTING>', 'turn a rule (code, name or group) off, or set its severity: off|warn|error|info (repeatable)', collect, [])
     .addOption(new Option('--concurrency <N>', 'models checked at once').default('4').hideHelp());
   addCommonOptions(command).action(async (modelArgs: string[], flags: ValidateFlags) => {
@@ -66,11 +70,13 @@ async function runValidate(ctx: CliContext, modelArgs: string[], flags: Validate
   const smoke = flags.smoke ? await smokeCheck(ctx, flags) : undefined;
   const online = flags.online ? await onlineResolver(ctx) : undefined;
 
+  const progress = createProgressRenderer(ctx, { quiet: Boolean(flags.quiet), json: format !== 'text', verbose: Boolean(flags.verbose) });
   const summary = new SummaryCollector(strict);
   await write(ctx, formatter.begin());
   for await (const report of validateModels({
     models: modelArgs,
     cwd: ctx.cwd,
+    modelSource: { env: ctx.env, ...modelSourceOptions(flags, ctx), onModelEvent: progress.onModelEvent },
     overrides,
     fix: Boolean(flags.fix),
     ...(smoke ? { smoke } : {}),
@@ -81,6 +87,7 @@ async function runValidate(ctx: CliContext, modelArgs: string[], flags: Validate
     summary.add(report);
     await write(ctx, formatter.model(report));
   }
+  progress.stop();
   const result = summary.result();
   await write(ctx, formatter.end(result));
   ctx.exitCode = result.exitCode;

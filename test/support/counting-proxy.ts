@@ -1,0 +1,65 @@
+/**
+ * An HTTP proxy on 127.0.0.1 in front of a test server: it counts the requests that pass, and can
+ * be told to cut the answers of artifact downloads midway (headers and part of the body, then the
+ * connection dropped), as a client sees a server killed in the middle of a download.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface CountingProxy {
+  url: string;
+  /** `METHOD path?query` of every request so far. */
+  requests: string[];
+  /** While true, artifact file downloads stop after `cutAfterBytes` bytes. */
+  cutDownloads: boolean;
+  cutAfterBytes: number;
+  close(): Promise<void>;
+}
+
+const FILE_DOWNLOAD = /^\/api\/2\.0\/mlflow-artifacts\/artifacts\/./;
+
+export async function startCountingProxy(target: string): Promise<CountingProxy> {
+  const upstream = new URL(target);
+  const sockets = new Set<import('node:net').Socket>();
+  const proxy: CountingProxy = { url: '', requests: [], cutDownloads: false, cutAfterBytes: 1024, close: async () => undefined };
+  const server = http.createServer((req, res) => {
+    proxy.requests.push(`${req.method} ${req.url}`);
+    const cut = proxy.cutDownloads && req.method === 'GET' && FILE_DOWNLOAD.test(req.url ?? '');
+    const forward = http.request(
+      // A new upstream connection per request: a kept-alive one that uvicorn closes after 5 idle
+      // seconds could be reused at that moment and look like a server failure.
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host }, agent: false },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        if (!cut) {
+          answer.pipe(res);
+          return;
+        }
+        let sent = 0;
+        answer.on('data', (chunk: Buffer) => {
+          if (sent >= proxy.cutAfterBytes) return;
+          const part = chunk.subarray(0, proxy.cutAfterBytes - sent);
+          sent += part.length;
+          res.write(part, () => {
+            if (sent >= proxy.cutAfterBytes) res.socket?.destroy();
+          });
+        });
+        answer.on('end', () => res.socket?.destroy());
+      },
+    );
+    forward.on('error', () => res.socket?.destroy());
+    req.pipe(forward);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  return proxy;
+}
