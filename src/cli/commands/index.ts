@@ -7,6 +7,7 @@ import { registerUpdatePipRequirements } from './update-pip-requirements.js';
 import { registerValidate } from './validate.js';
 import { registerPackage } from './package.js';
 import { registerServe } from './serve.js';
+import { registerDocker } from './docker.js';
 
 export interface CommandGroups {
   program: Command;
@@ -17,4 +18,4 @@ export interface CommandGroups {
 export type RegisterCommand = (groups: CommandGroups, ctx: CliContext) => void;
 
 /** Every command module, in the order `--help` lists them. */
-export const commandModules: RegisterCommand[] = [registerPredict, registerServe, registerUpdatePipRequirements, registerPrepareEnv, registerValidate, registerPackage, registerEnvs];
+export const commandModules: RegisterCommand[] = [registerPredict, registerServe, registerUpdatePipRequirements, registerPrepareEnv, registerValidate, registerPackage, registerDocker, registerEnvs];
