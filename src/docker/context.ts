@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from '../errors.js';
-import { CONTEXT_PATHS, IMAGE_ENV } from './dockerfile.js';
+import { CONTEXT_PATHS } from './dockerfile.js';
 
 export interface BuildContextFiles {
   dockerfile: string;
@@ -40,7 +40,6 @@ export async function writeBuildContext(target: string, files: BuildContextFiles
       await mkdir(path.dirname(destination), { recursive: true });
       await cp(path.join(files.mlfRoot, file), destination);
     }
-    await writeFile(path.join(staging, CONTEXT_PATHS.mlf, 'healthcheck.mjs'), HEALTHCHECK_SCRIPT);
     await cp(files.modelDir, path.join(staging, CONTEXT_PATHS.model), {
       recursive: true,
       filter: (source) => !MODEL_BOOKKEEPING.has(path.basename(source)),
@@ -73,17 +72,3 @@ export function requirementsDigest(parts: { buildDependencies: readonly string[]
   hash.update(JSON.stringify([parts.buildDependencies, parts.requirementsText ?? '', parts.constraintsText ?? '']));
   return `sha256:${hash.digest('hex')}`;
 }
-
-/**
- * The HEALTHCHECK's probe: node is the one program the image is sure to have (no curl in a slim
- * image). It asks the address the server binds, or loopback when that is every interface.
- */
-const HEALTHCHECK_SCRIPT = `// HEALTHCHECK of mlf's serving image: GET /ping on the port the server listens on.
-const host = process.env.${IMAGE_ENV.host};
-const address = !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? \`[\${host}]\` : host;
-const url = \`http://\${address}:\${process.env.${IMAGE_ENV.port} ?? '8080'}/ping\`;
-fetch(url, { signal: AbortSignal.timeout(4000) }).then(
-  (response) => process.exit(response.ok ? 0 : 1),
-  () => process.exit(1),
-);
-`;

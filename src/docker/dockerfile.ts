@@ -9,6 +9,8 @@
  * execs `mlf models serve`, so that `docker stop`'s SIGTERM reaches the server and drains it.
  */
 
+import { ENV } from '../config/env-vars.js';
+
 /** Where things live inside the image. */
 export const IMAGE_PATHS = {
   /** The model's files (MLflow's container uses the same path). */
@@ -34,9 +36,9 @@ export const CONTEXT_PATHS = {
 /** The port the image serves on, and the variables its entrypoint reads (README: The image). */
 export const IMAGE_PORT = 8080;
 export const IMAGE_ENV = {
-  workers: 'MLFLOW_MODELS_WORKERS',
-  host: 'MLF_SERVE_HOST',
-  port: 'MLF_SERVE_PORT',
+  workers: ENV.MLFLOW_MODELS_WORKERS,
+  host: ENV.MLF_SERVE_HOST,
+  port: ENV.MLF_SERVE_PORT,
 } as const;
 
 /** The uv that builds the environment (the one .ci/python-tools.lock pins; test/docker checks they agree). */
@@ -132,7 +134,7 @@ export function renderDockerfile(spec: DockerfileSpec): string {
     `USER ${IMAGE_UID}:${IMAGE_UID}`,
     'WORKDIR /home/mlf',
     `EXPOSE ${IMAGE_PORT}`,
-    `HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["node", "${IMAGE_PATHS.mlf}/healthcheck.mjs"]`,
+    `HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["node", "${IMAGE_PATHS.mlf}/bin/mlf-healthcheck.mjs"]`,
     // `sh -c 'exec ...'`: the variables are read when the container starts, and `exec` leaves
     // node as PID 1, so that SIGTERM reaches the server; arguments after the image name are
     // appended to serve's (a later flag wins).

@@ -6,12 +6,14 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 
+/** The image's HEALTHCHECK probe (a file of its own: it runs in the container, not in mlf). */
+export const HEALTHCHECK_FILE = 'bin/mlf-healthcheck.mjs';
 const BUNDLE_DIR = 'dist/bundle';
 const WORKER_DIR = 'src/worker';
 
 /** Paths relative to `packageRoot`, sorted. */
 export async function mlfImageFiles(packageRoot: string): Promise<string[]> {
-  const files = ['package.json', 'bin/mlf.js'];
+  const files = ['package.json', 'bin/mlf.js', HEALTHCHECK_FILE];
   for (const name of await readdir(path.join(packageRoot, BUNDLE_DIR))) if (name.endsWith('.mjs')) files.push(`${BUNDLE_DIR}/${name}`);
   for (const file of await walk(path.join(packageRoot, WORKER_DIR))) if (file.endsWith('.py')) files.push(`${WORKER_DIR}/${file}`);
   return files.sort();

@@ -71,7 +71,7 @@ describe('renderDockerfile', () => {
     const lines = instructions(renderDockerfile(spec));
     expect(lines).toContain('USER 10001:10001');
     expect(lines).toContain('EXPOSE 8080');
-    expect(lines.find((l) => l.startsWith('HEALTHCHECK'))).toContain('CMD ["node", "/opt/mlf/healthcheck.mjs"]');
+    expect(lines.find((l) => l.startsWith('HEALTHCHECK'))).toContain('CMD ["node", "/opt/mlf/bin/mlf-healthcheck.mjs"]');
     const entrypoint = JSON.parse(lines.find((l) => l.startsWith('ENTRYPOINT'))!.slice('ENTRYPOINT '.length)) as string[];
     expect(entrypoint[0]).toBe('/bin/sh');
     expect(entrypoint[2]).toMatch(/^exec node \/opt\/mlf\/bin\/mlf\.js models serve -m \/opt\/ml\/model --env-manager local /);
