@@ -62,6 +62,7 @@ export const GENERATE_DOCKERFILE_FLAGS: readonly FlagRow[] = [
 export const BUILD_DOCKER_FLAGS: readonly FlagRow[] = [
   ...IMAGE_FLAGS,
   { spellings: ['-n', '--name'], argument: 'NAME', description: 'the image name (and tag)', default: 'mlflow-pyfunc-servable', decidesWorker: false },
+  { spellings: ['--network'], argument: 'MODE', description: "docker build's --network for the RUN steps (`host` where the engine has no bridge network)", decidesWorker: false },
   { spellings: ['--platform'], argument: 'PLATFORM', description: "docker build's --platform (default: the engine's own; MLflow always forces linux/amd64)", decidesWorker: false },
   ...COMMON_FLAGS,
 ];

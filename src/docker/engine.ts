@@ -80,6 +80,8 @@ export interface BuildRequest {
   contextDir: string;
   tag: string;
   platform?: string;
+  /** docker build's --network (`host` where the engine has no bridge network). */
+  network?: string;
   /** Names of build args whose values `docker build` takes from its environment (never written into a layer). */
   passBuildArgs: readonly string[];
   buildkit: boolean;
@@ -94,6 +96,7 @@ export interface BuildResult {
 export async function dockerBuild(request: BuildRequest, options: DockerRunOptions, onLine: (line: string) => void): Promise<BuildResult> {
   const args = ['build', '--tag', request.tag, '--file', 'Dockerfile'];
   if (request.platform) args.push('--platform', request.platform);
+  if (request.network) args.push('--network', request.network);
   for (const name of request.passBuildArgs) args.push('--build-arg', name);
   if (request.buildkit) args.push('--progress', 'plain');
   args.push('.');

@@ -11,6 +11,19 @@ import type { MlmodelDocument } from '../model/mlmodel.js';
 /** The loader modules the worker runs without mlflow, and only those this check covers (registry.py's RUNTIMES_WITHOUT_MLFLOW). */
 export const LOADERS_WITHOUT_MLFLOW = ['mlflow.sklearn'] as const;
 
+/**
+ * What the worker imports itself and MLflow's dependency tree would otherwise have brought
+ * (mlf_worker reads MLmodel with PyYAML and scores with pandas and numpy): added to an image
+ * without MLflow where the model's requirements do not name them. PyYAML is pinned to the
+ * version the tests run the worker with (test/e2e/requirements.lock); pandas and numpy are left
+ * to the resolver, within whatever the model's own libraries require.
+ */
+export const WORKER_REQUIREMENTS: ReadonlyArray<readonly [name: string, requirement: string]> = [
+  ['pyyaml', 'PyYAML==6.0.4'],
+  ['pandas', 'pandas'],
+  ['numpy', 'numpy'],
+];
+
 const SCALAR_TYPES = new Set(['boolean', 'integer', 'long', 'float', 'double', 'string', 'binary', 'datetime']);
 const SKLEARN_FORMATS = new Set(['pickle', 'cloudpickle', 'skops']);
 

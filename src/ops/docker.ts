@@ -9,7 +9,7 @@ import { writeBuildContext, requirementsDigest } from '../docker/context.js';
 import { DEFAULT_NODE_IMAGE, LABELS, renderDockerfile, type DockerfileSpec, type ImageEnvManager } from '../docker/dockerfile.js';
 import { dockerBuild, probeEngine } from '../docker/engine.js';
 import { mlfImageFiles } from '../docker/mlf-files.js';
-import { whyMlflowIsNeeded } from '../docker/needs-mlflow.js';
+import { WORKER_REQUIREMENTS, whyMlflowIsNeeded } from '../docker/needs-mlflow.js';
 import { systemPackagesFor } from '../docker/system-packages.js';
 import { planInstall, requirementNameOf } from '../env/install-plan.js';
 import { loadModelEnvironment } from '../env/model-environment.js';
@@ -77,11 +77,15 @@ export async function generateDockerfile(options: DockerfileOptions & { outputDi
     override: [],
     ...(options.installMlflow && !kept.some((l) => requirementNameOf(l.text) === 'mlflow') ? { mlflowRequirement: environment.mlflowVersion ? `mlflow==${environment.mlflowVersion}` : 'mlflow' } : {}),
   });
+  const named = new Set(plan.requirementLines.map((l) => requirementNameOf(l.text)));
+  const forWorker = whyMlflow === undefined ? WORKER_REQUIREMENTS.filter(([name]) => !named.has(name)).map(([, requirement]) => requirement) : [];
   const requirementLines = [...plan.requirementLines.map((l) => l.text), ...(plan.mlflowRequirement ? [plan.mlflowRequirement] : [])];
-  const requirementsText = requirementLines.length > 0 ? `${requirementLines.join('\n')}\n` : undefined;
-  const constraintsText = plan.constraintLines.length > 0 ? `${plan.constraintLines.map((l) => l.text).join('\n')}\n` : undefined;
   const packageLines = requirementLines.filter((text) => !text.startsWith('-'));
   const requireHashes = packageLines.length > 0 && packageLines.every((text) => /\s--hash[=\s]/.test(text));
+  // A hashed lock names what it installs, hashes included; the worker's own needs are added only to an unlocked list.
+  if (!requireHashes) requirementLines.push(...forWorker);
+  const requirementsText = requirementLines.length > 0 ? `${requirementLines.join('\n')}\n` : undefined;
+  const constraintsText = plan.constraintLines.length > 0 ? `${plan.constraintLines.map((l) => l.text).join('\n')}\n` : undefined;
   const digest = requirementsDigest({ buildDependencies: plan.buildDependencies, ...(requirementsText ? { requirementsText } : {}), ...(constraintsText ? { constraintsText } : {}) });
   const baseImage = options.baseImage ?? `python:${environment.python}-slim`;
   const spec: DockerfileSpec = {
@@ -131,6 +135,7 @@ export async function generateDockerfile(options: DockerfileOptions & { outputDi
 export interface BuildDockerOptions extends Omit<DockerfileOptions, 'buildkit'> {
   name: string;
   platform?: string;
+  network?: string;
   onLine: (line: string) => void;
   onStage: (stage: 'probing' | 'generating' | 'building', detail?: string) => void;
 }
@@ -160,6 +165,7 @@ export async function buildDocker(options: BuildDockerOptions): Promise<BuiltIma
         contextDir: path.join(contextDir, 'context'),
         tag: options.name,
         ...(options.platform ? { platform: options.platform } : {}),
+        ...(options.network ? { network: options.network } : {}),
         passBuildArgs: PROXY_ARGS.filter((name) => options.env[name]),
         buildkit: engine.buildkit,
       },

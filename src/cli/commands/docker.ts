@@ -62,7 +62,7 @@ export const registerDocker: RegisterCommand = ({ models }, ctx) => {
   });
 
   const build = models.command('build-docker').description(BUILD_DOCKER_COMMAND.description).helpOption('--help', 'display help for command');
-  addFlags(build, BUILD_DOCKER_FLAGS).action(async (flags: ImageFlags & { name: string; platform?: string }) => {
+  addFlags(build, BUILD_DOCKER_FLAGS).action(async (flags: ImageFlags & { name: string; platform?: string; network?: string }) => {
     const { buildDocker } = await import('../../ops/docker.js');
     const quiet = Boolean(flags.quiet) || Boolean(flags.json);
     // Without -v, one line per build step (the step lines of either builder); with it, all of docker's output.
@@ -71,6 +71,7 @@ export const registerDocker: RegisterCommand = ({ models }, ctx) => {
       ...imageRequest(flags, ctx),
       name: flags.name,
       ...(flags.platform ? { platform: flags.platform } : {}),
+      ...(flags.network ? { network: flags.network } : {}),
       onStage: (stage, detail) => {
         if (quiet) return;
         if (stage === 'building') say(ctx, `building ${flags.name} with ${detail ?? 'docker'}`);
