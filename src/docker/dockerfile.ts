@@ -103,12 +103,11 @@ export function renderDockerfile(spec: DockerfileSpec): string {
   );
   if (spec.envManager !== 'local') {
     out.push('# The model\'s Python environment, built where its installer and caches stay behind.', 'FROM ${BASE_IMAGE} AS environment', 'SHELL ["/bin/sh", "-eu", "-c"]');
-    out.push(...pythonCheck(majorMinor));
+    out.push(`RUN ${pythonCheck(majorMinor)}`);
     out.push(`COPY ${CONTEXT_PATHS.requirements}/ ${IMAGE_PATHS.requirements}/`);
     out.push(...environmentInstall(spec), '');
   }
   out.push('FROM ${BASE_IMAGE}', 'SHELL ["/bin/sh", "-eu", "-c"]');
-  if (spec.envManager === 'local') out.push(...pythonCheck(majorMinor));
   if (spec.systemPackages.length > 0) {
     out.push(
       'RUN apt-get update \\',
@@ -117,7 +116,8 @@ export function renderDockerfile(spec: DockerfileSpec): string {
     );
   }
   // A fixed uid, so that volume permissions can be set before the container first runs.
-  out.push(`RUN useradd --create-home --uid ${IMAGE_UID} --user-group mlf`);
+  const useradd = `useradd --create-home --uid ${IMAGE_UID} --user-group mlf`;
+  out.push(spec.envManager === 'local' ? `RUN ${pythonCheck(majorMinor)} \\\n && ${useradd}` : `RUN ${useradd}`);
   if (spec.envManager === 'local') {
     out.push(`COPY ${CONTEXT_PATHS.requirements}/ ${IMAGE_PATHS.requirements}/`, ...environmentInstall(spec));
   } else {
@@ -153,12 +153,10 @@ function serveCommand(spec: DockerfileSpec): string {
   ].join(' ');
 }
 
-function pythonCheck(majorMinor: string): string[] {
+function pythonCheck(majorMinor: string): string {
   const [major, minor] = majorMinor.split('.');
   const message = `the base image has Python %s; the model needs ${majorMinor} (choose another --base-image)`;
-  return [
-    `RUN python3 -c 'import sys; v = sys.version_info; sys.exit(0 if (v.major, v.minor) == (${major}, ${minor}) else "${message}" % sys.version.split()[0])'`,
-  ];
+  return `python3 -c 'import sys; v = sys.version_info; sys.exit(0 if (v.major, v.minor) == (${major}, ${minor}) else "${message}" % sys.version.split()[0])'`;
 }
 
 /** The one RUN that builds the environment (its layer is what a model-only rebuild must reuse). */

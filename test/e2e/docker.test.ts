@@ -43,16 +43,16 @@ describe.skipIf(unavailable !== undefined)(`generated Dockerfiles under hadolint
     const out = tempDir('mlf-dockerfile-');
     writeFileSync(path.join(out, 'keep'), '');
     const conda = await runMlf(['models', 'generate-dockerfile', '-m', iris, '-d', path.join(out, 'new'), '--env-manager', 'conda']);
-    expect([conda.exitCode, conda.stderr.trim().split('\n')[0]]).toEqual([2, "error: `--env-manager conda` is not supported for images: mlf's image has no conda"]);
+    expect([conda.exitCode, conda.stderr]).toEqual([2, "error: `--env-manager conda` is not supported for images: mlf's image has no conda; use `--env-manager uv` (the default) or `virtualenv`\n"]);
     const busy = await runMlf(['models', 'generate-dockerfile', '-m', iris, '-d', out]);
-    expect([busy.exitCode, busy.stderr.trim().split('\n')[0]]).toEqual([2, `error: \`${out}\` already exists and is not empty`]);
+    expect([busy.exitCode, busy.stderr]).toEqual([2, `error: \`${out}\` already exists and is not empty; remove it, or choose another -d/--output-directory\n`]);
   });
 
   it('build-docker says plainly when no engine is reachable (exit 3)', async () => {
     const result = await runMlf(['models', 'build-docker', '-m', iris, '-n', 'mlf-test-unreachable'], { env: { DOCKER_HOST: `unix://${path.join(tempDir('mlf-nodocker-'), 'none.sock')}` } });
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(/^error: no Docker engine is reachable: /);
-    expect(result.stderr.trim().split('\n')).toHaveLength(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
 
