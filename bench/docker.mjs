@@ -8,7 +8,8 @@
 // Python 3.11 made with debootstrap; no registry is reachable here): mlf's through --base-image and
 // --node-image, MLflow's by replacing the `FROM python:3.11.7-slim` line of its generated Dockerfile
 // with that image, the same swap. Each is built cold (empty build cache), then again after a change
-// to the model file alone. Uses the engine of MLF_E2E_DOCKER_HOST, or starts its own dockerd.
+// to the model file alone. Always on a dockerd of its own (test/support/docker-engine.ts), started
+// empty, so that no image of an earlier build can serve as the legacy builder's cache.
 // Prints a markdown table (bench/docker-results.md holds the last one written by hand).
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
@@ -59,6 +60,7 @@ async function changedModel(dir) {
   return target;
 }
 
+delete process.env.MLF_E2E_DOCKER_HOST;
 const outcome = await startDockerEngine();
 if (!outcome.ok) throw new Error(`no Docker engine: ${outcome.reason}`);
 const { engine } = outcome;

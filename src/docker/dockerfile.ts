@@ -182,7 +182,7 @@ function environmentInstall(spec: DockerfileSpec): string[] {
     );
     if (buildDeps.length > 0) lines.push(` && /opt/uv/bin/uv pip install${uvCache} --python ${IMAGE_PATHS.venv}/bin/python ${buildDeps.join(' ')} \\`);
     if (files.length > 0) lines.push(` && /opt/uv/bin/uv pip install${uvCache} --python ${IMAGE_PATHS.venv}/bin/python ${[...hashes, ...files].join(' ')} \\`);
-    lines.push(' && rm -rf /opt/uv');
+    lines.push(` && ${REMOVE_TEST_SUITES} \\`, ' && rm -rf /opt/uv');
     return lines;
   }
   const mounts = spec.buildkit ? '--mount=type=cache,target=/root/.cache/pip ' : '';
@@ -192,9 +192,17 @@ function environmentInstall(spec: DockerfileSpec): string[] {
   if (spec.envManager === 'virtualenv') steps.push(`python3 -m venv ${IMAGE_PATHS.venv}`);
   if (buildDeps.length > 0) steps.push(`${pip} install${pipCache} --disable-pip-version-check ${buildDeps.join(' ')}`);
   if (files.length > 0) steps.push(`${pip} install${pipCache} --disable-pip-version-check ${[...hashes, ...files].join(' ')}`);
+  if (spec.envManager === 'virtualenv' && steps.length > 1) steps.push(REMOVE_TEST_SUITES);
   if (steps.length === 0) return [];
   return [`RUN ${mounts}${steps.join(' \\\n && ')}`];
 }
+
+/**
+ * The test suites wheels ship inside their packages (`pandas/tests`, scipy's many `tests` directories: 110 MB
+ * of the sklearn fixture's 400 MB environment, bytecode included): never imported when serving,
+ * removed in the RUN that installs them, so no layer holds them. Only in the image's own venv.
+ */
+const REMOVE_TEST_SUITES = `find ${IMAGE_PATHS.venv}/lib -depth -type d -path '*/site-packages/*' -name tests -exec rm -rf {} +`;
 
 /** A build dependency as one shell word (`pip==26.3`, `setuptools>=40,<80` quoted). */
 function shellQuote(word: string): string {

@@ -50,6 +50,7 @@ describe('renderDockerfile', () => {
     expect(install).toContain("pip==26.3 'setuptools>=40,<80'");
     expect(install).toContain('-r /opt/mlf-requirements/requirements.txt');
     expect(install).toContain('rm -rf /opt/uv');
+    expect(install).toContain("find /opt/venv/lib -depth -type d -path '*/site-packages/*' -name tests -exec rm -rf {} +");
   });
 
   it('without BuildKit, turns the caches off; with it, mounts them', () => {
