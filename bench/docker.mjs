@@ -2,7 +2,7 @@
 // `mlflow models generate-dockerfile` writes for the same model. Run after `npm run build`, as root,
 // with the MLflow test venv (.e2e/venv):
 //
-//   node bench/docker.mjs
+//   node bench/docker.mjs [--skip-mlflow]
 //
 // Both are built on the same local base image (test/support/docker-base.ts: Debian bookworm's
 // Python 3.11 made with debootstrap; no registry is reachable here): mlf's through --base-image and
@@ -85,6 +85,7 @@ try {
   rows.push({ image: 'mlf (`mlf models build-docker`, uv)', size: await size(mlfTag), cold: mlfCold.seconds, rebuild: mlfRebuild.seconds });
 
   // MLflow: its generated Dockerfile, FROM swapped for the same local base.
+  if (!process.argv.includes('--skip-mlflow')) {
   const mlflowTag = 'mlf-bench-iris:mlflow';
   const mlflowBuild = async (model, name) => {
     const context = path.join(work, `mlflow-${name}`);
@@ -102,6 +103,7 @@ try {
   cpSync(await changedModel('mlflow'), changed, { recursive: true });
   const mlflowRebuild = await mlflowBuild(changed, 'rebuild');
   rows.push({ image: 'MLflow 3.17.2 (`mlflow models generate-dockerfile`, then `docker build`)', size: await size(mlflowTag), cold: mlflowCold.seconds, rebuild: mlflowRebuild.seconds });
+  }
 
   await engine.docker(['image', 'rm', '--force', mlfTag, mlflowTag]).catch(() => '');
   const serverVersion = (await engine.docker(['version', '--format', '{{.Server.Version}}'])).trim();

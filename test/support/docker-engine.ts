@@ -45,6 +45,16 @@ async function reachable(docker: DockerEngine['docker']): Promise<boolean> {
   }
 }
 
+/** Mount points under `dir`, deepest first (from /proc/self/mounts; octal escapes decoded). */
+function mountsUnder(dir: string): string[] {
+  const mounts = existsSync('/proc/self/mounts') ? readFileSync('/proc/self/mounts', 'utf8') : '';
+  return mounts
+    .split('\n')
+    .map((line) => (line.split(' ')[1] ?? '').replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))))
+    .filter((mountPoint) => mountPoint.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+}
+
 export async function startDockerEngine(): Promise<EngineOutcome> {
   const given = process.env[DOCKER_HOST_VARIABLE];
   if (given) {
@@ -76,6 +86,8 @@ export async function startDockerEngine(): Promise<EngineOutcome> {
       await exited;
       clearTimeout(timer);
     }
+    // dockerd leaves its default network namespace mounted in the exec root (exec/netns/default).
+    for (const mountPoint of mountsUnder(root)) await run('umount', ['-l', mountPoint]).catch(() => undefined);
     rmSync(root, { recursive: true, force: true, maxRetries: 3 });
   };
   const deadline = Date.now() + 30_000;
