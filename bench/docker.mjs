@@ -85,8 +85,8 @@ try {
   rows.push({ image: 'mlf (`mlf models build-docker`, uv)', size: await size(mlfTag), cold: mlfCold.seconds, rebuild: mlfRebuild.seconds });
 
   // MLflow: its generated Dockerfile, FROM swapped for the same local base.
-  if (!process.argv.includes('--skip-mlflow')) {
   const mlflowTag = 'mlf-bench-iris:mlflow';
+  if (!process.argv.includes('--skip-mlflow')) {
   const mlflowBuild = async (model, name) => {
     const context = path.join(work, `mlflow-${name}`);
     await run(python, ['-m', 'mlflow', 'models', 'generate-dockerfile', '-m', model, '-d', context], { env: { ...process.env } });
