@@ -39,10 +39,19 @@ function imageRequest(flags: ImageFlags, ctx: CliContext) {
   };
 }
 
-function describeMlflow(ctx: CliContext, generated: { mlflowInstalled: { reason: string } | undefined; leftOut: string[] }): void {
-  if (generated.mlflowInstalled === undefined && generated.leftOut.length > 0) {
-    say(ctx, dim(ctx, `left out of the image: ${generated.leftOut.join(', ')} (the worker loads this model without MLflow; --install-mlflow keeps it)`));
+/** What both commands print: the JSON object, or the warnings, what was left out, and `line` on stdout. */
+function report(ctx: CliContext, flags: ImageFlags, result: { warnings: string[]; mlflowInstalled: { reason: string } | undefined; leftOut: string[] }, line: string): void {
+  if (flags.json) {
+    printJson(ctx, { ok: true, ...result });
+    return;
   }
+  if (!flags.quiet) {
+    for (const message of result.warnings) warn(ctx, message);
+    if (result.mlflowInstalled === undefined && result.leftOut.length > 0) {
+      say(ctx, dim(ctx, `left out of the image: ${result.leftOut.join(', ')} (the worker loads this model without MLflow; --install-mlflow keeps it)`));
+    }
+  }
+  ctx.stdout.write(`${line}\n`);
 }
 
 export const registerDocker: RegisterCommand = ({ models }, ctx) => {
@@ -50,15 +59,7 @@ export const registerDocker: RegisterCommand = ({ models }, ctx) => {
   addFlags(generate, GENERATE_DOCKERFILE_FLAGS).action(async (flags: ImageFlags & { outputDirectory: string; buildkit?: boolean }) => {
     const { generateDockerfile } = await import('../../ops/docker.js');
     const generated = await generateDockerfile({ ...imageRequest(flags, ctx), outputDirectory: flags.outputDirectory, buildkit: Boolean(flags.buildkit) });
-    if (flags.json) {
-      printJson(ctx, { ok: true, ...generated });
-      return;
-    }
-    if (!flags.quiet) {
-      for (const message of generated.warnings) warn(ctx, message);
-      describeMlflow(ctx, generated);
-    }
-    ctx.stdout.write(`wrote ${generated.outputDirectory} (base ${generated.baseImage}, ${generated.envManager}); build it with: docker build -t NAME ${generated.outputDirectory}\n`);
+    report(ctx, flags, generated, `wrote ${generated.outputDirectory} (base ${generated.baseImage}, ${generated.envManager}); build it with: docker build -t NAME ${generated.outputDirectory}`);
   });
 
   const build = models.command('build-docker').description(BUILD_DOCKER_COMMAND.description).helpOption('--help', 'display help for command');
@@ -82,14 +83,6 @@ export const registerDocker: RegisterCommand = ({ models }, ctx) => {
         else if (!flags.quiet && stepLine.test(line)) say(ctx, dim(ctx, line.length > 160 ? `${line.slice(0, 157)}...` : line));
       },
     });
-    if (flags.json) {
-      printJson(ctx, { ok: true, ...built });
-      return;
-    }
-    if (!flags.quiet) {
-      for (const message of built.warnings) warn(ctx, message);
-      describeMlflow(ctx, built);
-    }
-    ctx.stdout.write(`built ${built.name}${built.imageId ? ` (${built.imageId.slice(0, 19)})` : ''} in ${built.seconds.toFixed(1)} s; run it with: docker run -p 8080:8080 ${built.name}\n`);
+    report(ctx, flags, built, `built ${built.name}${built.imageId ? ` (${built.imageId.slice(0, 19)})` : ''} in ${built.seconds.toFixed(1)} s; run it with: docker run -p 8080:8080 ${built.name}`);
   });
 };
