@@ -6,8 +6,8 @@
  * read no variable missing here).
  */
 
-/** Who reads or sets a variable: mlf itself (TypeScript) or the worker (src/worker/*.py). */
-export type EnvVarUser = 'mlf' | 'worker';
+/** Who reads or sets a variable: mlf itself (TypeScript), the worker (src/worker/*.py), or the entrypoint of the image `mlf models build-docker` builds. */
+export type EnvVarUser = 'mlf' | 'worker' | 'image';
 
 export interface EnvVarInfo {
   usedBy: readonly EnvVarUser[];
@@ -164,6 +164,13 @@ const TABLE = {
   AWS_SESSION_TOKEN: { usedBy: ['mlf'], access: 'read', description: 'See `AWS_ACCESS_KEY_ID`. Never shown.' },
   AWS_REGION: { usedBy: ['mlf'], access: 'read', description: 'The region of `s3://` buckets (then `AWS_DEFAULT_REGION`, else `us-east-1`).' },
   AWS_DEFAULT_REGION: { usedBy: ['mlf'], access: 'read', description: 'See `AWS_REGION`.' },
+  MLFLOW_MODELS_WORKERS: {
+    usedBy: ['image'],
+    access: 'read',
+    description: 'The serving image\'s `--workers` (default 1, not the CPU count: each worker holds a copy of the model). MLflow\'s container reads the same name.',
+  },
+  MLF_SERVE_HOST: { usedBy: ['image'], access: 'read', description: 'The address the serving image binds (default `0.0.0.0`; `127.0.0.1` with `docker run --network host`).' },
+  MLF_SERVE_PORT: { usedBy: ['image'], access: 'read', description: 'The port the serving image listens on, and its HEALTHCHECK asks (default `8080`).' },
   PIP_NO_INPUT: { usedBy: ['mlf'], access: 'set', description: '`1` for the installers: pip never prompts.' },
   PIP_DISABLE_PIP_VERSION_CHECK: { usedBy: ['mlf'], access: 'set', description: '`1` for the installers: no pip upgrade notice.' },
   _MLFLOW_IN_CAPTURE_MODULE_PROCESS: {

@@ -9,6 +9,7 @@ import { registerPackage } from './package.js';
 import { registerServe } from './serve.js';
 import { registerDownload } from './download.js';
 import { registerLog } from './log.js';
+import { registerDocker } from './docker.js';
 
 export interface CommandGroups {
   program: Command;
@@ -19,4 +20,4 @@ export interface CommandGroups {
 export type RegisterCommand = (groups: CommandGroups, ctx: CliContext) => void;
 
 /** Every command module, in the order `--help` lists them. */
-export const commandModules: RegisterCommand[] = [registerPredict, registerServe, registerUpdatePipRequirements, registerPrepareEnv, registerValidate, registerPackage, registerDownload, registerLog, registerEnvs];
+export const commandModules: RegisterCommand[] = [registerPredict, registerServe, registerUpdatePipRequirements, registerPrepareEnv, registerValidate, registerPackage, registerDocker, registerDownload, registerLog, registerEnvs];

@@ -1,0 +1,186 @@
+/**
+ * `mlf models generate-dockerfile` and `mlf models build-docker`: the build context of a model's
+ * serving image (docker/dockerfile.ts says what is in the image and why), and `docker build` of it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { writeBuildContext, requirementsDigest } from '../docker/context.js';
+import { DEFAULT_NODE_IMAGE, LABELS, renderDockerfile, type DockerfileSpec, type ImageEnvManager } from '../docker/dockerfile.js';
+import { dockerBuild, probeEngine } from '../docker/engine.js';
+import { mlfImageFiles } from '../docker/mlf-files.js';
+import { WORKER_REQUIREMENTS, whyMlflowIsNeeded } from '../docker/needs-mlflow.js';
+import { systemPackagesFor } from '../docker/system-packages.js';
+import { planInstall, requirementNameOf } from '../env/install-plan.js';
+import { loadModelEnvironment } from '../env/model-environment.js';
+import type { EnvManagerName } from '../env/types.js';
+import { inputError, usageError } from '../errors.js';
+import { locateModel } from '../model/directory/locate.js';
+import { readModelDirectory } from '../model/directory/strict.js';
+import { MLF_VERSION } from '../version.js';
+import { workerFiles } from '../worker/files.js';
+
+export interface DockerfileOptions {
+  modelUri: string;
+  /** Default uv (cli/docker-flags.ts says why). */
+  envManager: EnvManagerName;
+  /** Default `python:<python_env.yaml's python>-slim`. */
+  baseImage?: string;
+  nodeImage?: string;
+  installMlflow: boolean;
+  protocol: string;
+  buildkit: boolean;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+export interface GeneratedImage {
+  outputDirectory: string;
+  baseImage: string;
+  envManager: ImageEnvManager;
+  pythonVersion: string;
+  /** Why MLflow is installed, or undefined when it is left out of the image. */
+  mlflowInstalled: { reason: string } | undefined;
+  /** The requirement lines left out (the model's `mlflow` pins when the worker needs no MLflow). */
+  leftOut: string[];
+  requireHashes: boolean;
+  requirementsDigest: string;
+  warnings: string[];
+}
+
+const MLFLOW_DISTRIBUTIONS = new Set(['mlflow', 'mlflow-skinny']);
+
+/** Writes the build context into `outputDirectory` (which must be absent or empty). */
+export async function generateDockerfile(options: DockerfileOptions & { outputDirectory: string }): Promise<GeneratedImage> {
+  const outputDirectory = path.resolve(options.cwd, options.outputDirectory);
+  if (options.envManager === 'conda') {
+    throw usageError('DOCKER_CONDA_UNSUPPORTED', "`--env-manager conda` is not supported for images: mlf's image has no conda", {
+      hint: 'use `--env-manager uv` (the default) or `virtualenv`',
+    });
+  }
+  const envManager: ImageEnvManager = options.envManager;
+  const location = locateModel(options.modelUri, options.cwd);
+  const model = await readModelDirectory(location);
+  const environment = await loadModelEnvironment(model, { env: options.env });
+  if (!/^\d+\.\d+(\.\d+)?$/.test(environment.python)) {
+    throw inputError('PYTHON_VERSION_UNUSABLE', `the model's Python version \`${environment.python}\` names no python image (expected X.Y.Z)`, {
+      hint: 'set `python: X.Y.Z` in python_env.yaml, or pass --base-image',
+    });
+  }
+  const whyMlflow = options.installMlflow ? '--install-mlflow' : whyMlflowIsNeeded(model.mlmodel);
+  const leftOut = whyMlflow === undefined ? environment.requirements.filter((line) => MLFLOW_DISTRIBUTIONS.has(requirementNameOf(line.text) ?? '')) : [];
+  const kept = environment.requirements.filter((line) => !leftOut.includes(line));
+  const plan = planInstall({
+    buildDependencies: environment.buildDependencies,
+    requirements: kept,
+    constraints: environment.constraints,
+    override: [],
+    ...(options.installMlflow && !kept.some((l) => requirementNameOf(l.text) === 'mlflow') ? { mlflowRequirement: environment.mlflowVersion ? `mlflow==${environment.mlflowVersion}` : 'mlflow' } : {}),
+  });
+  const named = new Set(plan.requirementLines.map((l) => requirementNameOf(l.text)));
+  const forWorker = whyMlflow === undefined ? WORKER_REQUIREMENTS.filter(([name]) => !named.has(name)).map(([, requirement]) => requirement) : [];
+  const requirementLines = [...plan.requirementLines.map((l) => l.text), ...(plan.mlflowRequirement ? [plan.mlflowRequirement] : [])];
+  const packageLines = requirementLines.filter((text) => !text.startsWith('-'));
+  const requireHashes = packageLines.length > 0 && packageLines.every((text) => /\s--hash[=\s]/.test(text));
+  // A hashed lock names what it installs, hashes included; the worker's own needs are added only to an unlocked list.
+  if (!requireHashes) requirementLines.push(...forWorker);
+  const requirementsText = requirementLines.length > 0 ? `${requirementLines.join('\n')}\n` : undefined;
+  const constraintsText = plan.constraintLines.length > 0 ? `${plan.constraintLines.map((l) => l.text).join('\n')}\n` : undefined;
+  const digest = requirementsDigest({ buildDependencies: plan.buildDependencies, ...(requirementsText ? { requirementsText } : {}), ...(constraintsText ? { constraintsText } : {}) });
+  const baseImage = options.baseImage ?? `python:${environment.python}-slim`;
+  const spec: DockerfileSpec = {
+    baseImage,
+    nodeImage: options.nodeImage ?? DEFAULT_NODE_IMAGE,
+    envManager,
+    pythonVersion: environment.python,
+    // Hash-checked installs refuse unhashed build dependencies; a lock pins what it needs itself.
+    buildDependencies: requireHashes ? [] : plan.buildDependencies,
+    hasRequirements: requirementsText !== undefined,
+    hasConstraints: constraintsText !== undefined,
+    requireHashes,
+    systemPackages: systemPackagesFor(model.mlmodel),
+    buildkit: options.buildkit,
+    protocol: options.protocol,
+    labels: [
+      [LABELS.title, path.basename(model.dir)],
+      [LABELS.modelUri, options.modelUri],
+      [LABELS.mlflowVersion, environment.mlflowVersion ?? ''],
+      [LABELS.pythonVersion, environment.python],
+      [LABELS.requirementsDigest, digest],
+      [LABELS.mlfVersion, MLF_VERSION],
+    ],
+  };
+  const mlfRoot = workerFiles().packageRoot;
+  await writeBuildContext(outputDirectory, {
+    dockerfile: renderDockerfile(spec),
+    ...(requirementsText ? { requirementsText } : {}),
+    ...(constraintsText ? { constraintsText } : {}),
+    modelDir: model.dir,
+    mlfRoot,
+    mlfFiles: await mlfImageFiles(mlfRoot),
+  });
+  return {
+    outputDirectory,
+    baseImage,
+    envManager,
+    pythonVersion: environment.python,
+    mlflowInstalled: whyMlflow === undefined ? undefined : { reason: whyMlflow },
+    leftOut: leftOut.map((l) => l.text),
+    requireHashes,
+    requirementsDigest: digest,
+    warnings: environment.warnings,
+  };
+}
+
+export interface BuildDockerOptions extends Omit<DockerfileOptions, 'buildkit'> {
+  name: string;
+  platform?: string;
+  network?: string;
+  onLine: (line: string) => void;
+  onStage: (stage: 'probing' | 'generating' | 'building', detail?: string) => void;
+}
+
+export interface BuiltImage extends Omit<GeneratedImage, 'outputDirectory'> {
+  name: string;
+  imageId?: string;
+  buildkit: boolean;
+  serverVersion: string;
+  seconds: number;
+}
+
+/** The variables `docker build` passes as build args by name only (Docker's predefined proxy args: never kept in the image). */
+const PROXY_ARGS = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'FTP_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'ftp_proxy', 'all_proxy'];
+
+export async function buildDocker(options: BuildDockerOptions): Promise<BuiltImage> {
+  const started = performance.now();
+  options.onStage('probing');
+  const engine = await probeEngine({ env: options.env, cwd: options.cwd });
+  const contextDir = await mkdtemp(path.join(os.tmpdir(), 'mlf-docker-'));
+  try {
+    options.onStage('generating');
+    const { outputDirectory: _dir, ...generated } = await generateDockerfile({ ...options, buildkit: engine.buildkit, outputDirectory: path.join(contextDir, 'context') });
+    options.onStage('building', engine.buildkit ? 'BuildKit' : 'the legacy builder (no buildx)');
+    const result = await dockerBuild(
+      {
+        contextDir: path.join(contextDir, 'context'),
+        tag: options.name,
+        ...(options.platform ? { platform: options.platform } : {}),
+        ...(options.network ? { network: options.network } : {}),
+        passBuildArgs: PROXY_ARGS.filter((name) => options.env[name]),
+        buildkit: engine.buildkit,
+      },
+      { env: options.env, cwd: options.cwd },
+      options.onLine,
+    );
+    return {
+      ...generated,
+      name: options.name,
+      ...(result.imageId ? { imageId: result.imageId } : {}),
+      buildkit: engine.buildkit,
+      serverVersion: engine.serverVersion,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await rm(contextDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,53 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateDockerfile } from '../../src/ops/docker.js';
+import { cliIsBuilt, copyFixtureModel, tempDir } from '../support/cli.js';
+
+// The context holds mlf's bundle (dist/bundle), which `npm run build` makes.
+const built = cliIsBuilt();
+
+async function generate(model: string, extra: { installMlflow?: boolean } = {}) {
+  const out = path.join(tempDir('mlf-ops-docker-'), 'context');
+  const generated = await generateDockerfile({ modelUri: model, outputDirectory: out, envManager: 'uv', installMlflow: false, protocol: 'mlflow,v2', buildkit: false, env: {}, cwd: process.cwd(), ...extra });
+  const read = (file: string) => (existsSync(path.join(out, file)) ? readFileSync(path.join(out, file), 'utf8') : undefined);
+  return { generated, out, read };
+}
+
+describe.skipIf(!built)(`generateDockerfile${built ? '' : ' (skipped: the CLI is not built: run `npm run build`)'}`, () => {
+  it('leaves MLflow out of the sklearn fixture and adds what the worker imports', async () => {
+    const { generated, read } = await generate(copyFixtureModel('sklearn-iris'));
+    expect(generated.mlflowInstalled).toBeUndefined();
+    expect(generated.leftOut).toEqual(['mlflow==3.17.2']);
+    expect(read('requirements/requirements.txt')).toBe('numpy==2.4.6\npandas==3.1.1\nscikit-learn==1.9.1\nscipy==1.17.1\nskops==0.16.0\nPyYAML==6.0.4\n');
+    expect(read('model_dir/MLmodel')).toBeDefined();
+    expect(read('mlf/bin/mlf.js')).toBeDefined();
+    expect(read('mlf/bin/mlf-healthcheck.mjs')).toBeDefined();
+    expect(read('mlf/src/worker/mlf_worker/loop.py')).toBeDefined();
+  });
+
+  it('keeps MLflow with --install-mlflow', async () => {
+    const { generated, read } = await generate(copyFixtureModel('sklearn-iris'), { installMlflow: true });
+    expect(generated.mlflowInstalled).toEqual({ reason: '--install-mlflow' });
+    expect(read('requirements/requirements.txt')).toContain('mlflow==3.17.2\n');
+    expect(read('requirements/requirements.txt')).not.toContain('PyYAML');
+  });
+
+  it('installs a hashed lock with --require-hashes, and adds nothing unhashed to it', async () => {
+    const model = copyFixtureModel('sklearn-iris');
+    const hash = '--hash=sha256:' + '0'.repeat(64);
+    writeFileSync(path.join(model, 'requirements.txt'), `numpy==2.4.6 ${hash}\npyyaml==6.0.4 ${hash}\n`);
+    const { generated, read } = await generate(model);
+    expect(generated.requireHashes).toBe(true);
+    expect(read('requirements/requirements.txt')).toBe(`numpy==2.4.6 ${hash}\npyyaml==6.0.4 ${hash}\n`);
+    expect(read('Dockerfile')).toContain('--require-hashes -r /opt/mlf-requirements/requirements.txt');
+    // Unhashed build dependencies would fail a hash-checked install.
+    expect(read('Dockerfile')).not.toContain('pip==26.3');
+  });
+
+  it('refuses a model whose python_env.yaml names no Python (exit 2)', async () => {
+    const model = copyFixtureModel('sklearn-iris');
+    writeFileSync(path.join(model, 'python_env.yaml'), 'dependencies:\n- -r requirements.txt\n');
+    await expect(generate(model)).rejects.toMatchObject({ code: 'PYTHON_VERSION_MISSING', exitCode: 2 });
+  });
+});
