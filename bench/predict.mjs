@@ -1,7 +1,7 @@
 // Benchmark of `mlf models predict` against `mlflow models predict` (issue 3). After `npm run build`:
 //
 //   node bench/predict.mjs [--runs 3] [--rows 1000000] [--skip-cold] [--skip-big] [--skip-mlflow] [--managers uv,virtualenv]
-//   node bench/predict.mjs --flavors [--runs 3]
+//   node bench/predict.mjs --flavors [--runs 3] [--only xgboost,lightgbm]
 //
 // --flavors (issue 14) does only this, for each fixtures/flavors/ model, all with --env-manager local
 // in the test Python that has its library (MLF_E2E_PYTHON; torch and keras: MLF_E2E_TORCH_PYTHON or
@@ -212,17 +212,19 @@ async function benchmark() {
 
 // Per fixture: the bare load + predict, in Python, after `import json, pandas as pd` with the
 // request read into `df` and the model file in `path`; it ends with `out` (what json.dump writes).
-const BARE = {
-  xgboost: ['model.ubj', 'import xgboost as xgb\nm = xgb.XGBClassifier()\nm.load_model(path)\nout = m.predict(df).tolist()'],
-  'xgboost-booster': ['model.ubj', 'import xgboost as xgb\nm = xgb.Booster()\nm.load_model(path)\nout = m.predict(xgb.DMatrix(df)).tolist()'],
-  lightgbm: ['model.lgb', 'import lightgbm as lgb\nout = lgb.Booster(model_file=path).predict(df).tolist()'],
-  'lightgbm-sklearn': ['model.skops', 'import skops.io as sio\nm = sio.load(path, trusted=sio.get_untrusted_types(file=path))\nout = m.predict(df).tolist()'],
-  catboost: ['model.cb', 'import catboost\nm = catboost.CatBoostClassifier()\nm.load_model(path)\nout = m.predict(df).tolist()'],
-  statsmodels: ['model.statsmodels', 'import statsmodels.iolib.api as smio\nout = smio.load_pickle(path).predict(df).tolist()'],
-  onnx: ['model.onnx', 'import onnxruntime as ort\ns = ort.InferenceSession(path, providers=["CPUExecutionProvider"])\nout = s.run(None, {"input": df.to_numpy(dtype="float32")})[0].tolist()'],
-  'pytorch-pickle': ['data/model.pth', 'import torch\nm = torch.load(path, weights_only=False).eval()\nwith torch.no_grad():\n    out = m(torch.from_numpy(df.to_numpy(dtype="float32"))).tolist()'],
-  'keras-no-signature': ['data/model.keras', 'import keras\nout = keras.saving.load_model(path).predict(df.values, verbose=0).tolist()'],
-};
+function bareRuns() {
+  return {
+    xgboost: ['model.ubj', 'import xgboost as xgb\nm = xgb.XGBClassifier()\nm.load_model(path)\nout = m.predict(df).tolist()'],
+    'xgboost-booster': ['model.ubj', 'import xgboost as xgb\nm = xgb.Booster()\nm.load_model(path)\nout = m.predict(xgb.DMatrix(df)).tolist()'],
+    lightgbm: ['model.lgb', 'import lightgbm as lgb\nout = lgb.Booster(model_file=path).predict(df).tolist()'],
+    'lightgbm-sklearn': ['model.skops', 'import skops.io as sio\nm = sio.load(path, trusted=sio.get_untrusted_types(file=path))\nout = m.predict(df).tolist()'],
+    catboost: ['model.cb', 'import catboost\nm = catboost.CatBoostClassifier()\nm.load_model(path)\nout = m.predict(df).tolist()'],
+    statsmodels: ['model.statsmodels', 'import statsmodels.iolib.api as smio\nout = smio.load_pickle(path).predict(df).tolist()'],
+    onnx: ['model.onnx', 'import onnxruntime as ort\ns = ort.InferenceSession(path, providers=["CPUExecutionProvider"])\nout = s.run(None, {"input": df.to_numpy(dtype="float32")})[0].tolist()'],
+    'pytorch-pickle': ['data/model.pth', 'import torch\nm = torch.load(path, weights_only=False).eval()\nwith torch.no_grad():\n    out = m(torch.from_numpy(df.to_numpy(dtype="float32"))).tolist()'],
+    'keras-no-signature': ['data/model.keras', 'import keras\nout = keras.saving.load_model(path).predict(df.values, verbose=0).tolist()'],
+  };
+}
 
 async function flavorBenchmark() {
   const i = argv.indexOf('--runs');
@@ -240,7 +242,9 @@ async function flavorBenchmark() {
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
-  for (const [name, [file, code]] of Object.entries(BARE)) {
+  const o = argv.indexOf('--only');
+  const only = o >= 0 ? argv[o + 1].split(',') : undefined;
+  for (const [name, [file, code]] of Object.entries(bareRuns()).filter(([n]) => !only || only.includes(n))) {
     const python = name.startsWith('pytorch') || name.startsWith('keras') ? pythons.torch : pythons.main;
     if (!existsSync(python)) {
       lines.push(`| ${name} | n/a: no ${python} | | | | | |`);
