@@ -72,6 +72,11 @@ const TABLE = {
     access: 'read',
     description: '`true`: the worker\'s signature errors leave out which inputs did not match, as MLflow\'s do.',
   },
+  MLFLOW_DEFAULT_PREDICTION_DEVICE: {
+    usedBy: ['worker'],
+    access: 'read',
+    description: 'The device a pytorch model predicts on when its pyfunc `config` names none (else `cuda` when available, else `cpu`), as MLflow\'s pytorch flavor; a GPU device sends the model to MLflow\'s own loader.',
+  },
   MLFLOW_ALLOW_PICKLE_DESERIALIZATION: {
     usedBy: ['worker'],
     access: 'read',
