@@ -4,14 +4,15 @@
  * client (test/e2e/py/log_models_for_uris.py), then `mlf models predict` through every URI form
  * must print what `mlflow models predict` prints for the same URI. mlf talks to the server
  * through a counting proxy (test/support/counting-proxy.ts), which shows that a warm predict
- * downloads nothing and can cut a download midway. Also: validate on a URI, an alias move,
+ * downloads nothing, can cut a download midway, and holds one so that the real server is killed
+ * while it is in flight (then restarted). Also: `models:/` sub-paths, validate on a URI, an alias move,
  * `--offline` and an unreachable server, basic auth, and `s3://` from moto's server.
  *
  * Cheap on purpose: one server for the file (plus one with basic auth), `--env-manager local`
  * (the MLflow test Python: no environment is built; environments are tested elsewhere), one
  * MLflow process for all reference predictions.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
@@ -33,6 +34,11 @@ const PYFUNC = path.join(fixturesDir, 'models', 'pyfunc-code');
 const IRIS_INPUT = path.join(fixturesDir, 'inputs', 'sklearn-iris', 'dataframe_split.json');
 const PYFUNC_INPUT = path.join(fixturesDir, 'inputs', 'pyfunc-code', 'dataframe_split.json');
 const FILE_DOWNLOAD = /^GET \/api\/2\.0\/mlflow-artifacts\/artifacts\/./;
+/**
+ * Bigger than what loopback socket buffers hold once the proxy stops reading after the first
+ * bytes (a send buffer of at most 4 MB here), so that killing the server leaves most of it unsent.
+ */
+const BLOB_BYTES = 16 * 1024 * 1024;
 
 if (unavailable) {
   describe('model URIs (e2e)', () => it.skip(`skipped: ${unavailable}`, () => undefined));
@@ -79,8 +85,17 @@ if (unavailable) {
     }
   };
 
+  /** The iris model at the root with a big extra file, and the pyfunc model under `inner/`: a model inside a model's artifacts. */
+  const bundle = path.join(work, 'bundle');
+  const makeBundle = () => {
+    cpSync(IRIS, bundle, { recursive: true });
+    cpSync(PYFUNC, path.join(bundle, 'inner'), { recursive: true });
+    writeFileSync(path.join(bundle, 'blob.bin'), Buffer.alloc(BLOB_BYTES, 'mlf'));
+  };
+
   beforeAll(async () => {
     const started = Date.now();
+    makeBundle();
     server = await startMlflowServer();
     console.log(`model-uris e2e: server up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     proxy = await startCountingProxy(server.url);
@@ -90,6 +105,7 @@ if (unavailable) {
           { dir: IRIS, name: 'iris', aliases: ['champion'], stage: 'Staging' },
           { dir: PYFUNC, name: 'pyfunc', aliases: ['prod'] },
           { dir: IRIS, name: 'iris', aliases: [] },
+          { dir: bundle, name: 'bundle', aliases: ['b'] },
         ],
         plain_run_dir: IRIS,
       },
@@ -109,6 +125,9 @@ if (unavailable) {
       ['mlflow-artifacts', iris!.artifact_location, IRIS_INPUT],
       ['pyfunc alias', 'models:/pyfunc@prod', PYFUNC_INPUT],
       ['pyfunc runs', `runs:/${pyfunc!.run_id}/model`, PYFUNC_INPUT],
+      // MLflow's split_models_uri: the path after the version or alias is inside the version's artifacts.
+      ['version sub-path', 'models:/bundle/1/inner', PYFUNC_INPUT],
+      ['alias sub-path', 'models:/bundle@b/inner', PYFUNC_INPUT],
     ];
     for (const [id, uri, input] of entries) forms.set(id, { uri, input });
     await mlflowPredictions([...forms].map(([id, f]) => ({ id, ...f })), { MLFLOW_TRACKING_URI: server.url });
@@ -126,6 +145,7 @@ if (unavailable) {
   describe('mlf models predict through every URI form gives MLflow\'s output', () => {
     it.each([
       'runs (MLflow 3 logged model)', 'runs (run artifacts)', 'version', 'alias', 'latest', 'stage', 'logged model', 'mlflow-artifacts', 'http proxy URL', 'pyfunc alias', 'pyfunc runs',
+      'version sub-path', 'alias sub-path',
     ])('%s', async (id) => {
       const { uri, input } = forms.get(id)!;
       const result = await predict(uri, input);
@@ -226,6 +246,47 @@ if (unavailable) {
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stdout).toBe(reference.get('pyfunc runs'));
   });
+
+  it('a sub-path downloads only the files under it', async () => {
+    const before = proxy.requests.length;
+    const result = await predict('models:/bundle/1/inner', PYFUNC_INPUT, [], { MLF_HOME: path.join(work, 'home-sub') });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const fetched = downloads(before);
+    expect(fetched.length).toBeGreaterThan(0);
+    expect(fetched.every((r) => r.includes('/inner/'))).toBe(true);
+  });
+
+  it('models:/<model_id>/<sub>: the logged model\'s sub-path (where MLflow reads a stage), and a missing sub-path fails in one line', async () => {
+    // MLflow's split_models_uri keeps `models:/m-<id>/inner` whole and _parse_model_uri reads it as
+    // stage `inner` of a registered model named `m-<id>`; mlf reads the logged model's `inner/` (model-uri.ts).
+    const result = await predict(`models:/${logged.models[3]!.model_id}/inner`, PYFUNC_INPUT);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe(reference.get('version sub-path'));
+    const missing = await predict('models:/bundle/1/nowhere', IRIS_INPUT);
+    expect(missing.exitCode, missing.stderr).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/^error: .*nowhere/);
+  });
+
+  it('the real server killed (SIGKILL) during a download: exit 3, one line, nothing cached; after a restart the next run predicts', async () => {
+    const home = { MLF_HOME: path.join(work, 'home-killed') };
+    // Held after its first bytes: the kill lands while blob.bin is in flight, every time.
+    const held = proxy.holdDownload(256 * 1024);
+    const running = predict('models:/bundle/1', IRIS_INPUT, [], home);
+    const { release } = await held;
+    await server.stop();
+    release();
+    const killed = await running;
+    expect(killed.exitCode, killed.stderr).toBe(3);
+    expect(killed.stderr.split('\n').filter((line) => line.startsWith('error:'))).toEqual([expect.stringMatching(/stopped midway|could not reach the tracking server/)]);
+    expect(killed.stderr).not.toMatch(/\n\s+at /);
+    const left = readdirSync(path.join(work, 'home-killed', 'models-v1')).filter((n) => /^[0-9a-f]{32}$/.test(n) || n.startsWith('.partial-'));
+    expect(left).toEqual([]);
+    await server.restart();
+    const again = await predict('models:/bundle/1', IRIS_INPUT, [], home);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toBe(reference.get('version'));
+  }, 300_000);
 
   it('mlf models download writes the model, with registered_model_meta for a registered model', async () => {
     const out = path.join(work, 'downloaded');

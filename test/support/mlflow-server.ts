@@ -37,6 +37,8 @@ export interface MlflowServer {
   /** The server's output so far (for failure messages). */
   output(): string;
   stop(): Promise<void>;
+  /** Starts the server again (after `stop`) on the same port, database and artifact directory. */
+  restart(): Promise<void>;
 }
 
 export interface MlflowServerOptions {
@@ -81,35 +83,51 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     appArgs.push('--app-name', 'basic-auth');
   }
 
-  // A port taken between the probe and the server's bind (another test file's server) is tried again.
-  let lastFailure: Error | undefined;
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    const port = await freePort();
+  const spawnServer = async (port: number) => {
     const args = ['-m', 'mlflow', 'server', '--host', '127.0.0.1', '--port', String(port), '--workers', '1',
       '--backend-store-uri', `sqlite:///${database}`, '--artifacts-destination', path.join(dir, 'mlartifacts'), '--serve-artifacts', ...appArgs];
     const child = spawn(python, args, { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);
-    let output = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const url = `http://127.0.0.1:${port}`;
-    const stop = () => killGroup(child);
+    const run = { child, output: '' };
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (run.output += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (run.output += chunk));
     try {
-      await waitForHealth(url, child, () => output);
+      await waitForHealth(`http://127.0.0.1:${port}`, child, () => run.output);
     } catch (error) {
-      await stop();
-      lastFailure = error as Error;
-      if (/address already in use/i.test(output)) continue;
-      throw error;
+      await killGroup(child);
+      return { failure: error as Error, output: run.output };
     }
+    return { run };
+  };
+
+  // A port taken between the probe and the server's bind (another test file's server) is tried again.
+  let lastFailure: Error | undefined;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const port = await freePort();
+    const started = await spawnServer(port);
+    if (!started.run) {
+      lastFailure = started.failure;
+      if (/address already in use/i.test(started.output)) continue;
+      throw started.failure;
+    }
+    let current = started.run;
+    // Output of earlier runs (before a restart) is kept, so the access log covers them all.
+    let earlierOutput = '';
     if (!existsSync(template)) saveTemplate(database, template);
     return {
-      url,
+      url: `http://127.0.0.1:${port}`,
       dir,
       admin,
-      accessLog: () => parseAccessLog(output),
-      output: () => output,
-      stop,
+      accessLog: () => parseAccessLog(earlierOutput + current.output),
+      output: () => earlierOutput + current.output,
+      stop: () => killGroup(current.child),
+      restart: async () => {
+        await killGroup(current.child);
+        earlierOutput += current.output;
+        const again = await spawnServer(port);
+        if (!again.run) throw again.failure;
+        current = again.run;
+      },
     };
   }
   throw lastFailure ?? new Error('mlflow server did not start');
