@@ -6,7 +6,7 @@
  */
 import { COMMON_FLAGS } from './options.js';
 import type { FlagRow } from './flag-table.js';
-import { MODEL_URI } from './predict-flags.js';
+import { MODEL_URI, OFFLINE } from './predict-flags.js';
 
 export const GENERATE_DOCKERFILE_COMMAND = {
   name: 'models generate-dockerfile',
@@ -46,7 +46,7 @@ export const IMAGE_INSTALL_MLFLOW: FlagRow = {
 };
 export const IMAGE_PROTOCOL: FlagRow = { spellings: ['--protocol'], argument: 'LIST', description: 'the protocols the image serves, comma-separated: mlflow, v2', default: 'mlflow,v2', decidesWorker: false };
 
-const IMAGE_FLAGS: readonly FlagRow[] = [MODEL_URI, IMAGE_ENV_MANAGER, BASE_IMAGE, NODE_IMAGE, IMAGE_INSTALL_MLFLOW, IMAGE_PROTOCOL];
+const IMAGE_FLAGS: readonly FlagRow[] = [MODEL_URI, OFFLINE, IMAGE_ENV_MANAGER, BASE_IMAGE, NODE_IMAGE, IMAGE_INSTALL_MLFLOW, IMAGE_PROTOCOL];
 
 export const GENERATE_DOCKERFILE_FLAGS: readonly FlagRow[] = [
   ...IMAGE_FLAGS,

@@ -15,13 +15,18 @@ import { planInstall, requirementNameOf } from '../env/install-plan.js';
 import { loadModelEnvironment } from '../env/model-environment.js';
 import type { EnvManagerName } from '../env/types.js';
 import { inputError, usageError } from '../errors.js';
-import { locateModel } from '../model/directory/locate.js';
 import { readModelDirectory } from '../model/directory/strict.js';
+import { redactUri } from '../tracking/model-uri.js';
 import { MLF_VERSION } from '../version.js';
 import { workerFiles } from '../worker/files.js';
+import { locateModelSource, type ModelSourceOptions, type RemoteModel } from './model-source.js';
 
 export interface DockerfileOptions {
+  /** A path, a `file://` URI or a remote model URI (ops/model-source.ts): a remote model is fetched into the model cache first. */
   modelUri: string;
+  /** For a remote model URI: `--offline`, the home of `~/.mlflow/credentials`, download progress. */
+  modelSource?: ModelSourceOptions;
+  mlfHome?: string;
   /** Default uv (cli/docker-flags.ts says why). */
   envManager: EnvManagerName;
   /** Default `python:<python_env.yaml's python>-slim`. */
@@ -46,6 +51,8 @@ export interface GeneratedImage {
   requireHashes: boolean;
   requirementsDigest: string;
   warnings: string[];
+  /** Where a remote model came from (absent for a local directory). */
+  remote?: RemoteModel;
 }
 
 const MLFLOW_DISTRIBUTIONS = new Set(['mlflow', 'mlflow-skinny']);
@@ -59,7 +66,12 @@ export async function generateDockerfile(options: DockerfileOptions & { outputDi
     });
   }
   const envManager: ImageEnvManager = options.envManager;
-  const location = locateModel(options.modelUri, options.cwd);
+  const location = await locateModelSource(options.modelUri, {
+    cwd: options.cwd,
+    env: options.env,
+    ...(options.mlfHome !== undefined ? { mlfHome: options.mlfHome } : {}),
+    ...options.modelSource,
+  });
   const model = await readModelDirectory(location);
   const environment = await loadModelEnvironment(model, { env: options.env });
   if (!/^\d+\.\d+(\.\d+)?$/.test(environment.python)) {
@@ -102,8 +114,10 @@ export async function generateDockerfile(options: DockerfileOptions & { outputDi
     buildkit: options.buildkit,
     protocol: options.protocol,
     labels: [
-      [LABELS.title, path.basename(model.dir)],
-      [LABELS.modelUri, options.modelUri],
+      // A cached model's directory is named by the cache, not by the user: a registered model is titled by its name.
+      [LABELS.title, location.remote?.registered?.name ?? path.basename(model.dir)],
+      // The URI as the user gave it, without any `user:password@`: labels are readable by whoever pulls the image.
+      [LABELS.modelUri, redactUri(options.modelUri)],
       [LABELS.mlflowVersion, environment.mlflowVersion ?? ''],
       [LABELS.pythonVersion, environment.python],
       [LABELS.requirementsDigest, digest],
@@ -129,6 +143,7 @@ export async function generateDockerfile(options: DockerfileOptions & { outputDi
     requireHashes,
     requirementsDigest: digest,
     warnings: environment.warnings,
+    ...(location.remote ? { remote: location.remote } : {}),
   };
 }
 
