@@ -55,7 +55,8 @@ if (unavailable) {
   beforeAll(async () => {
     server = await startMlflowServer();
     const spec = { models: [{ dir: IRIS, name: 'iris', aliases: ['champion'] }], plain_run_dir: null };
-    const env = { HOME: work, PATH: localPath, MLFLOW_TRACKING_URI: server.url };
+    // MLflow's client leaves its downloads' temp directories behind: its own TMPDIR, removed with the file's.
+    const env = { HOME: work, PATH: localPath, MLFLOW_TRACKING_URI: server.url, TMPDIR: tempDir('mlf-docker-uris-mlflow-') };
     const logged = await execa(python, [path.join(repoRoot, 'test/e2e/py/log_models_for_uris.py'), path.join(work, 'logged.json')], { input: JSON.stringify(spec), env, reject: false });
     if (logged.exitCode !== 0) throw new Error(`log_models_for_uris.py failed:\n${logged.stderr}`);
     const oracle = path.join(work, 'mlflow-download');

@@ -48,6 +48,9 @@ if (unavailable) {
   const localPath = `${venvBin}${path.delimiter}${process.env.PATH ?? ''}`;
   const work = tempDir('mlf-uris-e2e-');
   const mlfHome = path.join(work, 'home');
+  // MLflow's client downloads a models:/ or runs:/ model into a tempfile.mkdtemp() that it never
+  // removes: its own temp root, removed with this file's other temp directories.
+  const mlflowTemp = tempDir('mlf-uris-mlflow-');
   let server: MlflowServer;
   let proxy: CountingProxy;
   let logged: Logged;
@@ -62,13 +65,13 @@ if (unavailable) {
     mlf(['models', 'predict', '-m', uri, '-i', input, '--env-manager', 'local', ...extra], env);
   const logModels = async (spec: unknown, env: Record<string, string>): Promise<Logged> => {
     const out = path.join(work, `logged-${Date.now()}.json`);
-    const result = await execa(python, [path.join(repoRoot, 'test/e2e/py/log_models_for_uris.py'), out], { input: JSON.stringify(spec), env: { HOME: work, PATH: localPath, ...env }, reject: false });
+    const result = await execa(python, [path.join(repoRoot, 'test/e2e/py/log_models_for_uris.py'), out], { input: JSON.stringify(spec), env: { HOME: work, PATH: localPath, TMPDIR: mlflowTemp, ...env }, reject: false });
     if (result.exitCode !== 0) throw new Error(`log_models_for_uris.py failed:\n${result.stderr}`);
     return JSON.parse(readFileSync(out, 'utf8')) as Logged;
   };
   const mlflowPredictions = async (cases: { id: string; uri: string; input: string }[], env: Record<string, string>) => {
     const args = cases.map((c) => ['predict', '-m', c.uri, '-i', c.input, '-o', path.join(work, `${c.id}.mlflow.json`), '--env-manager', 'local']);
-    const result = await execa(python, [path.join(repoRoot, 'test/e2e/py/mlflow_predict_many.py')], { input: JSON.stringify(args), env: { PATH: localPath, HOME: work, ...env }, reject: false });
+    const result = await execa(python, [path.join(repoRoot, 'test/e2e/py/mlflow_predict_many.py')], { input: JSON.stringify(args), env: { PATH: localPath, HOME: work, TMPDIR: mlflowTemp, ...env }, reject: false });
     if (result.exitCode !== 0) throw new Error(`mlflow_predict_many.py failed:\n${result.stderr}`);
     const outcomes = JSON.parse(result.stdout) as { exit_code: number; output: string }[];
     cases.forEach((c, i) => {

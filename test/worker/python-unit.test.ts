@@ -40,7 +40,9 @@ describe('the worker package (Python unit tests)', () => {
     const temp = tempDir('mlf-python-unit-torch-');
     const result = await execa(torchPython!, ['-m', 'unittest', 'discover', '-s', path.join('test', 'worker', 'python'), '-p', 'test_flavor_runtimes.py'], {
       cwd: REPO,
-      env: { PYTHONPATH: path.join(REPO, 'src', 'worker'), TMPDIR: temp, PYTHONDONTWRITEBYTECODE: '1', KERAS_BACKEND: 'torch' },
+      // torch keeps its compiler cache in TMPDIR/torchinductor_<user> unless told otherwise: a directory
+      // of its own, so that the check below sees only what the runtimes' tests leave.
+      env: { PYTHONPATH: path.join(REPO, 'src', 'worker'), TMPDIR: temp, TORCHINDUCTOR_CACHE_DIR: tempDir('mlf-torchinductor-'), PYTHONDONTWRITEBYTECODE: '1', KERAS_BACKEND: 'torch' },
       reject: false,
       all: true,
       timeout: 300_000,
