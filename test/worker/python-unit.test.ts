@@ -13,6 +13,15 @@ import { tempDir } from '../support/temp.js';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PYTHON = process.env.MLF_E2E_PYTHON;
 
+/**
+ * What the tests left in their TMPDIR. onnxruntime's native library writes `TMPDIR/.ses` (a
+ * timestamp and a session id) on some runs and offers no setting to move it: it is left out here,
+ * and removed with the directory by the file's teardown.
+ */
+function leftIn(temp: string): string[] {
+  return readdirSync(temp).filter((name) => name !== '.ses');
+}
+
 describe('the worker package (Python unit tests)', () => {
   if (!PYTHON) {
     it.skip('skipped: MLF_E2E_PYTHON is not set (CI sets it to the MLflow test Python; .ci/run)', () => undefined);
@@ -31,7 +40,7 @@ describe('the worker package (Python unit tests)', () => {
     });
     if (result.exitCode !== 0) throw new Error(`the Python unit tests failed (exit ${result.exitCode}):\n${result.all}`);
     expect(result.all).toMatch(/^Ran \d+ tests in /m);
-    expect(readdirSync(temp)).toEqual([]);
+    expect(leftIn(temp)).toEqual([]);
   }, 300_000);
 
   const torchPython = process.env.MLF_E2E_TORCH_PYTHON;
@@ -50,6 +59,6 @@ describe('the worker package (Python unit tests)', () => {
     if (result.exitCode !== 0) throw new Error(`the flavor runtimes' tests failed (exit ${result.exitCode}):\n${result.all}`);
     expect(result.all).toMatch(/^Ran \d+ tests in /m);
     expect(result.all).not.toMatch(/skipped=/);
-    expect(readdirSync(temp)).toEqual([]);
+    expect(leftIn(temp)).toEqual([]);
   }, 300_000);
 });
