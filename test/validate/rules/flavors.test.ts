@@ -193,7 +193,9 @@ describe.each(CASES)('$name', (c) => {
     expect(found[0]!.message).toContain(`\`requirements.txt\` and \`conda.yaml\` require no \`${distribution}\``);
   });
 
-  it.runIf(c.versionKey !== undefined)('a pin that excludes the version key: MLF506 in requirements.txt and conda.yaml', async () => {
+  // Defined only for the cases that have the thing under test (a flavor version key, a model file
+  // with a checkable kind), so that no case shows up as a skipped test.
+  if (c.versionKey !== undefined) it('a pin that excludes the version key: MLF506 in requirements.txt and conda.yaml', async () => {
     const { distribution, key } = c.versionKey!;
     const requirements = c.requirements.map((r) => (r.startsWith(`${distribution}==`) ? `${distribution}==0.0.1` : r));
     const found = await diagnosticsOf(writeModel(c, { requirements }));
@@ -205,7 +207,7 @@ describe.each(CASES)('$name', (c) => {
     expect(found[1]!.message).toContain(`MLmodel \`flavors.${flavorOf(c)}.${key}\``);
   });
 
-  it.runIf(c.wrongKind !== undefined)('a model file of another kind: MLF112 on it', async () => {
+  if (c.wrongKind !== undefined) it('a model file of another kind: MLF112 on it', async () => {
     const { file, bytes } = c.wrongKind!;
     const found = await diagnosticsOf(writeModel(c, { files: { [file]: bytes } }));
     expect(found).toEqual([expect.objectContaining({ code: 'MLF112', file })]);
