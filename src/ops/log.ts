@@ -58,22 +58,24 @@ export const DEFAULT_MODEL_NAME = 'model';
 export async function logModel(options: LogOptions): Promise<LogResult> {
   checkFlags(options);
   const tags = options.tags ?? {};
+  // The model first: a wrong path or a broken model is the user's to fix before any server matters.
+  const location = locateModel(options.model, options.cwd);
+  // A missing directory or MLmodel is an input error (exit 2), not a validation finding (exit 1).
+  const directory = await readModelDirectory(location);
+  const report = await validateOne(options.model, { models: [options.model], cwd: options.cwd });
+  const errors = report.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0 && options.validate !== false) {
+    const first = errors[0]!;
+    throw new MlfError('check', 'MODEL_INVALID', `${location.shown} has ${errors.length} validation error${errors.length === 1 ? '' : 's'}; nothing was logged. First: ${first.code} ${first.file}: ${first.message}`, {
+      hint: 'run `mlf models validate` on it for all of them, or pass --no-validate to log it anyway',
+    });
+  }
+  refuseSpecialFilesSync(directory.dir, location.shown);
+  const files = listModelFiles(directory.dir);
   const config = readTrackingConfig(options.env, options.home);
   const tracking = createTrackingClient(config);
   const registry = createTrackingClient(config, { server: 'registry' });
   try {
-    const location = locateModel(options.model, options.cwd);
-    const report = await validateOne(options.model, { models: [options.model], cwd: options.cwd });
-    const errors = report.diagnostics.filter((d) => d.severity === 'error');
-    if (errors.length > 0 && options.validate !== false) {
-      const first = errors[0]!;
-      throw new MlfError('check', 'MODEL_INVALID', `${location.shown} has ${errors.length} validation error${errors.length === 1 ? '' : 's'}; nothing was logged. First: ${first.code} ${first.file}: ${first.message}`, {
-        hint: 'run `mlf models validate` on it for all of them, or pass --no-validate to log it anyway',
-      });
-    }
-    const directory = await readModelDirectory(location);
-    refuseSpecialFilesSync(directory.dir, location.shown);
-    const files = listModelFiles(directory.dir);
     const result = await logModelToServer({
       tracking,
       registry,

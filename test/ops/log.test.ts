@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { logModel, type LogOptions } from '../../src/ops/log.js';
+import path from 'node:path';
+import { fixturesDir } from '../support/cli.js';
 import { tempDir } from '../support/temp.js';
 
 const base = (overrides: Partial<LogOptions>): LogOptions => ({
@@ -24,7 +26,9 @@ describe('logModel flags', () => {
   });
 
   it('needs an http(s) tracking URI (exit 2, naming MLFLOW_TRACKING_URI)', async () => {
-    await expect(logModel(base({ env: {} }))).rejects.toMatchObject({ code: 'TRACKING_URI_MISSING', exitCode: 2 });
-    await expect(logModel(base({ env: { MLFLOW_TRACKING_URI: 'file:///tmp/mlruns' } }))).rejects.toThrow(/scheme 'file'/);
+    // A valid model: the model is checked before the tracking configuration.
+    const model = path.join(fixturesDir, 'models', 'sklearn-iris');
+    await expect(logModel(base({ model, env: {} }))).rejects.toMatchObject({ code: 'TRACKING_URI_MISSING', exitCode: 2 });
+    await expect(logModel(base({ model, env: { MLFLOW_TRACKING_URI: 'file:///tmp/mlruns' } }))).rejects.toThrow(/scheme 'file'/);
   });
 });
