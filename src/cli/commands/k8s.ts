@@ -9,16 +9,10 @@ import { printJson, say, warn } from '../render.js';
 import { WORKERS } from '../serve-flags.js';
 import { parseImageProtocols } from './docker.js';
 import type { RegisterCommand } from './index.js';
-import { environmentRequest } from './prepare-env.js';
+import { environmentRequest, type PrepareEnvFlags } from './prepare-env.js';
 import { wholeNumber } from './serve.js';
 
-interface GenerateK8sFlags {
-  modelUri: string;
-  offline?: boolean;
-  envManager?: string;
-  installMlflow?: boolean;
-  pipRequirementsOverride: string[];
-  pythonVersionStrategy?: string;
+interface GenerateK8sFlags extends PrepareEnvFlags {
   image: string;
   outputDirectory: string;
   name?: string;
@@ -31,9 +25,6 @@ interface GenerateK8sFlags {
   kserve?: boolean;
   protocol: string;
   runtime: string;
-  json?: boolean;
-  verbose?: boolean;
-  quiet?: boolean;
 }
 
 /** A CPU quantity as Kubernetes takes it: cores (`2`, `0.5`) or millicores (`500m`). */
