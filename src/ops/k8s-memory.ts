@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bucketDir } from '../config/cache-layout.js';
 import { resolveMlfHome, type EnvRequest } from '../env/index.js';
@@ -81,12 +81,15 @@ async function peakRssBytes(pid: number): Promise<number> {
 /** sha256 over every file of the model (relative path and bytes, in path order), mlf's bookkeeping left out. */
 export async function modelContentDigest(dir: string): Promise<string> {
   const files: string[] = [];
+  const links: string[] = [];
   const walk = async (relative: string) => {
     const entries = await readdir(path.join(dir, relative), { withFileTypes: true });
     for (const entry of entries) {
       if (relative === '' && BOOKKEEPING.has(entry.name)) continue;
       const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
       if (entry.isDirectory()) await walk(child);
+      // A symlink is hashed as what it points at when that is a file, and as its target's name otherwise (no loops followed).
+      else if (entry.isSymbolicLink() && !(await stat(path.join(dir, child)).then((s) => s.isFile(), () => false))) links.push(`${child} -> ${await readlink(path.join(dir, child))}`);
       else files.push(child);
     }
   };
@@ -98,6 +101,7 @@ export async function modelContentDigest(dir: string): Promise<string> {
     for await (const chunk of createReadStream(path.join(dir, file))) content.update(chunk as Buffer);
     hash.update(`${file}\0${content.digest('hex')}\n`);
   }
+  for (const link of links.sort()) hash.update(`${link}\n`);
   return `sha256:${hash.digest('hex')}`;
 }
 
