@@ -43,7 +43,7 @@ export const GENERATE_K8S_FLAGS: readonly FlagRow[] = [
   K8S_MEMORY,
   K8S_CPU,
   K8S_KSERVE,
-  IMAGE_PROTOCOL,
+  { ...IMAGE_PROTOCOL, description: 'the protocols the pods serve (given to the image as --protocol), comma-separated: mlflow, v2; --kserve needs v2' },
   RUNTIME,
   ...COMMON_FLAGS,
 ];
