@@ -7,6 +7,7 @@ import { commanderSpelling, type FlagRow } from './flag-table.js';
 import { PREDICT_COMMAND, PREDICT_FLAGS } from './predict-flags.js';
 import { SERVE_COMMAND, SERVE_FLAGS } from './serve-flags.js';
 import { BUILD_DOCKER_COMMAND, BUILD_DOCKER_FLAGS, GENERATE_DOCKERFILE_COMMAND, GENERATE_DOCKERFILE_FLAGS } from './docker-flags.js';
+import { GENERATE_K8S_COMMAND, GENERATE_K8S_FLAGS } from './k8s-flags.js';
 
 export function renderCliReference(): string {
   return [
@@ -22,6 +23,7 @@ export function renderCliReference(): string {
     ...commandSection(SERVE_COMMAND.name, SERVE_COMMAND.description, SERVE_FLAGS, false),
     ...commandSection(GENERATE_DOCKERFILE_COMMAND.name, GENERATE_DOCKERFILE_COMMAND.description, GENERATE_DOCKERFILE_FLAGS, false),
     ...commandSection(BUILD_DOCKER_COMMAND.name, BUILD_DOCKER_COMMAND.description, BUILD_DOCKER_FLAGS, false),
+    ...commandSection(GENERATE_K8S_COMMAND.name, GENERATE_K8S_COMMAND.description, GENERATE_K8S_FLAGS, false),
   ].join('\n');
 }
 

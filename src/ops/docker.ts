@@ -12,10 +12,10 @@ import { mlfImageFiles } from '../docker/mlf-files.js';
 import { WORKER_REQUIREMENTS, whyMlflowIsNeeded } from '../docker/needs-mlflow.js';
 import { systemPackagesFor } from '../docker/system-packages.js';
 import { planInstall, requirementNameOf } from '../env/install-plan.js';
-import { loadModelEnvironment } from '../env/model-environment.js';
+import { loadModelEnvironment, type ModelEnvironment } from '../env/model-environment.js';
 import type { EnvManagerName } from '../env/types.js';
 import { inputError, usageError } from '../errors.js';
-import { readModelDirectory } from '../model/directory/strict.js';
+import { readModelDirectory, type ModelDirectory } from '../model/directory/strict.js';
 import { redactUri } from '../tracking/model-uri.js';
 import { MLF_VERSION } from '../version.js';
 import { workerFiles } from '../worker/files.js';
@@ -79,26 +79,7 @@ export async function generateDockerfile(options: DockerfileOptions & { outputDi
       hint: 'set `python: X.Y.Z` in python_env.yaml, or pass --base-image',
     });
   }
-  const whyMlflow = options.installMlflow ? '--install-mlflow' : whyMlflowIsNeeded(model.mlmodel);
-  const leftOut = whyMlflow === undefined ? environment.requirements.filter((line) => MLFLOW_DISTRIBUTIONS.has(requirementNameOf(line.text) ?? '')) : [];
-  const kept = environment.requirements.filter((line) => !leftOut.includes(line));
-  const plan = planInstall({
-    buildDependencies: environment.buildDependencies,
-    requirements: kept,
-    constraints: environment.constraints,
-    override: [],
-    ...(options.installMlflow && !kept.some((l) => requirementNameOf(l.text) === 'mlflow') ? { mlflowRequirement: environment.mlflowVersion ? `mlflow==${environment.mlflowVersion}` : 'mlflow' } : {}),
-  });
-  const named = new Set(plan.requirementLines.map((l) => requirementNameOf(l.text)));
-  const forWorker = whyMlflow === undefined ? WORKER_REQUIREMENTS.filter(([name]) => !named.has(name)).map(([, requirement]) => requirement) : [];
-  const requirementLines = [...plan.requirementLines.map((l) => l.text), ...(plan.mlflowRequirement ? [plan.mlflowRequirement] : [])];
-  const packageLines = requirementLines.filter((text) => !text.startsWith('-'));
-  const requireHashes = packageLines.length > 0 && packageLines.every((text) => /\s--hash[=\s]/.test(text));
-  // A hashed lock names what it installs, hashes included; the worker's own needs are added only to an unlocked list.
-  if (!requireHashes) requirementLines.push(...forWorker);
-  const requirementsText = requirementLines.length > 0 ? `${requirementLines.join('\n')}\n` : undefined;
-  const constraintsText = plan.constraintLines.length > 0 ? `${plan.constraintLines.map((l) => l.text).join('\n')}\n` : undefined;
-  const digest = requirementsDigest({ buildDependencies: plan.buildDependencies, ...(requirementsText ? { requirementsText } : {}), ...(constraintsText ? { constraintsText } : {}) });
+  const { whyMlflow, leftOut, plan, requirementsText, constraintsText, requireHashes, digest } = planImageRequirements(model, environment, options.installMlflow);
   const baseImage = options.baseImage ?? `python:${environment.python}-slim`;
   const spec: DockerfileSpec = {
     baseImage,
@@ -145,6 +126,31 @@ export async function generateDockerfile(options: DockerfileOptions & { outputDi
     warnings: environment.warnings,
     ...(location.remote ? { remote: location.remote } : {}),
   };
+}
+
+/** What the image installs, and the digest it is labelled with (`generate-k8s` labels its manifests with the same). */
+export function planImageRequirements(model: ModelDirectory, environment: ModelEnvironment, installMlflow: boolean) {
+  const whyMlflow = installMlflow ? '--install-mlflow' : whyMlflowIsNeeded(model.mlmodel);
+  const leftOut = whyMlflow === undefined ? environment.requirements.filter((line) => MLFLOW_DISTRIBUTIONS.has(requirementNameOf(line.text) ?? '')) : [];
+  const kept = environment.requirements.filter((line) => !leftOut.includes(line));
+  const plan = planInstall({
+    buildDependencies: environment.buildDependencies,
+    requirements: kept,
+    constraints: environment.constraints,
+    override: [],
+    ...(installMlflow && !kept.some((l) => requirementNameOf(l.text) === 'mlflow') ? { mlflowRequirement: environment.mlflowVersion ? `mlflow==${environment.mlflowVersion}` : 'mlflow' } : {}),
+  });
+  const named = new Set(plan.requirementLines.map((l) => requirementNameOf(l.text)));
+  const forWorker = whyMlflow === undefined ? WORKER_REQUIREMENTS.filter(([name]) => !named.has(name)).map(([, requirement]) => requirement) : [];
+  const requirementLines = [...plan.requirementLines.map((l) => l.text), ...(plan.mlflowRequirement ? [plan.mlflowRequirement] : [])];
+  const packageLines = requirementLines.filter((text) => !text.startsWith('-'));
+  const requireHashes = packageLines.length > 0 && packageLines.every((text) => /\s--hash[=\s]/.test(text));
+  // A hashed lock names what it installs, hashes included; the worker's own needs are added only to an unlocked list.
+  if (!requireHashes) requirementLines.push(...forWorker);
+  const requirementsText = requirementLines.length > 0 ? `${requirementLines.join('\n')}\n` : undefined;
+  const constraintsText = plan.constraintLines.length > 0 ? `${plan.constraintLines.map((l) => l.text).join('\n')}\n` : undefined;
+  const digest = requirementsDigest({ buildDependencies: plan.buildDependencies, ...(requirementsText ? { requirementsText } : {}), ...(constraintsText ? { constraintsText } : {}) });
+  return { whyMlflow, leftOut, plan, requirementsText, constraintsText, requireHashes, digest };
 }
 
 export interface BuildDockerOptions extends Omit<DockerfileOptions, 'buildkit'> {

@@ -24,12 +24,18 @@ interface ImageFlags {
 /** The serve protocols (ops/serve.ts's SERVE_PROTOCOLS, spelled here so that --help loads no serve code). */
 const PROTOCOLS = ['mlflow', 'v2'];
 
-function imageRequest(flags: ImageFlags, ctx: CliContext, progress: ProgressRenderer) {
-  const protocols = flags.protocol.split(',').map((p) => p.trim()).filter(Boolean);
+/** A `--protocol` list of the image (generate-dockerfile, build-docker, generate-k8s). */
+export function parseImageProtocols(text: string): Array<'mlflow' | 'v2'> {
+  const protocols = text.split(',').map((p) => p.trim()).filter(Boolean);
   const unknown = protocols.find((p) => !PROTOCOLS.includes(p));
   if (unknown !== undefined || protocols.length === 0) {
-    throw usageError('INVALID_OPTION_VALUE', `invalid value \`${flags.protocol}\` for ${longSpelling(IMAGE_PROTOCOL)}: give one or more of ${PROTOCOLS.map((p) => `\`${p}\``).join(', ')}`);
+    throw usageError('INVALID_OPTION_VALUE', `invalid value \`${text}\` for ${longSpelling(IMAGE_PROTOCOL)}: give one or more of ${PROTOCOLS.map((p) => `\`${p}\``).join(', ')}`);
   }
+  return [...new Set(protocols)] as Array<'mlflow' | 'v2'>;
+}
+
+function imageRequest(flags: ImageFlags, ctx: CliContext, progress: ProgressRenderer) {
+  const protocols = parseImageProtocols(flags.protocol);
   return {
     modelUri: flags.modelUri,
     modelSource: { ...modelSourceOptions(flags, ctx), onModelEvent: progress.onModelEvent },
