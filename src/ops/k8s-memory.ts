@@ -8,11 +8,12 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, readdir, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, readlink, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bucketDir } from '../config/cache-layout.js';
 import { resolveMlfHome, type EnvRequest } from '../env/index.js';
 import { environmentError } from '../errors.js';
+import { removeAgedFiles, type AgedFilesRemoved } from '../fs/aged-files.js';
 import type { ModelDirectory } from '../model/directory/strict.js';
 import { MLF_VERSION } from '../version.js';
 import type { RuntimeChoice } from '../worker/protocol.js';
@@ -109,7 +110,11 @@ async function readRecord(file: string): Promise<{ workerPeakBytes: number; serv
   try {
     const value = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     const { workerPeakBytes, serverPeakBytes } = value;
-    if (typeof workerPeakBytes === 'number' && workerPeakBytes > 0 && typeof serverPeakBytes === 'number' && serverPeakBytes > 0) return { workerPeakBytes, serverPeakBytes };
+    if (typeof workerPeakBytes === 'number' && workerPeakBytes > 0 && typeof serverPeakBytes === 'number' && serverPeakBytes > 0) {
+      // Its mtime is its last use, which `mlf envs prune --older-than` ages it by.
+      await utimes(file, new Date(), new Date()).catch(() => undefined);
+      return { workerPeakBytes, serverPeakBytes };
+    }
   } catch {
     // Absent or unreadable: measured again (and rewritten).
   }
@@ -126,4 +131,13 @@ async function writeRecord(file: string, record: { workerPeakBytes: number; serv
     // A cache that cannot be written costs a measurement next time, nothing more.
     await rm(staging, { force: true });
   }
+}
+
+/** `mlf envs prune`: measurements not used within `olderThanMs` (all without it); a lost one costs one measurement. */
+export async function pruneServingMemory(mlfHome: string, options: { olderThanMs?: number; now?: Date } = {}): Promise<AgedFilesRemoved> {
+  return removeAgedFiles(bucketDir(mlfHome, 'servingMemory'), {
+    ...options,
+    isEntry: (name) => /^[0-9a-f]{32}\.json$/.test(name),
+    isStaging: (name) => /^[0-9a-f]{32}\.json\.tmp-\d+$/.test(name),
+  });
 }

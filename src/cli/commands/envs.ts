@@ -67,12 +67,14 @@ export const registerEnvs: RegisterCommand = ({ envs }, ctx) => {
         freedBytes: result.freedBytes,
         models: result.models,
         localModelCache: result.localModelCache,
+        servingMemory: result.servingMemory,
       });
       return;
     }
     for (const e of result.removed) ctx.stdout.write(`removed ${e.envDir} (${e.status}, ${onDiskText(e.sizeBytes ?? 0, e.unsharedBytes ?? 0)})\n`);
     for (const m of result.models.removed) ctx.stdout.write(`removed ${m.dir} (model ${m.location}, ${formatSize(m.bytes)})\n`);
     for (const file of result.localModelCache.removed) ctx.stdout.write(`removed ${file} (transcoded skops model of the local manager)\n`);
+    for (const file of result.servingMemory.removed) ctx.stdout.write(`removed ${file} (generate-k8s memory measurement)\n`);
     if (!flags.quiet) {
       for (const e of result.skipped) say(ctx, `skipped ${e.envDir}: another mlf process is using it`);
       for (const m of result.models.skipped) say(ctx, `skipped ${m.dir}: another mlf process is using it`);
