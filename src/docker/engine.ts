@@ -3,6 +3,7 @@
  * credentials are the user's: mlf passes its environment through unchanged).
  */
 import { spawn } from 'node:child_process';
+import { ENV } from '../config/env-vars.js';
 import { environmentError } from '../errors.js';
 
 export interface DockerRunOptions {
@@ -82,7 +83,7 @@ export async function probeEngine(options: DockerRunOptions): Promise<EngineFact
 
 /** Docker's own switch: DOCKER_BUILDKIT=0 asks for the legacy builder, whatever is installed. */
 async function chooseBuilder(serverVersion: string, clientVersion: string, options: DockerRunOptions): Promise<EngineFacts['builder']> {
-  if (options.env.DOCKER_BUILDKIT === '0') return 'legacy';
+  if (options.env[ENV.DOCKER_BUILDKIT] === '0') return 'legacy';
   if ((await runDocker(['buildx', 'version'], options)).code === 0) return 'buildx';
   // Clients 20.10–22.x build with BuildKit themselves; from 23.0 on, BuildKit needs the buildx
   // plugin. The 20.10 engine's built-in Dockerfile frontend (1.2) takes RUN --mount without a
@@ -124,7 +125,7 @@ export async function dockerBuild(request: BuildRequest, options: DockerRunOptio
   for (const secret of request.secrets) args.push('--secret', `id=${secret.id},src=${secret.file}`);
   if (request.buildkit) args.push('--progress', 'plain');
   args.push('.');
-  const env = { ...options.env, DOCKER_BUILDKIT: request.buildkit ? '1' : '0' };
+  const env = { ...options.env, [ENV.DOCKER_BUILDKIT]: request.buildkit ? '1' : '0' };
   const output: string[] = [];
   const done = await runDocker(args, { env, cwd: request.contextDir }, (line) => {
     output.push(line);
