@@ -191,10 +191,11 @@ export async function buildDocker(options: BuildDockerOptions): Promise<BuiltIma
   }
   const contextDir = await mkdtemp(path.join(os.tmpdir(), 'mlf-docker-'));
   try {
+    // Beside the context, never in it: docker sends the context to the engine, the secrets only to the RUN that mounts them.
+    // Written first, so that an unreadable --netrc is refused before the model is downloaded.
+    const secrets = await writeIndexSecrets(path.join(contextDir, 'secrets'), options.index);
     options.onStage('generating');
     const { outputDirectory: _dir, ...generated } = await generateDockerfile({ ...options, buildkit, outputDirectory: path.join(contextDir, 'context') });
-    // Beside the context, never in it: docker sends the context to the engine, the secrets only to the RUN that mounts them.
-    const secrets = await writeIndexSecrets(path.join(contextDir, 'secrets'), options.index);
     options.onStage('building', BUILDER_NAMES[engine.builder]);
     const result = await dockerBuild(
       {
