@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeBuildContext, requirementsDigest } from '../docker/context.js';
 import { DEFAULT_NODE_IMAGE, LABELS, renderDockerfile, type DockerfileSpec, type ImageEnvManager } from '../docker/dockerfile.js';
-import { dockerBuild, probeEngine } from '../docker/engine.js';
+import { checkIndexUrl, hasIndexSettings, writeIndexSecrets, type IndexSettings } from '../docker/build-secrets.js';
+import { dockerBuild, probeEngine, type EngineFacts } from '../docker/engine.js';
 import { mlfImageFiles } from '../docker/mlf-files.js';
 import { WORKER_REQUIREMENTS, whyMlflowIsNeeded } from '../docker/needs-mlflow.js';
 import { systemPackagesFor } from '../docker/system-packages.js';
@@ -157,6 +158,8 @@ export interface BuildDockerOptions extends Omit<DockerfileOptions, 'buildkit'> 
   name: string;
   platform?: string;
   network?: string;
+  /** `--index-url`, `--extra-index-url`, `--netrc`: passed as BuildKit secrets (docker/build-secrets.ts). */
+  index: IndexSettings;
   onLine: (line: string) => void;
   onStage: (stage: 'probing' | 'generating' | 'building', detail?: string) => void;
 }
@@ -165,6 +168,7 @@ export interface BuiltImage extends Omit<GeneratedImage, 'outputDirectory'> {
   name: string;
   imageId?: string;
   buildkit: boolean;
+  builder: EngineFacts['builder'];
   serverVersion: string;
   seconds: number;
 }
@@ -172,15 +176,33 @@ export interface BuiltImage extends Omit<GeneratedImage, 'outputDirectory'> {
 /** The variables `docker build` passes as build args by name only (Docker's predefined proxy args: never kept in the image). */
 const PROXY_ARGS = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'FTP_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'ftp_proxy', 'all_proxy'];
 
+const BUILDER_NAMES: Record<EngineFacts['builder'], string> = {
+  buildx: 'BuildKit (buildx)',
+  'builtin-buildkit': "BuildKit (the docker client's own)",
+  legacy: 'the legacy builder (no BuildKit)',
+};
+
 export async function buildDocker(options: BuildDockerOptions): Promise<BuiltImage> {
   const started = performance.now();
+  if (options.index.indexUrl !== undefined) checkIndexUrl('--index-url', options.index.indexUrl);
+  for (const url of options.index.extraIndexUrls) checkIndexUrl('--extra-index-url', url);
   options.onStage('probing');
   const engine = await probeEngine({ env: options.env, cwd: options.cwd });
+  const buildkit = engine.builder !== 'legacy';
+  if (!buildkit && hasIndexSettings(options.index)) {
+    // The legacy builder has no secrets: a build arg shows in `docker history`, a copied file stays in its layer.
+    throw usageError('DOCKER_SECRETS_NEED_BUILDKIT', '--index-url, --extra-index-url and --netrc need BuildKit build secrets, and this docker builds with the legacy builder (no buildx), which would keep them in the image', {
+      hint: 'install the docker buildx plugin (unset DOCKER_BUILDKIT=0 if set), or configure the index in the base image (--base-image with a pip.conf that holds no credentials)',
+    });
+  }
   const contextDir = await mkdtemp(path.join(os.tmpdir(), 'mlf-docker-'));
   try {
+    // Beside the context, never in it: docker sends the context to the engine, the secrets only to the RUN that mounts them.
+    // Written first, so that an unreadable --netrc is refused before the model is downloaded.
+    const secrets = await writeIndexSecrets(path.join(contextDir, 'secrets'), options.index);
     options.onStage('generating');
-    const { outputDirectory: _dir, ...generated } = await generateDockerfile({ ...options, buildkit: engine.buildkit, outputDirectory: path.join(contextDir, 'context') });
-    options.onStage('building', engine.buildkit ? 'BuildKit' : 'the legacy builder (no buildx)');
+    const { outputDirectory: _dir, ...generated } = await generateDockerfile({ ...options, buildkit, outputDirectory: path.join(contextDir, 'context') });
+    options.onStage('building', BUILDER_NAMES[engine.builder]);
     const result = await dockerBuild(
       {
         contextDir: path.join(contextDir, 'context'),
@@ -188,7 +210,8 @@ export async function buildDocker(options: BuildDockerOptions): Promise<BuiltIma
         ...(options.platform ? { platform: options.platform } : {}),
         ...(options.network ? { network: options.network } : {}),
         passBuildArgs: PROXY_ARGS.filter((name) => options.env[name]),
-        buildkit: engine.buildkit,
+        buildkit,
+        secrets,
       },
       { env: options.env, cwd: options.cwd },
       options.onLine,
@@ -197,7 +220,8 @@ export async function buildDocker(options: BuildDockerOptions): Promise<BuiltIma
       ...generated,
       name: options.name,
       ...(result.imageId ? { imageId: result.imageId } : {}),
-      buildkit: engine.buildkit,
+      buildkit,
+      builder: engine.builder,
       serverVersion: engine.serverVersion,
       seconds: (performance.now() - started) / 1000,
     };

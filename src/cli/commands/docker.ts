@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseEnvManagerName } from '../../env/types.js';
 import { usageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
@@ -79,7 +80,7 @@ export const registerDocker: RegisterCommand = ({ models }, ctx) => {
   });
 
   const build = models.command('build-docker').description(BUILD_DOCKER_COMMAND.description).helpOption('--help', 'display help for command');
-  addFlags(build, BUILD_DOCKER_FLAGS).action(async (flags: ImageFlags & { name: string; platform?: string; network?: string }) => {
+  addFlags(build, BUILD_DOCKER_FLAGS).action(async (flags: ImageFlags & { name: string; platform?: string; network?: string; indexUrl?: string; extraIndexUrl: string[]; netrc?: string }) => {
     const { buildDocker } = await import('../../ops/docker.js');
     const quiet = Boolean(flags.quiet) || Boolean(flags.json);
     // Without -v, one line per build step (the step lines of either builder); with it, all of docker's output.
@@ -92,6 +93,11 @@ export const registerDocker: RegisterCommand = ({ models }, ctx) => {
         name: flags.name,
         ...(flags.platform ? { platform: flags.platform } : {}),
         ...(flags.network ? { network: flags.network } : {}),
+        index: {
+          ...(flags.indexUrl !== undefined ? { indexUrl: flags.indexUrl } : {}),
+          extraIndexUrls: flags.extraIndexUrl,
+          ...(flags.netrc !== undefined ? { netrc: path.resolve(ctx.cwd, flags.netrc) } : {}),
+        },
         onStage: (stage, detail) => {
           // The model's download (drawn by the progress renderer) ends before the build's own lines start.
           if (stage === 'building') progress.stop();
