@@ -95,7 +95,15 @@ export function launcherScript(facts: LauncherFacts): string {
   const wanted = `${facts.implementation} ${facts.pythonMinor} `;
   return `#!/bin/bash
 # The interpreter of an environment packed by \`mlf envs pack\`; mlf-pack.json says what it needs.
-self=$(readlink -f -- "\${BASH_SOURCE[0]}")
+# This file's real path, with builtins only where it is not reached through a symlink.
+_mlf_src=\${BASH_SOURCE[0]}
+while [ -L "$_mlf_src" ]; do
+    _mlf_link=$(readlink -- "$_mlf_src")
+    case "$_mlf_link" in /*) _mlf_src=$_mlf_link ;; *) _mlf_src=\${_mlf_src%/*}/$_mlf_link ;; esac
+done
+case "$_mlf_src" in */*) _mlf_dir=\${_mlf_src%/*} ;; *) _mlf_dir=. ;; esac
+self=$(cd -P -- "$_mlf_dir" && pwd)/\${_mlf_src##*/}
+unset _mlf_src _mlf_link _mlf_dir
 base=${base}
 if [ ! -x "$base" ]; then
     base=
@@ -103,7 +111,7 @@ if [ ! -x "$base" ]; then
     for _mlf_dir in "\${_mlf_dirs[@]}"; do
         _mlf_candidate="\${_mlf_dir:-.}/${name}"
         [ -x "$_mlf_candidate" ] || continue
-        [ "$(readlink -f -- "$_mlf_candidate")" = "$self" ] && continue
+        [ "$_mlf_candidate" -ef "$self" ] && continue
         _mlf_found=$("$_mlf_candidate" -c 'import sys; print(sys.implementation.name, "%d.%d" % sys.version_info[:2], sys.base_prefix)' 2>/dev/null) || continue
         case "$_mlf_found" in
             ${shellQuote(wanted)}*) base=$_mlf_candidate; export PYTHONHOME="\${_mlf_found#${shellQuote(wanted)}}"; break ;;
