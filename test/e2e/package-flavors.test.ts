@@ -11,7 +11,7 @@ import { e2ePython, e2eUnavailableReason, fixturesDir, runMlf, tempDir } from '.
 // packages the same file with the same example (and --capture, as MLflow infers requirements by
 // loading the model). Both directories are then compared file by file and MLmodel field by field
 // (ids, time and the model file's bytes aside), and both are loaded and predicted with by MLflow.
-// catboost, keras/tensorflow and pytorch have no writer (README: "Flavors").
+// keras and pytorch need torch: test/e2e/package-torch-flavors.test.ts.
 const skip = e2eUnavailableReason();
 const python = e2ePython()!;
 const SCRIPTS = path.join(fixturesDir, 'package-src', 'flavors');
@@ -20,6 +20,7 @@ const FLAVORS = [
   { project: 'sklearn-skops', flavor: 'sklearn', file: 'model.skops', written: 'model.skops', args: ['--serialization-format', 'skops'] },
   { project: 'xgboost', flavor: 'xgboost', file: 'booster.ubj', written: 'model.ubj', args: [] },
   { project: 'lightgbm', flavor: 'lightgbm', file: 'booster.txt', written: 'model.lgb', args: [] },
+  { project: 'catboost', flavor: 'catboost', file: 'model.cbm', written: 'model.cb', args: ['--model-type', 'CatBoostClassifier'] },
   { project: 'statsmodels', flavor: 'statsmodels', file: 'results.pickle', written: 'model.statsmodels', args: [] },
   { project: 'onnx', flavor: 'onnx', file: 'model.onnx', written: 'model.onnx', args: [] },
 ];

@@ -47,7 +47,15 @@ export interface ModelFileFlavor<S> {
   file: string;
   /** The `--serialization-format` values it takes (none: the option is refused), the first the default. */
   serializationFormats?: readonly string[];
-  source(modelFile: string, serializationFormat: string | undefined): S;
+  /** The `--model-type` values it requires (none: the option is refused): the class the file was saved from, which the file does not record. */
+  modelTypes?: readonly string[];
+  source(modelFile: string, flags: ModelFileFlags): S;
+}
+
+/** The flags that say how `--model-file` was written, as given. */
+export interface ModelFileFlags {
+  serializationFormat?: string | undefined;
+  modelType?: string | undefined;
 }
 
 /** A source whose files exist and are readable. */

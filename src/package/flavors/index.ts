@@ -1,3 +1,4 @@
+import { catboostWriter } from './catboost.js';
 import type { FlavorWriter } from './flavor-writer.js';
 import { lightgbmWriter } from './lightgbm.js';
 import { loaderModuleWriter } from './loader-module.js';
@@ -11,7 +12,7 @@ import { xgboostWriter } from './xgboost.js';
  * The flavors `mlf models package` writes, one writer each (flavor-writer.ts). A new flavor is
  * a new file here and one line in this list; `ModelSource` follows from the list.
  */
-const FLAVOR_WRITERS = [sklearnWriter, xgboostWriter, lightgbmWriter, statsmodelsWriter, onnxWriter, pythonModelWriter, loaderModuleWriter] as const;
+const FLAVOR_WRITERS = [sklearnWriter, xgboostWriter, lightgbmWriter, catboostWriter, statsmodelsWriter, onnxWriter, pythonModelWriter, loaderModuleWriter] as const;
 
 type SourceOf<W> = W extends FlavorWriter<infer S> ? S : never;
 

@@ -22,6 +22,7 @@ vi.mock('../../../src/package/interpreter.js', async (importOriginal) => {
     const libraries = [
       { name: 'xgboost-cpu', version: '3.2.0', requires: ['numpy'] },
       { name: 'lightgbm', version: '4.7.0', requires: ['numpy>=1.17.0', 'scipy'] },
+      { name: 'catboost', version: '1.2.10', requires: ['numpy', 'pandas', 'scipy'] },
       { name: 'statsmodels', version: '0.15.0', requires: ['numpy>=1.22.3', 'scipy>=1.8', 'pandas>=1.4'] },
       { name: 'onnx', version: '1.23.2', requires: ['numpy>=1.22', 'protobuf>=4.25.1'] },
       { name: 'onnxruntime', version: '1.32.0', requires: ['numpy>=1.21.6'] },
@@ -38,6 +39,7 @@ const PICKLE = 'csklearn.linear_model\nLogisticRegression\n)\x81.';
 const UBJ = '{L\x00\x00\x00\x00\x00\x00\x00\x07learner{}}';
 const LGB_TEXT = 'tree\nversion=v4\nnum_class=1\n';
 const ONNX = '\x08\x08\x3a\x00';
+const CBM = 'CBM1\x00\x00\x00\x00';
 const STATSMODELS_PICKLE = 'cstatsmodels.regression.linear_model\nRegressionResultsWrapper\n)\x81.';
 const SKOPS = skopsOf('sklearn.linear_model._logistic', 'LogisticRegression').toString('latin1');
 
@@ -87,6 +89,13 @@ const SAMPLES: Record<ModelSource['kind'], Sample> = {
       },
     },
     requirements: ['mlflow==3.17.2', 'lightgbm==4.7.0'],
+  },
+  catboost: {
+    source: { kind: 'catboost', modelFile: 'model.cbm', modelType: 'CatBoostClassifier' },
+    files: { 'model.cbm': CBM },
+    pyfunc: { loader_module: 'mlflow.catboost', data: 'model.cb' },
+    flavor: { name: 'catboost', section: { catboost_version: '1.2.10', code: null, data: 'model.cb', model_type: 'CatBoostClassifier', save_format: 'cbm' } },
+    requirements: ['mlflow==3.17.2', 'catboost==1.2.10'],
   },
   statsmodels: {
     source: { kind: 'statsmodels', modelFile: 'results.pickle' },
