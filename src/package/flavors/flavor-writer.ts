@@ -1,4 +1,5 @@
 import type { PyValue } from '../../model/pyyaml.js';
+import type { Signature } from '../../model/signature.js';
 import type { PickleScan } from '../../scan/pickle-scan.js';
 import type { CaptureRequest } from '../capture.js';
 import type { FlavorDefault } from '../infer.js';
@@ -26,6 +27,10 @@ export interface FlavorWriter<S extends { kind: string }> {
   layout: 'flavor' | 'pyfunc';
   /** Whether MLflow infers a signature from the input example for this kind of model (not for a loader module). */
   infersSignature: boolean;
+  /** False when the flavor's save_model has no `code_paths` (keras): `--code-path` and `--infer-code-paths` are refused. */
+  takesCodePaths?: false;
+  /** The flavor's own rules for a `--signature` given (keras takes tensor inputs only); throws `MlfError`. */
+  checkSignature?(signature: Signature, shown: string): void;
   /** How `--capture` loads the written directory (capture.ts), as the flavor's save_model hands it to `infer_pip_requirements`. */
   capture(source: S): Pick<CaptureRequest, 'kind' | 'loaderModule' | 'modelFile'>;
   /** `--flavor NAME --model-file FILE`: how the command's flags give this kind of model (none for `--python-model`, `--loader-module`). */
@@ -82,6 +87,8 @@ export interface ArtifactContext {
   python: string;
   /** Whether `code/` holds code paths (flavor sections write `code: code` or `code: null`). */
   hasCode: boolean;
+  /** The environment `--python` runs in (keras reads its backend from it). */
+  env: Record<string, string | undefined>;
 }
 
 export type MlmodelSection = Record<string, PyValue>;

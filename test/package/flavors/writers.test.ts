@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { flavorWriters, type ModelSource } from '../../../src/package/flavors/index.js';
 import { packageModel } from '../../../src/package/package-model.js';
-import { skopsOf } from '../../support/model-bytes.js';
+import { pickleOf, skopsOf, zipOf } from '../../support/model-bytes.js';
 import { tempDir } from '../../support/temp.js';
 
 // The contract every registered flavor writer keeps, table-driven over the registry: packaged
@@ -12,6 +12,14 @@ import { tempDir } from '../../support/temp.js';
 // the flavor's section and the python_function section as MLflow 3.17.2's save_model writes
 // them (the e2e tests compare whole directories with MLflow's own), the files those sections
 // name, and the flavor's default requirements pinned in requirements.txt.
+
+// Keras' backend is read by running `--python`: the fake one answers as Keras with the torch backend would.
+vi.mock('../../../src/env/exec.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../../src/env/exec.js')>();
+  const runTool: typeof actual.runTool = async (tool, file, args, options) =>
+    args.some((arg) => arg.includes('keras.backend.backend()')) ? { stdout: 'torch\n', stderr: '' } as Awaited<ReturnType<typeof actual.runTool>> : actual.runTool(tool, file, args, options);
+  return { ...actual, runTool };
+});
 
 vi.mock('../../../src/package/interpreter.js', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../../../src/package/interpreter.js')>();
@@ -26,6 +34,7 @@ vi.mock('../../../src/package/interpreter.js', async (importOriginal) => {
       { name: 'statsmodels', version: '0.15.0', requires: ['numpy>=1.22.3', 'scipy>=1.8', 'pandas>=1.4'] },
       { name: 'onnx', version: '1.23.2', requires: ['numpy>=1.22', 'protobuf>=4.25.1'] },
       { name: 'onnxruntime', version: '1.32.0', requires: ['numpy>=1.21.6'] },
+      { name: 'keras', version: '3.15.1', requires: ['numpy', 'h5py'] },
       { name: 'skops', version: '0.16.0', requires: ['numpy>=1.25.2', 'scikit-learn>=1.1'] },
     ];
     return support.interpreterFacts({ mlflow_sklearn_skops: true, distributions: [...support.rawInterpreterFacts().distributions, ...libraries] });
@@ -40,6 +49,10 @@ const UBJ = '{L\x00\x00\x00\x00\x00\x00\x00\x07learner{}}';
 const LGB_TEXT = 'tree\nversion=v4\nnum_class=1\n';
 const ONNX = '\x08\x08\x3a\x00';
 const CBM = 'CBM1\x00\x00\x00\x00';
+/** What torch.save writes for a module: a zip whose one folder holds the pickled tree (`data.pkl`). */
+const TORCH_SAVE = zipOf({ 'model/data.pkl': pickleOf('torch.nn.modules.linear', 'Linear'), 'model/version': '3\n' }).toString('latin1');
+/** A `.keras` archive: a zip with the model's config. */
+const KERAS = zipOf({ 'metadata.json': '{"keras_version": "3.15.1"}', 'config.json': '{}' }).toString('latin1');
 const STATSMODELS_PICKLE = 'cstatsmodels.regression.linear_model\nRegressionResultsWrapper\n)\x81.';
 const SKOPS = skopsOf('sklearn.linear_model._logistic', 'LogisticRegression').toString('latin1');
 
@@ -113,6 +126,21 @@ const SAMPLES: Record<ModelSource['kind'], Sample> = {
       section: { code: null, data: 'model.onnx', onnx_session_options: null, onnx_version: '1.23.2', providers: ['CUDAExecutionProvider', 'CPUExecutionProvider'] },
     },
     requirements: ['mlflow==3.17.2', 'onnx==1.23.2', 'onnxruntime==1.32.0'],
+  },
+  pytorch: {
+    source: { kind: 'pytorch', modelFile: 'model.pth' },
+    files: { 'model.pth': TORCH_SAVE },
+    pyfunc: { loader_module: 'mlflow.pytorch', data: 'data', pickle_module_name: 'mlflow.pytorch.pickle_module', config: { device: null } },
+    flavor: { name: 'pytorch', section: { code: null, model_data: 'data', pytorch_version: '2.1.0+cu118' } },
+    // The local label stripped, as for every requirement (README: `mlf models package`), as in the section it is not.
+    requirements: ['mlflow==3.17.2', 'cloudpickle==3.1.2', 'torch==2.1.0'],
+  },
+  keras: {
+    source: { kind: 'keras', modelFile: 'model.keras' },
+    files: { 'model.keras': KERAS },
+    pyfunc: { loader_module: 'mlflow.keras' },
+    flavor: { name: 'keras', section: { data: 'data', keras_backend: 'torch', keras_version: '3.15.1', save_exported_model: false } },
+    requirements: ['mlflow==3.17.2', 'keras==3.15.1'],
   },
   'python-model': {
     source: { kind: 'python-model', modelFile: 'model.py' },
@@ -202,6 +230,10 @@ describe('the flavor writers registry', () => {
     });
 
     it('puts code paths where its save_model does: `code` in both sections, counted in the size only for a flavor', async () => {
+      if (writer.takesCodePaths === false) {
+        await expect(packageSample(sample, true)).rejects.toThrow(`\`mlflow.${writer.kind}.save_model\` takes no code paths`);
+        return;
+      }
       const without = await packageSample(sample, false);
       const withCode = await packageSample(sample, true);
       expect(withCode.mlmodel.flavors.python_function!.code).toBe('code');
