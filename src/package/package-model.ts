@@ -409,7 +409,7 @@ async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'
   // Requirements.
   const userLabel = options.pipRequirements !== undefined ? '--pip-requirements' : '--extra-pip-requirements';
   const inferenceWanted = options.pipRequirements === undefined && options.condaEnv === undefined;
-  const defaults = writer.defaultRequirements(source);
+  const defaults = writer.defaultRequirements(source, w.checked);
 
   let inferred: InferredRequirement[] = [];
   let pinnedDefaults: InferredRequirement[] = [];

@@ -32,7 +32,9 @@ interface Row {
 const FLAVORS: Row[] = [
   { project: 'sklearn-skops', flavor: 'sklearn', file: 'model.skops', written: 'model.skops', args: ['--serialization-format', 'skops'], venv: 'main' },
   { project: 'xgboost', flavor: 'xgboost', file: 'booster.ubj', written: 'model.ubj', args: [], venv: 'main' },
+  { project: 'xgboost-sklearn', flavor: 'xgboost', file: 'model.ubj', written: 'model.ubj', args: ['--model-type', 'XGBClassifier'], venv: 'main' },
   { project: 'lightgbm', flavor: 'lightgbm', file: 'booster.txt', written: 'model.lgb', args: [], venv: 'main' },
+  { project: 'lightgbm-sklearn', flavor: 'lightgbm', file: 'model.skops', written: 'model.skops', args: [], venv: 'main' },
   { project: 'catboost', flavor: 'catboost', file: 'model.cbm', written: 'model.cb', args: ['--model-type', 'CatBoostClassifier'], venv: 'main' },
   { project: 'statsmodels', flavor: 'statsmodels', file: 'results.pickle', written: 'model.statsmodels', args: [], venv: 'main' },
   { project: 'onnx', flavor: 'onnx', file: 'model.onnx', written: 'model.onnx', args: [], venv: 'main' },

@@ -93,7 +93,7 @@ export const registerPackage: RegisterCommand = ({ models }, ctx) => {
     )
     .option(
       '--model-type <CLASS>',
-      `the class --model-file was saved from, which MLflow records and loads it as (${MODEL_FILE_FLAVORS.filter((f) => f.modelTypes).map((f) => `--flavor ${f.name}: ${f.modelTypes!.join(', ')}; required`).join('; ')})`,
+      `the class --model-file was saved from, which MLflow records and loads it as (${MODEL_FILE_FLAVORS.filter((f) => f.modelTypes).map((f) => `--flavor ${f.name}: ${f.modelTypes!.join(', ')}; ${f.defaultModelType === undefined ? 'required' : `default ${f.defaultModelType}`}`).join('; ')})`,
     )
     .option('--python-model <FILE.py>', 'a model from code: a Python file that calls mlflow.models.set_model()')
     .option('--loader-module <MODULE>', 'a custom pyfunc: the module whose _load_pyfunc(data_path) loads the model')

@@ -40,7 +40,7 @@ export interface FlavorWriter<S extends { kind: string }> {
   /** Where `--infer-code-paths` and the import scan start: the model's own Python files and modules. */
   entryPoints(source: S, checked: CheckedSource, cwd: string): EntryPoints;
   /** The flavor's `get_default_pip_requirements()`, each with the reason `--explain` shows. */
-  defaultRequirements(source: S): FlavorDefault[];
+  defaultRequirements(source: S, checked?: CheckedSource): FlavorDefault[];
   /** Writes the model's files into the directory and returns its MLmodel sections. */
   writeArtifacts(source: S, checked: CheckedSource, context: ArtifactContext): Promise<FlavorSections>;
 }
@@ -52,8 +52,10 @@ export interface ModelFileFlavor<S> {
   file: string;
   /** The `--serialization-format` values it takes (none: the option is refused), the first the default. */
   serializationFormats?: readonly string[];
-  /** The `--model-type` values it requires (none: the option is refused): the class the file was saved from, which the file does not record. */
+  /** The `--model-type` values it takes (none: the option is refused): the class the file was saved from, which MLflow records and the file does not. */
   modelTypes?: readonly string[];
+  /** The `--model-type` taken when none is given; none: the option is required. */
+  defaultModelType?: string;
   source(modelFile: string, flags: ModelFileFlags): S;
 }
 

@@ -51,8 +51,9 @@ export interface NativeFileFlavor {
   library: { distributions: readonly string[]; versionKey: string };
   /** The flavor section's other keys, as its save_model writes them for such a file. */
   section(target: string, facts: InterpreterFacts, source: NativeFileSource<string>): MlmodelSection;
-  /** `--model-type`'s values, when the flavor records a class the file does not hold (required then). */
+  /** `--model-type`'s values, when the flavor records a class the file does not hold; required unless there is a default. */
   modelTypes?: readonly string[];
+  defaultModelType?: string;
   /** `get_default_pip_requirements()` beyond the library itself. */
   extraDefaults?: readonly FlavorDefault[];
   infersSignature: boolean;
@@ -71,6 +72,7 @@ function modelTypeFrom(flavor: NativeFileFlavor, given: string | undefined): { m
   const types = flavor.modelTypes;
   if (!types) return {};
   const choices = types.map((type) => `\`${type}\``).join(', ');
+  if (given === undefined && flavor.defaultModelType !== undefined) return { modelType: flavor.defaultModelType };
   if (given === undefined) {
     throw usageError('MODEL_TYPE', `\`--flavor ${flavor.name}\` needs \`--model-type CLASS\`: the class the model was saved from (${choices}), which its file does not record`);
   }
@@ -90,6 +92,7 @@ export function nativeFileWriter<K extends string>(flavor: NativeFileFlavor & { 
       name: flavor.name,
       file: flavor.file,
       ...(flavor.modelTypes ? { modelTypes: flavor.modelTypes } : {}),
+      ...(flavor.defaultModelType !== undefined ? { defaultModelType: flavor.defaultModelType } : {}),
       source: (modelFile, { modelType }) => ({ kind: flavor.name, modelFile, ...modelTypeFrom(flavor, modelType) }),
     },
 

@@ -80,7 +80,7 @@ const SAMPLES: Record<ModelSource['kind'], Sample> = {
     requirements: ['mlflow==3.17.2', 'cloudpickle==3.1.2', 'scikit-learn==1.9.1'],
   },
   xgboost: {
-    source: { kind: 'xgboost', modelFile: 'booster.ubj' },
+    source: { kind: 'xgboost', modelFile: 'booster.ubj', modelType: 'Booster' },
     files: { 'booster.ubj': UBJ },
     pyfunc: { loader_module: 'mlflow.xgboost', data: 'model.ubj' },
     flavor: { name: 'xgboost', section: { code: null, data: 'model.ubj', model_class: 'xgboost.core.Booster', model_format: 'ubj', xgb_version: '3.2.0' } },
@@ -243,5 +243,34 @@ describe('the flavor writers registry', () => {
       const sizeDelta = (withCode.mlmodel.model_size_bytes ?? 0) - (without.mlmodel.model_size_bytes ?? 0);
       expect(sizeDelta).toBe(writer.layout === 'flavor' ? codeSize : 0);
     });
+  });
+});
+
+describe('lightgbm: the file tells a Booster from a scikit-learn-API estimator', () => {
+  const LGBM_SKOPS = skopsOf('lightgbm.sklearn', 'LGBMClassifier').toString('latin1');
+  const LGBM_PICKLE = pickleOf('lightgbm.sklearn', 'LGBMRegressor').toString('latin1');
+
+  it.each([
+    ['a skops file', { kind: 'lightgbm', modelFile: 'model.skops' }, { 'model.skops': LGBM_SKOPS }, 'model.skops', 'lightgbm.sklearn.LGBMClassifier', 'skops', ['skops==0.16.0']],
+    ['a pickle (cloudpickle, the default)', { kind: 'lightgbm', modelFile: 'model.pkl' }, { 'model.pkl': LGBM_PICKLE }, 'model.pkl', 'lightgbm.sklearn.LGBMRegressor', 'cloudpickle', ['cloudpickle==3.1.2']],
+    ['a pickle (pickle)', { kind: 'lightgbm', modelFile: 'model.pkl', serializationFormat: 'pickle' }, { 'model.pkl': LGBM_PICKLE }, 'model.pkl', 'lightgbm.sklearn.LGBMRegressor', 'pickle', []],
+  ] as const)('%s is written as mlflow.lightgbm.save_model writes the estimator', async (_name, source, files, written, modelClass, format, extra) => {
+    const { mlmodel, out } = await packageSample({ source: source as ModelSource, files, pyfunc: {}, requirements: [] }, false);
+    expect(mlmodel.flavors.python_function!.data).toBe(written);
+    expect(mlmodel.flavors.lightgbm).toMatchObject({ data: written, model_class: modelClass, serialization_format: format, skops_trusted_types: format === 'skops' ? expect.any(Array) : null });
+    const requirements = readFileSync(path.join(out, 'requirements.txt'), 'utf8').split('\n');
+    for (const line of ['lightgbm==4.7.0', ...extra]) expect(requirements).toContain(line);
+    if (format !== 'cloudpickle') expect(requirements.some((line) => line.startsWith('cloudpickle=='))).toBe(false);
+  });
+
+  it('refuses a file of another class, and a format its kind is not', async () => {
+    const other = { 'model.pkl': pickleOf('sklearn.linear_model', 'LogisticRegression').toString('latin1') };
+    await expect(packageSample({ source: { kind: 'lightgbm', modelFile: 'model.pkl' }, files: other, pyfunc: {}, requirements: [] }, false)).rejects.toThrow(
+      '`model.pkl` holds `sklearn.linear_model.LogisticRegression`, not a LightGBM scikit-learn-API estimator',
+    );
+    const skops = { 'model.skops': LGBM_SKOPS };
+    await expect(packageSample({ source: { kind: 'lightgbm', modelFile: 'model.skops', serializationFormat: 'pickle' }, files: skops, pyfunc: {}, requirements: [] }, false)).rejects.toThrow(
+      '`model.skops` is a skops file (a zip), not `--serialization-format pickle`',
+    );
   });
 });
