@@ -274,3 +274,20 @@ describe('lightgbm: the file tells a Booster from a scikit-learn-API estimator',
     );
   });
 });
+
+describe('keras: mlflow.keras.save_model checks a given signature', () => {
+  const keras = flavorWriters.find((writer) => writer.kind === 'keras')!;
+  const tensors = (shape: number[]) => ({ inputs: { kind: 'tensors' as const, inputs: [{ kind: 'tensor' as const, dtype: 'float32', shape }] } });
+
+  it('takes tensor inputs with a variable first dimension', () => {
+    expect(() => keras.checkSignature!(tensors([-1, 4]), 'sig.json')).not.toThrow();
+  });
+
+  it.each([
+    ['columns', { inputs: { kind: 'columns' as const, inputs: [{ kind: 'column' as const, type: 'double' as const, name: 'a', required: true }] } }, 'must be of type TensorSpec'],
+    ['a fixed batch dimension', tensors([8, 4]), "first dimension should be -1"],
+    ['no inputs', { inputs: { kind: 'tensors' as const, inputs: [] } }, 'must contain at least one field'],
+  ])('refuses %s, in MLflow\'s words', (_name, signature, message) => {
+    expect(() => keras.checkSignature!(signature, 'sig.json')).toThrow(message);
+  });
+});
