@@ -51,6 +51,8 @@ export interface ColSpec {
   kind: 'column';
   type: SchemaType;
   name?: string;
+  /** The name was an integer in the JSON (MLflow keeps a DataFrame's integer column labels: a pytorch model's output columns `0, 1, ...`). */
+  integerName?: true;
   required: boolean;
 }
 
@@ -194,7 +196,8 @@ const SIZED_FLEXIBLE_DTYPE = /^[<>|=]?(?:[US]|str|bytes|unicode)\d+$/;
 
 function readColSpec(item: Record<string, PyValue>, path: string): ColSpec {
   const name = item.name;
-  if (name !== undefined && name !== null && typeof name !== 'string') problem(`${path}.name`, `expected a string, got ${describe(name)}`);
+  const integerName = typeof name === 'number' && Number.isInteger(name);
+  if (name !== undefined && name !== null && typeof name !== 'string' && !integerName) problem(`${path}.name`, `expected a string or an integer, got ${describe(name)}`);
   const required = item.required ?? true;
   if (typeof required !== 'boolean') problem(`${path}.required`, `expected a boolean, got ${describe(required)}`);
   const typeName = item.type;
@@ -204,7 +207,8 @@ function readColSpec(item: Record<string, PyValue>, path: string): ColSpec {
     if (unexpected !== undefined) problem(path, `unexpected key \`${unexpected}\` (a column has \`type\`, \`name\`, \`required\`)`);
   }
   const type = readTypeDict(item, path);
-  return { kind: 'column', type, ...(typeof name === 'string' ? { name } : {}), required: required as boolean };
+  const named = typeof name === 'string' ? { name } : integerName ? { name: String(name), integerName: true as const } : {};
+  return { kind: 'column', type, ...named, required: required as boolean };
 }
 
 function readTensorSpec(item: Record<string, PyValue>, path: string): TensorSpec {
@@ -395,7 +399,7 @@ function specToDict(spec: ColSpec | TensorSpec): Record<string, PyValue> {
     return spec.name === undefined ? tensor : { name: spec.name, ...tensor };
   }
   // A sparkml vector column is written as `{"type": "sparkml_vector"}` plus name and required.
-  return { ...typeToDict(spec.type), ...(spec.name === undefined ? {} : { name: spec.name }), required: spec.required };
+  return { ...typeToDict(spec.type), ...(spec.name === undefined ? {} : { name: spec.integerName ? Number(spec.name) : spec.name }), required: spec.required };
 }
 
 /** `Schema.to_json()`. */

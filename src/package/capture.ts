@@ -89,8 +89,12 @@ def predict(model):
         result["predict_error"] = traceback.format_exc()
 
 if args["kind"] == "file":
-    loader = importlib.import_module(args["loader_module"])
+    # MLflow's capture process has imported these before it starts recording
+    # (mlflow/utils/_capture_modules.py's imports, and mlflow.spark for its flavor check); the
+    # loader module itself is imported while recording, so that its own imports count.
+    import mlflow.pyfunc, mlflow.spark, mlflow.utils._spark_utils, mlflow.utils.exception_utils, mlflow.utils.file_utils, mlflow.utils.requirements_utils
     with Capture():
+        loader = importlib.import_module(args["loader_module"])
         loaded = loader._load_pyfunc(os.path.join(model_dir, args["model_file"]))
     if example is not None:
         predict(loaded)

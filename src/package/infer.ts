@@ -221,6 +221,7 @@ export function inferRequirements(input: InferenceInput): InferenceResult {
   const droppedKeys = new Set<string>();
   const warnings: InferenceWarning[] = [];
   const warnedModules = new Set<string>();
+  let mlflowFound = false;
   const reasonsByPackage = new Map<string, string[]>();
   const drop = (module: string, why: DroppedModule['why'], detail: string) => {
     const key = `${module}\u0000${why}`;
@@ -293,6 +294,7 @@ export function inferRequirements(input: InferenceInput): InferenceResult {
         continue;
       }
       drop('mlflow', 'mlflow', 'mlflow itself is pinned separately (the mlflow pin)');
+      mlflowFound = true;
       continue;
     }
     let distributions = facts.packagesDistributions.get(top) ?? [];
@@ -338,7 +340,10 @@ export function inferRequirements(input: InferenceInput): InferenceResult {
   // direct dependencies, llama-index-* and databricks-connect.
   const packages = [...reasonsByPackage.keys()];
   const requiredBy = new Map<string, string>();
-  for (const pkg of packages) {
+  // A found `mlflow` module takes part as MLflow's own package set holds it until the exclusion
+  // below: what it requires beyond its direct dependencies (packaging, pyyaml, ... of
+  // mlflow-skinny) is pruned. A flavor whose loader module is captured (pytorch) imports those.
+  for (const pkg of [...packages, ...(mlflowFound ? mlflowProviders : [])]) {
     for (const [req, parent] of requiresRecursive(facts, pkg)) {
       if (req.startsWith('llama-index-')) continue;
       if (!requiredBy.has(req)) requiredBy.set(req, parent === normalizePackageName(pkg) ? pkg : `${pkg} (through ${parent})`);

@@ -228,7 +228,11 @@ export async function packageModel(options: PackageOptions): Promise<PackageResu
   const writer = flavorWriterFor(source);
   const checked = writer.validateSource(source, cwd);
 
+  if (writer.takesCodePaths === false && (options.codePaths.length > 0 || options.inferCodePaths)) {
+    throw usageError('CODE_PATHS_NOT_TAKEN', `\`mlflow.${writer.kind}.save_model\` takes no code paths: \`--code-path\` and \`--infer-code-paths\` cannot be used with this model`);
+  }
   const signatureFromFile = options.signature !== undefined ? readSignatureFile(cwd, options.signature) : undefined;
+  if (signatureFromFile) writer.checkSignature?.(signatureFromFile, options.signature!);
   const example = options.inputExample !== undefined
     ? readExampleFile(readRegularTextSync(requireFile(cwd, options.inputExample, 'input example', 'INPUT_EXAMPLE_NOT_FOUND'), { shown: options.inputExample }), options.inputExample)
     : undefined;
@@ -358,7 +362,7 @@ async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'
   }
 
   // The model's own files.
-  const sections = await writer.writeArtifacts(source, w.checked, { dir: tempDir, cwd, facts, python: options.python, hasCode });
+  const sections = await writer.writeArtifacts(source, w.checked, { dir: tempDir, cwd, facts, python: options.python, hasCode, env: options.env });
   const pyfunc: MlmodelSection = {
     ...sections.pyfunc,
     python_version: facts.pythonVersion,
@@ -405,7 +409,7 @@ async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'
   // Requirements.
   const userLabel = options.pipRequirements !== undefined ? '--pip-requirements' : '--extra-pip-requirements';
   const inferenceWanted = options.pipRequirements === undefined && options.condaEnv === undefined;
-  const defaults = writer.defaultRequirements(source);
+  const defaults = writer.defaultRequirements(source, w.checked);
 
   let inferred: InferredRequirement[] = [];
   let pinnedDefaults: InferredRequirement[] = [];

@@ -52,6 +52,13 @@ describe('parsed types', () => {
       inputs: [{ kind: 'tensor', dtype: 'float32', shape: [-1, 28], name: 'x' }],
     });
   });
+  it('keeps integer column names, which MLflow writes for a DataFrame with integer labels (a pytorch model\'s outputs)', () => {
+    const json = '[{"type": "float", "name": 0, "required": true}, {"type": "float", "name": 1, "required": true}]';
+    const schema = parseSchemaJson(json);
+    expect(schema.inputs[0]).toEqual({ kind: 'column', type: 'float', name: '0', integerName: true, required: true });
+    expect(serializeSchema(schema)).toBe(json);
+    expect(() => parseSchemaJson('[{"type": "float", "name": 0.5}]')).toThrow('expected a string or an integer, got');
+  });
   it('defaults `required` to true and accepts `dtype` for params', () => {
     expect(parseSchemaJson('[{"type": "string", "name": "a"}]').inputs[0]).toEqual({
       kind: 'column',

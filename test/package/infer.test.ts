@@ -35,7 +35,22 @@ describe('inferRequirements', () => {
         { module: 'copy_reg', name: '_reconstructor', source: 'pickle', file: 'model.pkl' },
         { module: 'yaml', source: 'import', file: 'model.py', line: 4 },
       ],
+      // MLflow prunes with mlflow in the set: pyyaml comes with mlflow-skinny, and is not one of mlflow's direct dependencies.
+      expected: [],
+    },
+    {
+      name: 'yaml alone maps to pyyaml',
+      refs: [{ module: 'yaml', source: 'import', file: 'model.py', line: 4 }],
       expected: ['pyyaml==6.0.3'],
+    },
+    {
+      name: "a direct dependency of mlflow stays when mlflow is found too (numpy), what comes only through mlflow-skinny does not (pyyaml)",
+      refs: [
+        { module: 'mlflow', source: 'capture' },
+        { module: 'numpy', source: 'capture' },
+        { module: 'yaml', source: 'capture' },
+      ],
+      expected: ['numpy==2.4.6'],
     },
     {
       name: 'mlflow.gateway maps to the mlflow[gateway] extra',

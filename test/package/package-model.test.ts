@@ -8,10 +8,15 @@ describe('the command flags', () => {
   it.each([
     [{ flavor: 'sklearn', modelFile: 'm.pkl' }, { kind: 'sklearn', modelFile: 'm.pkl', serializationFormat: 'cloudpickle' }],
     [{ flavor: 'sklearn', modelFile: 'm.skops', serializationFormat: 'skops' }, { kind: 'sklearn', modelFile: 'm.skops', serializationFormat: 'skops' }],
-    [{ flavor: 'xgboost', modelFile: 'm.ubj' }, { kind: 'xgboost', modelFile: 'm.ubj' }],
+    [{ flavor: 'xgboost', modelFile: 'm.ubj' }, { kind: 'xgboost', modelFile: 'm.ubj', modelType: 'Booster' }],
+    [{ flavor: 'xgboost', modelFile: 'm.ubj', modelType: 'XGBClassifier' }, { kind: 'xgboost', modelFile: 'm.ubj', modelType: 'XGBClassifier' }],
     [{ flavor: 'lightgbm', modelFile: 'm.txt' }, { kind: 'lightgbm', modelFile: 'm.txt' }],
+    [{ flavor: 'lightgbm', modelFile: 'm.pkl', serializationFormat: 'pickle' }, { kind: 'lightgbm', modelFile: 'm.pkl', serializationFormat: 'pickle' }],
     [{ flavor: 'statsmodels', modelFile: 'm.pickle' }, { kind: 'statsmodels', modelFile: 'm.pickle' }],
     [{ flavor: 'onnx', modelFile: 'm.onnx' }, { kind: 'onnx', modelFile: 'm.onnx' }],
+    [{ flavor: 'pytorch', modelFile: 'm.pth' }, { kind: 'pytorch', modelFile: 'm.pth' }],
+    [{ flavor: 'keras', modelFile: 'm.keras' }, { kind: 'keras', modelFile: 'm.keras' }],
+    [{ flavor: 'catboost', modelFile: 'm.cbm', modelType: 'CatBoostRegressor' }, { kind: 'catboost', modelFile: 'm.cbm', modelType: 'CatBoostRegressor' }],
     [{ pythonModel: 'model.py' }, { kind: 'python-model', modelFile: 'model.py' }],
     [{ loaderModule: 'custom_loader', data: 'weights.json' }, { kind: 'loader-module', loaderModule: 'custom_loader', dataPath: 'weights.json' }],
   ])('%j is %j', (flags, expected) => {
@@ -20,10 +25,14 @@ describe('the command flags', () => {
 
   it.each([
     [{ flavor: 'sklearn', modelFile: 'm.pkl', pythonModel: 'model.py' }, 'give exactly one model: `--flavor NAME --model-file FILE`, `--python-model FILE.py` or `--loader-module MODULE --data PATH`'],
-    [{ flavor: 'catboost', modelFile: 'm.cbm' }, 'flavor `catboost` is not supported; `--flavor` is one of `sklearn`, `xgboost`, `lightgbm`, `statsmodels`, `onnx`'],
+    [{ flavor: 'tensorflow', modelFile: 'm.keras' }, 'flavor `tensorflow` is not supported; `--flavor` is one of `sklearn`, `xgboost`, `lightgbm`, `catboost`, `statsmodels`, `onnx`, `pytorch`, `keras`'],
+    [{ flavor: 'catboost', modelFile: 'm.cbm' }, '`--flavor catboost` needs `--model-type CLASS`: the class the model was saved from (`CatBoost`, `CatBoostClassifier`, `CatBoostRegressor`, `CatBoostRanker`), which its file does not record'],
+    [{ flavor: 'catboost', modelFile: 'm.cbm', modelType: 'LGBMClassifier' }, '`--model-type LGBMClassifier` is not a catboost model class; use `CatBoost`,'],
+    [{ flavor: 'onnx', modelFile: 'm.onnx', modelType: 'CatBoost' }, '`--model-type` is for `--flavor xgboost`, `--flavor catboost`, not `--flavor onnx`'],
     [{ modelFile: 'm.pkl' }, '`--model-file` needs `--flavor NAME`; `--flavor` is one of'],
-    [{ flavor: 'xgboost', modelFile: 'm.ubj', serializationFormat: 'skops' }, '`--serialization-format` is for `--flavor sklearn`, not `--flavor xgboost`'],
+    [{ flavor: 'xgboost', modelFile: 'm.ubj', serializationFormat: 'skops' }, '`--serialization-format` is for `--flavor sklearn`, `--flavor lightgbm`, `--flavor pytorch`, not `--flavor xgboost`'],
     [{ flavor: 'sklearn', modelFile: 'm.pkl', serializationFormat: 'joblib' }, 'Unrecognized serialization format: `joblib`; use `cloudpickle`, `pickle`, `skops`'],
+    [{ flavor: 'pytorch', modelFile: 'm.pt2', serializationFormat: 'pt2' }, '`--flavor pytorch --serialization-format pt2` is not written by mlf'],
     [{ loaderModule: 'custom_loader' }, '`--loader-module MODULE` and `--data PATH` go together'],
   ])('%j is refused', (flags, message) => {
     expect(() => modelSourceFromFlags({ ...base, ...flags })).toThrow(message);

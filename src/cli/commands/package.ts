@@ -13,6 +13,7 @@ interface PackageFlags {
   flavor?: string;
   modelFile?: string;
   serializationFormat?: string;
+  modelType?: string;
   pythonModel?: string;
   loaderModule?: string;
   data?: string;
@@ -58,7 +59,10 @@ export function modelSourceFromFlags(flags: PackageFlags): ModelSource {
     if (flags.serializationFormat !== undefined && !flavor.serializationFormats) {
       throw usageError('SERIALIZATION_FORMAT', `\`--serialization-format\` is for \`--flavor ${MODEL_FILE_FLAVORS.filter((f) => f.serializationFormats).map((f) => f.name).join('`, `--flavor ')}\`, not \`--flavor ${flavor.name}\``);
     }
-    return flavor.source(flags.modelFile, flags.serializationFormat) as ModelSource;
+    if (flags.modelType !== undefined && !flavor.modelTypes) {
+      throw usageError('MODEL_TYPE', `\`--model-type\` is for \`--flavor ${MODEL_FILE_FLAVORS.filter((f) => f.modelTypes).map((f) => f.name).join('`, `--flavor ')}\`, not \`--flavor ${flavor.name}\``);
+    }
+    return flavor.source(flags.modelFile, { serializationFormat: flags.serializationFormat, modelType: flags.modelType }) as ModelSource;
   }
   if (forms[0] === 'python-model') return { kind: 'python-model', modelFile: flags.pythonModel! };
   if (!flags.loaderModule || !flags.data) throw usageError('MODEL_SOURCE', '`--loader-module MODULE` and `--data PATH` go together');
@@ -86,6 +90,10 @@ export const registerPackage: RegisterCommand = ({ models }, ctx) => {
     .option(
       '--serialization-format <FORMAT>',
       `how --model-file was written (${MODEL_FILE_FLAVORS.filter((f) => f.serializationFormats).map((f) => `--flavor ${f.name}: ${f.serializationFormats!.join(', ')}; default ${f.serializationFormats![0]}`).join('; ')})`,
+    )
+    .option(
+      '--model-type <CLASS>',
+      `the class --model-file was saved from, which MLflow records and loads it as (${MODEL_FILE_FLAVORS.filter((f) => f.modelTypes).map((f) => `--flavor ${f.name}: ${f.modelTypes!.join(', ')}; ${f.defaultModelType === undefined ? 'required' : `default ${f.defaultModelType}`}`).join('; ')})`,
     )
     .option('--python-model <FILE.py>', 'a model from code: a Python file that calls mlflow.models.set_model()')
     .option('--loader-module <MODULE>', 'a custom pyfunc: the module whose _load_pyfunc(data_path) loads the model')

@@ -1,4 +1,5 @@
 import type { PyValue } from '../../model/pyyaml.js';
+import type { Signature } from '../../model/signature.js';
 import type { PickleScan } from '../../scan/pickle-scan.js';
 import type { CaptureRequest } from '../capture.js';
 import type { FlavorDefault } from '../infer.js';
@@ -26,6 +27,10 @@ export interface FlavorWriter<S extends { kind: string }> {
   layout: 'flavor' | 'pyfunc';
   /** Whether MLflow infers a signature from the input example for this kind of model (not for a loader module). */
   infersSignature: boolean;
+  /** False when the flavor's save_model has no `code_paths` (keras): `--code-path` and `--infer-code-paths` are refused. */
+  takesCodePaths?: false;
+  /** The flavor's own rules for a `--signature` given (keras takes tensor inputs only); throws `MlfError`. */
+  checkSignature?(signature: Signature, shown: string): void;
   /** How `--capture` loads the written directory (capture.ts), as the flavor's save_model hands it to `infer_pip_requirements`. */
   capture(source: S): Pick<CaptureRequest, 'kind' | 'loaderModule' | 'modelFile'>;
   /** `--flavor NAME --model-file FILE`: how the command's flags give this kind of model (none for `--python-model`, `--loader-module`). */
@@ -35,7 +40,7 @@ export interface FlavorWriter<S extends { kind: string }> {
   /** Where `--infer-code-paths` and the import scan start: the model's own Python files and modules. */
   entryPoints(source: S, checked: CheckedSource, cwd: string): EntryPoints;
   /** The flavor's `get_default_pip_requirements()`, each with the reason `--explain` shows. */
-  defaultRequirements(source: S): FlavorDefault[];
+  defaultRequirements(source: S, checked?: CheckedSource): FlavorDefault[];
   /** Writes the model's files into the directory and returns its MLmodel sections. */
   writeArtifacts(source: S, checked: CheckedSource, context: ArtifactContext): Promise<FlavorSections>;
 }
@@ -47,7 +52,17 @@ export interface ModelFileFlavor<S> {
   file: string;
   /** The `--serialization-format` values it takes (none: the option is refused), the first the default. */
   serializationFormats?: readonly string[];
-  source(modelFile: string, serializationFormat: string | undefined): S;
+  /** The `--model-type` values it takes (none: the option is refused): the class the file was saved from, which MLflow records and the file does not. */
+  modelTypes?: readonly string[];
+  /** The `--model-type` taken when none is given; none: the option is required. */
+  defaultModelType?: string;
+  source(modelFile: string, flags: ModelFileFlags): S;
+}
+
+/** The flags that say how `--model-file` was written, as given. */
+export interface ModelFileFlags {
+  serializationFormat?: string | undefined;
+  modelType?: string | undefined;
 }
 
 /** A source whose files exist and are readable. */
@@ -74,6 +89,8 @@ export interface ArtifactContext {
   python: string;
   /** Whether `code/` holds code paths (flavor sections write `code: code` or `code: null`). */
   hasCode: boolean;
+  /** The environment `--python` runs in (keras reads its backend from it). */
+  env: Record<string, string | undefined>;
 }
 
 export type MlmodelSection = Record<string, PyValue>;

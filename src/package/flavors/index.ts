@@ -1,8 +1,11 @@
+import { catboostWriter } from './catboost.js';
 import type { FlavorWriter } from './flavor-writer.js';
+import { kerasWriter } from './keras.js';
 import { lightgbmWriter } from './lightgbm.js';
 import { loaderModuleWriter } from './loader-module.js';
 import { onnxWriter } from './onnx.js';
 import { pythonModelWriter } from './python-model.js';
+import { pytorchWriter } from './pytorch.js';
 import { sklearnWriter } from './sklearn.js';
 import { statsmodelsWriter } from './statsmodels.js';
 import { xgboostWriter } from './xgboost.js';
@@ -11,7 +14,7 @@ import { xgboostWriter } from './xgboost.js';
  * The flavors `mlf models package` writes, one writer each (flavor-writer.ts). A new flavor is
  * a new file here and one line in this list; `ModelSource` follows from the list.
  */
-const FLAVOR_WRITERS = [sklearnWriter, xgboostWriter, lightgbmWriter, statsmodelsWriter, onnxWriter, pythonModelWriter, loaderModuleWriter] as const;
+const FLAVOR_WRITERS = [sklearnWriter, xgboostWriter, lightgbmWriter, catboostWriter, statsmodelsWriter, onnxWriter, pytorchWriter, kerasWriter, pythonModelWriter, loaderModuleWriter] as const;
 
 type SourceOf<W> = W extends FlavorWriter<infer S> ? S : never;
 

@@ -1,6 +1,6 @@
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import { inputError } from '../../errors.js';
+import { inputError, usageError } from '../../errors.js';
 import { BINARY_FILE_LIMIT, readRegularFileSync, withRegularFileRangesSync } from '../../fs/read-regular-file.js';
 import { canonicalizeName } from '../../deps/pep508.js';
 import { CODE_DIR_NAME } from '../../model/file-names.js';
@@ -50,7 +50,10 @@ export interface NativeFileFlavor {
   /** The library's distributions (the first is what MLflow pins), and MLmodel's key for its version. */
   library: { distributions: readonly string[]; versionKey: string };
   /** The flavor section's other keys, as its save_model writes them for such a file. */
-  section(target: string, facts: InterpreterFacts): MlmodelSection;
+  section(target: string, facts: InterpreterFacts, source: NativeFileSource<string>): MlmodelSection;
+  /** `--model-type`'s values, when the flavor records a class the file does not hold; required unless there is a default. */
+  modelTypes?: readonly string[];
+  defaultModelType?: string;
   /** `get_default_pip_requirements()` beyond the library itself. */
   extraDefaults?: readonly FlavorDefault[];
   infersSignature: boolean;
@@ -61,6 +64,20 @@ export interface NativeFileFlavor {
 export interface NativeFileSource<K extends string> {
   kind: K;
   modelFile: string;
+  /** `--model-type`, for a flavor that takes it. */
+  modelType?: string;
+}
+
+function modelTypeFrom(flavor: NativeFileFlavor, given: string | undefined): { modelType?: string } {
+  const types = flavor.modelTypes;
+  if (!types) return {};
+  const choices = types.map((type) => `\`${type}\``).join(', ');
+  if (given === undefined && flavor.defaultModelType !== undefined) return { modelType: flavor.defaultModelType };
+  if (given === undefined) {
+    throw usageError('MODEL_TYPE', `\`--flavor ${flavor.name}\` needs \`--model-type CLASS\`: the class the model was saved from (${choices}), which its file does not record`);
+  }
+  if (!types.includes(given)) throw usageError('MODEL_TYPE', `\`--model-type ${given}\` is not a ${flavor.name} model class; use ${choices}`);
+  return { modelType: given };
 }
 
 /** The writer of a NativeFileFlavor: every flavor whose save_model writes the library's own file. */
@@ -71,7 +88,13 @@ export function nativeFileWriter<K extends string>(flavor: NativeFileFlavor & { 
     infersSignature: flavor.infersSignature,
     // These save_models hand infer_pip_requirements the directory: loaded with pyfunc and predicted on.
     capture: () => ({ kind: 'pyfunc' }),
-    modelFileFlavor: { name: flavor.name, file: flavor.file, source: (modelFile) => ({ kind: flavor.name, modelFile }) },
+    modelFileFlavor: {
+      name: flavor.name,
+      file: flavor.file,
+      ...(flavor.modelTypes ? { modelTypes: flavor.modelTypes } : {}),
+      ...(flavor.defaultModelType !== undefined ? { defaultModelType: flavor.defaultModelType } : {}),
+      source: (modelFile, { modelType }) => ({ kind: flavor.name, modelFile, ...modelTypeFrom(flavor, modelType) }),
+    },
 
     validateSource(source, cwd) {
       const modelFile = checkModelFile(cwd, source.modelFile, flavor.target(source.modelFile).kinds, flavor.name);
@@ -100,7 +123,7 @@ export function nativeFileWriter<K extends string>(flavor: NativeFileFlavor & { 
         pyfunc: { loader_module: `mlflow.${flavor.name}`, data: target },
         flavor: {
           name: flavor.name,
-          section: { [flavor.library.versionKey]: version, data: target, code: hasCode ? CODE_DIR_NAME : null, ...flavor.section(target, facts) },
+          section: { [flavor.library.versionKey]: version, data: target, code: hasCode ? CODE_DIR_NAME : null, ...flavor.section(target, facts, source) },
         },
       };
     },

@@ -36,7 +36,7 @@ export const sklearnWriter: FlavorWriter<SklearnSource> = {
     name: 'sklearn',
     file: 'a scikit-learn estimator: a pickle (cloudpickle, pickle) or a skops file',
     serializationFormats: FORMATS,
-    source(modelFile, serializationFormat) {
+    source(modelFile, { serializationFormat }) {
       const format = serializationFormat ?? 'cloudpickle';
       if (!(FORMATS as readonly string[]).includes(format)) {
         throw usageError('SERIALIZATION_FORMAT', `Unrecognized serialization format: \`${format}\`; use ${FORMATS.map((f) => `\`${f}\``).join(', ')}`);

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { flavorWriters, type ModelSource } from '../../../src/package/flavors/index.js';
 import { packageModel } from '../../../src/package/package-model.js';
-import { skopsOf } from '../../support/model-bytes.js';
+import { pickleOf, skopsOf, zipOf } from '../../support/model-bytes.js';
 import { tempDir } from '../../support/temp.js';
 
 // The contract every registered flavor writer keeps, table-driven over the registry: packaged
@@ -12,6 +12,14 @@ import { tempDir } from '../../support/temp.js';
 // the flavor's section and the python_function section as MLflow 3.17.2's save_model writes
 // them (the e2e tests compare whole directories with MLflow's own), the files those sections
 // name, and the flavor's default requirements pinned in requirements.txt.
+
+// Keras' backend is read by running `--python`: the fake one answers as Keras with the torch backend would.
+vi.mock('../../../src/env/exec.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../../src/env/exec.js')>();
+  const runTool: typeof actual.runTool = async (tool, file, args, options) =>
+    args.some((arg) => arg.includes('keras.backend.backend()')) ? { stdout: 'torch\n', stderr: '' } as Awaited<ReturnType<typeof actual.runTool>> : actual.runTool(tool, file, args, options);
+  return { ...actual, runTool };
+});
 
 vi.mock('../../../src/package/interpreter.js', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../../../src/package/interpreter.js')>();
@@ -22,9 +30,11 @@ vi.mock('../../../src/package/interpreter.js', async (importOriginal) => {
     const libraries = [
       { name: 'xgboost-cpu', version: '3.2.0', requires: ['numpy'] },
       { name: 'lightgbm', version: '4.7.0', requires: ['numpy>=1.17.0', 'scipy'] },
+      { name: 'catboost', version: '1.2.10', requires: ['numpy', 'pandas', 'scipy'] },
       { name: 'statsmodels', version: '0.15.0', requires: ['numpy>=1.22.3', 'scipy>=1.8', 'pandas>=1.4'] },
       { name: 'onnx', version: '1.23.2', requires: ['numpy>=1.22', 'protobuf>=4.25.1'] },
       { name: 'onnxruntime', version: '1.32.0', requires: ['numpy>=1.21.6'] },
+      { name: 'keras', version: '3.15.1', requires: ['numpy', 'h5py'] },
       { name: 'skops', version: '0.16.0', requires: ['numpy>=1.25.2', 'scikit-learn>=1.1'] },
     ];
     return support.interpreterFacts({ mlflow_sklearn_skops: true, distributions: [...support.rawInterpreterFacts().distributions, ...libraries] });
@@ -38,6 +48,11 @@ const PICKLE = 'csklearn.linear_model\nLogisticRegression\n)\x81.';
 const UBJ = '{L\x00\x00\x00\x00\x00\x00\x00\x07learner{}}';
 const LGB_TEXT = 'tree\nversion=v4\nnum_class=1\n';
 const ONNX = '\x08\x08\x3a\x00';
+const CBM = 'CBM1\x00\x00\x00\x00';
+/** What torch.save writes for a module: a zip whose one folder holds the pickled tree (`data.pkl`). */
+const TORCH_SAVE = zipOf({ 'model/data.pkl': pickleOf('torch.nn.modules.linear', 'Linear'), 'model/version': '3\n' }).toString('latin1');
+/** A `.keras` archive: a zip with the model's config. */
+const KERAS = zipOf({ 'metadata.json': '{"keras_version": "3.15.1"}', 'config.json': '{}' }).toString('latin1');
 const STATSMODELS_PICKLE = 'cstatsmodels.regression.linear_model\nRegressionResultsWrapper\n)\x81.';
 const SKOPS = skopsOf('sklearn.linear_model._logistic', 'LogisticRegression').toString('latin1');
 
@@ -65,7 +80,7 @@ const SAMPLES: Record<ModelSource['kind'], Sample> = {
     requirements: ['mlflow==3.17.2', 'cloudpickle==3.1.2', 'scikit-learn==1.9.1'],
   },
   xgboost: {
-    source: { kind: 'xgboost', modelFile: 'booster.ubj' },
+    source: { kind: 'xgboost', modelFile: 'booster.ubj', modelType: 'Booster' },
     files: { 'booster.ubj': UBJ },
     pyfunc: { loader_module: 'mlflow.xgboost', data: 'model.ubj' },
     flavor: { name: 'xgboost', section: { code: null, data: 'model.ubj', model_class: 'xgboost.core.Booster', model_format: 'ubj', xgb_version: '3.2.0' } },
@@ -88,6 +103,13 @@ const SAMPLES: Record<ModelSource['kind'], Sample> = {
     },
     requirements: ['mlflow==3.17.2', 'lightgbm==4.7.0'],
   },
+  catboost: {
+    source: { kind: 'catboost', modelFile: 'model.cbm', modelType: 'CatBoostClassifier' },
+    files: { 'model.cbm': CBM },
+    pyfunc: { loader_module: 'mlflow.catboost', data: 'model.cb' },
+    flavor: { name: 'catboost', section: { catboost_version: '1.2.10', code: null, data: 'model.cb', model_type: 'CatBoostClassifier', save_format: 'cbm' } },
+    requirements: ['mlflow==3.17.2', 'catboost==1.2.10'],
+  },
   statsmodels: {
     source: { kind: 'statsmodels', modelFile: 'results.pickle' },
     files: { 'results.pickle': STATSMODELS_PICKLE },
@@ -104,6 +126,21 @@ const SAMPLES: Record<ModelSource['kind'], Sample> = {
       section: { code: null, data: 'model.onnx', onnx_session_options: null, onnx_version: '1.23.2', providers: ['CUDAExecutionProvider', 'CPUExecutionProvider'] },
     },
     requirements: ['mlflow==3.17.2', 'onnx==1.23.2', 'onnxruntime==1.32.0'],
+  },
+  pytorch: {
+    source: { kind: 'pytorch', modelFile: 'model.pth' },
+    files: { 'model.pth': TORCH_SAVE },
+    pyfunc: { loader_module: 'mlflow.pytorch', data: 'data', pickle_module_name: 'mlflow.pytorch.pickle_module', config: { device: null } },
+    flavor: { name: 'pytorch', section: { code: null, model_data: 'data', pytorch_version: '2.1.0+cu118' } },
+    // The local label stripped, as for every requirement (README: `mlf models package`), as in the section it is not.
+    requirements: ['mlflow==3.17.2', 'cloudpickle==3.1.2', 'torch==2.1.0'],
+  },
+  keras: {
+    source: { kind: 'keras', modelFile: 'model.keras' },
+    files: { 'model.keras': KERAS },
+    pyfunc: { loader_module: 'mlflow.keras' },
+    flavor: { name: 'keras', section: { data: 'data', keras_backend: 'torch', keras_version: '3.15.1', save_exported_model: false } },
+    requirements: ['mlflow==3.17.2', 'keras==3.15.1'],
   },
   'python-model': {
     source: { kind: 'python-model', modelFile: 'model.py' },
@@ -193,6 +230,10 @@ describe('the flavor writers registry', () => {
     });
 
     it('puts code paths where its save_model does: `code` in both sections, counted in the size only for a flavor', async () => {
+      if (writer.takesCodePaths === false) {
+        await expect(packageSample(sample, true)).rejects.toThrow(`\`mlflow.${writer.kind}.save_model\` takes no code paths`);
+        return;
+      }
       const without = await packageSample(sample, false);
       const withCode = await packageSample(sample, true);
       expect(withCode.mlmodel.flavors.python_function!.code).toBe('code');
@@ -202,5 +243,51 @@ describe('the flavor writers registry', () => {
       const sizeDelta = (withCode.mlmodel.model_size_bytes ?? 0) - (without.mlmodel.model_size_bytes ?? 0);
       expect(sizeDelta).toBe(writer.layout === 'flavor' ? codeSize : 0);
     });
+  });
+});
+
+describe('lightgbm: the file tells a Booster from a scikit-learn-API estimator', () => {
+  const LGBM_SKOPS = skopsOf('lightgbm.sklearn', 'LGBMClassifier').toString('latin1');
+  const LGBM_PICKLE = pickleOf('lightgbm.sklearn', 'LGBMRegressor').toString('latin1');
+
+  it.each([
+    ['a skops file', { kind: 'lightgbm', modelFile: 'model.skops' }, { 'model.skops': LGBM_SKOPS }, 'model.skops', 'lightgbm.sklearn.LGBMClassifier', 'skops', ['skops==0.16.0']],
+    ['a pickle (cloudpickle, the default)', { kind: 'lightgbm', modelFile: 'model.pkl' }, { 'model.pkl': LGBM_PICKLE }, 'model.pkl', 'lightgbm.sklearn.LGBMRegressor', 'cloudpickle', ['cloudpickle==3.1.2']],
+    ['a pickle (pickle)', { kind: 'lightgbm', modelFile: 'model.pkl', serializationFormat: 'pickle' }, { 'model.pkl': LGBM_PICKLE }, 'model.pkl', 'lightgbm.sklearn.LGBMRegressor', 'pickle', []],
+  ] as const)('%s is written as mlflow.lightgbm.save_model writes the estimator', async (_name, source, files, written, modelClass, format, extra) => {
+    const { mlmodel, out } = await packageSample({ source: source as ModelSource, files, pyfunc: {}, requirements: [] }, false);
+    expect(mlmodel.flavors.python_function!.data).toBe(written);
+    expect(mlmodel.flavors.lightgbm).toMatchObject({ data: written, model_class: modelClass, serialization_format: format, skops_trusted_types: format === 'skops' ? expect.any(Array) : null });
+    const requirements = readFileSync(path.join(out, 'requirements.txt'), 'utf8').split('\n');
+    for (const line of ['lightgbm==4.7.0', ...extra]) expect(requirements).toContain(line);
+    if (format !== 'cloudpickle') expect(requirements.some((line) => line.startsWith('cloudpickle=='))).toBe(false);
+  });
+
+  it('refuses a file of another class, and a format its kind is not', async () => {
+    const other = { 'model.pkl': pickleOf('sklearn.linear_model', 'LogisticRegression').toString('latin1') };
+    await expect(packageSample({ source: { kind: 'lightgbm', modelFile: 'model.pkl' }, files: other, pyfunc: {}, requirements: [] }, false)).rejects.toThrow(
+      '`model.pkl` holds `sklearn.linear_model.LogisticRegression`, not a LightGBM scikit-learn-API estimator',
+    );
+    const skops = { 'model.skops': LGBM_SKOPS };
+    await expect(packageSample({ source: { kind: 'lightgbm', modelFile: 'model.skops', serializationFormat: 'pickle' }, files: skops, pyfunc: {}, requirements: [] }, false)).rejects.toThrow(
+      '`model.skops` is a skops file (a zip), not `--serialization-format pickle`',
+    );
+  });
+});
+
+describe('keras: mlflow.keras.save_model checks a given signature', () => {
+  const keras = flavorWriters.find((writer) => writer.kind === 'keras')!;
+  const tensors = (shape: number[]) => ({ inputs: { kind: 'tensors' as const, inputs: [{ kind: 'tensor' as const, dtype: 'float32', shape }] } });
+
+  it('takes tensor inputs with a variable first dimension', () => {
+    expect(() => keras.checkSignature!(tensors([-1, 4]), 'sig.json')).not.toThrow();
+  });
+
+  it.each([
+    ['columns', { inputs: { kind: 'columns' as const, inputs: [{ kind: 'column' as const, type: 'double' as const, name: 'a', required: true }] } }, 'must be of type TensorSpec'],
+    ['a fixed batch dimension', tensors([8, 4]), "first dimension should be -1"],
+    ['no inputs', { inputs: { kind: 'tensors' as const, inputs: [] } }, 'must contain at least one field'],
+  ])('refuses %s, in MLflow\'s words', (_name, signature, message) => {
+    expect(() => keras.checkSignature!(signature, 'sig.json')).toThrow(message);
   });
 });
