@@ -3,22 +3,12 @@
  * packages (under the pycache prefix, which mirrors absolute paths) and the launch records that
  * would start workers in it; what belongs to other environments stays.
  */
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listEnvs, pruneEnvs } from '../../src/ops/envs.js';
 import { bucketDir } from '../../src/config/cache-layout.js';
-import { tempDir as makeTempDir } from '../support/cli.js';
-
-const temps: string[] = [];
-function tempDir(): string {
-  const dir = makeTempDir();
-  temps.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+import { tempDir } from '../support/temp.js';
 
 function environment(home: string, name: string, lastUsed: string): { envDir: string; bytecode: string; marker: string } {
   const envDir = path.join(home, 'envs-v1', name);

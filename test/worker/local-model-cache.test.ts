@@ -3,22 +3,12 @@
  * last use (the worker touches a file on each hit), a writer's fresh temp file survives, and
  * nothing that is not the worker's is ever removed.
  */
-import { existsSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bucketDir } from '../../src/config/cache-layout.js';
 import { pruneLocalModelCache } from '../../src/worker/local-model-cache.js';
-import { tempDir as makeTempDir } from '../support/cli.js';
-
-const temps: string[] = [];
-function tempDir(): string {
-  const dir = makeTempDir();
-  temps.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+import { tempDir } from '../support/temp.js';
 
 const now = new Date('2026-12-02T12:00:00Z');
 const hoursAgo = (h: number) => new Date(now.getTime() - h * 3600_000);
