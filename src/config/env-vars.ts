@@ -158,6 +158,21 @@ const TABLE = {
     access: 'read',
     description: '`false`: ignore a 429/503\'s `Retry-After` and use the backoff (default true, as MLflow).',
   },
+  MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: '`mlf models log`: `true`/`false` forces the artifact proxy\'s multipart upload on or off; unset, it is used when the server\'s `/api/3.0/mlflow/server-info` offers it (`multipart_uploads_enabled`), as MLflow 3 does.',
+  },
+  MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: '`mlf models log`: files of at least this many bytes go up in parts where multipart upload is on (default 524288000, 500 MiB, as MLflow).',
+  },
+  MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: '`mlf models log`: bytes per part of a multipart upload (default 10485760, 10 MiB, as MLflow; S3 wants at least 5 MiB for every part but the last).',
+  },
   MLFLOW_S3_ENDPOINT_URL: {
     usedBy: ['mlf'],
     access: 'read',

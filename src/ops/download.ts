@@ -2,10 +2,13 @@
  * `mlf models download -m URI -o DIR`: a model written into a directory of the user's, as
  * `mlflow artifacts download -u URI -d DIR` does for a model. Through the model cache (a second
  * download of the same model is a local copy), into a sibling temp directory renamed into place:
- * DIR is the whole model or is not there. For a registered model it also writes MLflow's
- * `registered_model_meta` (models_artifact_repo.py `_add_registered_model_meta_file`).
+ * DIR is the whole model or is not there. For a model reached through the registry or a logged
+ * model (`models:/...`, and `runs:/` of an MLflow 3 model) it also writes MLflow's
+ * `registered_model_meta` (models_artifact_repo.py `_add_registered_model_meta_file`: only when
+ * the directory holds an MLmodel; a logged model's name and version are null).
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { cp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inputError, usageError } from '../errors.js';
@@ -32,9 +35,10 @@ export async function downloadModel(options: DownloadOptions): Promise<DownloadR
   const partial = path.join(path.dirname(output), `.${path.basename(output)}.mlf-partial-${randomBytes(4).toString('hex')}`);
   try {
     await cp(source.dir, partial, { recursive: true, errorOnExist: true, force: false });
-    if (source.remote?.registered) {
-      const { name, version } = source.remote.registered;
-      await writeFile(path.join(partial, 'registered_model_meta'), safeDump({ model_name: name, model_version: version }));
+    // MLflow's models:/ repository writes it for every model it downloads whole (a logged model's: name and version null).
+    const registered = source.remote?.registered;
+    if ((registered || source.remote?.loggedModelId) && existsSync(path.join(partial, 'MLmodel'))) {
+      await writeFile(path.join(partial, 'registered_model_meta'), safeDump({ model_name: registered?.name ?? null, model_version: registered?.version ?? null }));
     }
     if (existing !== undefined) await rmdir(output);
     await rename(partial, output);

@@ -89,6 +89,7 @@ export async function logModel(options: LogOptions): Promise<LogResult> {
       tags,
       context: { user: options.user, sourceName: 'mlf' },
       onProgress: options.onProgress,
+      multipart: config.multipartUpload,
     });
     return { ...result, modelDir: directory.dir, trackingUri: tracking.baseUrl, diagnostics: report.diagnostics };
   } finally {

@@ -35,6 +35,8 @@ export interface RemoteModel {
   modelUri: string;
   location: string;
   registered?: { name: string; version: string };
+  /** The logged model (`m-...`) the URI reached, when it went through one. */
+  loggedModelId?: string;
   /** Whether this run downloaded it. */
   downloaded: boolean;
   /** Set when the server was not asked (offline) or could not be reached. */

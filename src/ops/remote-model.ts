@@ -27,6 +27,7 @@ import { redactUri, type ModelUri } from '../tracking/model-uri.js';
 import { createProxyStore } from '../tracking/proxy-store.js';
 import { resolveModelUri, type ResolvedModel } from '../tracking/resolve.js';
 import { createS3Store } from '../tracking/s3-store.js';
+import { mergedLocation, mergeStores } from '../tracking/merged-store.js';
 import type { ModelSource, ModelSourceRequest } from './model-source.js';
 
 export async function fetchRemoteModel(modelUri: string, parsed: Exclude<ModelUri, { kind: 'local' }>, request: ModelSourceRequest): Promise<ModelSource> {
@@ -99,7 +100,8 @@ async function fetchRemote(
     list: async (location) => (location.kind === 'local' ? localListing(location.dir) : (await storeFor(location)).list()),
   });
   for (const message of resolved.warnings) request.onModelEvent?.({ kind: 'model-warning', message });
-  const location = describeLocation(resolved.location);
+  const { overlay } = resolved;
+  const location = overlay ? mergedLocation(describeLocation(resolved.location), describeLocation(overlay)) : describeLocation(resolved.location);
   if (resolved.location.kind === 'local') {
     // A server whose artifacts are a directory on this machine (no artifact proxy): read in place.
     return { dir: resolved.location.dir, shown: modelUri };
@@ -109,15 +111,18 @@ async function fetchRemote(
   if (!cached) {
     const store = await storeFor(resolved.location);
     const listed = resolved.listing;
-    cached = await fetchModel({
-      mlfHome,
-      store: listed ? { location: store.location, list: async () => listed, download: (f, d, b) => store.download(f, d, b) } : store,
-      ...(request.onModelEvent ? { onProgress: request.onModelEvent } : {}),
-    });
+    // With an overlay: the run's files and its logged model's, merged as MLflow's download leaves them (both listed again).
+    const source: ArtifactStore = overlay
+      ? mergeStores(store, await storeFor(overlay))
+      : listed
+        ? { location: store.location, list: async () => listed, download: (f, d, b) => store.download(f, d, b) }
+        : store;
+    cached = await fetchModel({ mlfHome, store: source, ...(request.onModelEvent ? { onProgress: request.onModelEvent } : {}) });
   }
-  const record: ResolutionRecord = { modelUri, server, location, ...(resolved.registered ? { registered: resolved.registered } : {}), resolvedAt: new Date().toISOString() };
+  const identity = { ...(resolved.registered ? { registered: resolved.registered } : {}), ...(resolved.loggedModelId ? { loggedModelId: resolved.loggedModelId } : {}) };
+  const record: ResolutionRecord = { modelUri, server, location, ...identity, resolvedAt: new Date().toISOString() };
   await rememberResolution(mlfHome, record);
-  return { dir: cached.dir, shown: modelUri, remote: { modelUri, location, ...(resolved.registered ? { registered: resolved.registered } : {}), downloaded: cached.downloaded } };
+  return { dir: cached.dir, shown: modelUri, remote: { modelUri, location, ...identity, downloaded: cached.downloaded } };
 }
 
 async function makeStore(location: ArtifactLocation, clients: Clients, env: EnvRecord): Promise<ArtifactStore> {
@@ -153,7 +158,14 @@ async function fromLastResolution(
   return {
     dir: cached.dir,
     shown: modelUri,
-    remote: { modelUri, location: record.location, ...(record.registered ? { registered: record.registered } : {}), downloaded: false, offline: { reason, resolvedAt: record.resolvedAt } },
+    remote: {
+      modelUri,
+      location: record.location,
+      ...(record.registered ? { registered: record.registered } : {}),
+      ...(record.loggedModelId ? { loggedModelId: record.loggedModelId } : {}),
+      downloaded: false,
+      offline: { reason, resolvedAt: record.resolvedAt },
+    },
   };
 }
 

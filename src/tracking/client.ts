@@ -63,6 +63,8 @@ export interface TrackingClient {
   getStream(url: string, options?: { headers?: Readonly<Record<string, string>> }): Promise<StreamResponse>;
   /** Uploads `body` (a factory is called again for each retry); returns the answer's JSON, `{}` when empty. */
   putStream<T = unknown>(url: string, body: BodySource, options?: PutOptions): Promise<T>;
+  /** The same without a content type of its own, answering with the headers (an upload part's ETag). */
+  putForHeaders(url: string, body: BodySource, options?: PutOptions): Promise<Readonly<Record<string, string | string[] | undefined>>>;
   close(): Promise<void>;
 }
 
@@ -145,6 +147,12 @@ export function createTrackingClient(config: TrackingConfig, options: TrackingCl
     return parseJsonAnswer<T>(await response.body.text(), method, url);
   };
 
+  const put = (url: URL, body: BodySource, putOptions: PutOptions): Promise<Dispatcher.ResponseData> => {
+    const extra: Record<string, string> = { ...putOptions.headers };
+    if (putOptions.contentLength !== undefined) extra['content-length'] = String(putOptions.contentLength);
+    return send({ method: 'PUT', url, headers: headersFor(url, extra), body });
+  };
+
   return {
     baseUrl,
     getJson: (path, query) => json('GET', path, undefined, query),
@@ -164,10 +172,13 @@ export function createTrackingClient(config: TrackingConfig, options: TrackingCl
     },
     async putStream(target, body, putOptions = {}) {
       const url = resolve(target);
-      const extra: Record<string, string> = { 'content-type': 'application/octet-stream', ...putOptions.headers };
-      if (putOptions.contentLength !== undefined) extra['content-length'] = String(putOptions.contentLength);
-      const response = await send({ method: 'PUT', url, headers: headersFor(url, extra), body });
+      const response = await put(url, body, { ...putOptions, headers: { 'content-type': 'application/octet-stream', ...putOptions.headers } });
       return parseJsonAnswer(await response.body.text(), 'PUT', url);
+    },
+    async putForHeaders(target, body, putOptions = {}) {
+      const response = await put(resolve(target), body, putOptions);
+      await response.body.dump();
+      return response.headers;
     },
     close: () => dispatcher.close(),
   };
@@ -298,11 +309,15 @@ async function answerError(attempt: Attempt, response: Dispatcher.ResponseData, 
   const status = response.statusCode;
   const text = mask(await response.body.text().catch(() => ''), secrets);
   let errorCode: string | undefined;
+  let jsonMessage: string | undefined;
   let serverMessage = text.trim().slice(0, ERROR_TEXT_LIMIT);
   try {
     const parsed = JSON.parse(text) as { error_code?: unknown; message?: unknown };
     if (typeof parsed.error_code === 'string') errorCode = parsed.error_code;
-    if (typeof parsed.message === 'string') serverMessage = parsed.message.slice(0, ERROR_TEXT_LIMIT);
+    if (typeof parsed.message === 'string') {
+      jsonMessage = parsed.message;
+      serverMessage = parsed.message.slice(0, ERROR_TEXT_LIMIT);
+    }
   } catch {
     // Not MLflow's JSON error (a proxy's page, the auth app's text): the text itself is kept.
   }
@@ -310,13 +325,13 @@ async function answerError(attempt: Attempt, response: Dispatcher.ResponseData, 
   const said = serverMessage ? `: ${serverMessage.replace(/\s+/g, ' ')}` : '';
   if (status === 401 || status === 403) {
     const what = status === 401 ? 'not authenticated' : 'not allowed';
-    return new TrackingError('auth', `the tracking server answered ${status} (${what}) to ${where}${said}`, { status, errorCode });
+    return new TrackingError('auth', `the tracking server answered ${status} (${what}) to ${where}${said}`, { status, errorCode, serverMessage: jsonMessage });
   }
-  if (status === 404) return new TrackingError('not-found', serverMessage ? serverMessage : `${where}: not found (404)`, { status, errorCode });
+  if (status === 404) return new TrackingError('not-found', serverMessage ? serverMessage : `${where}: not found (404)`, { status, errorCode, serverMessage: jsonMessage });
   if (status >= 400 && status < 500 && !RETRYABLE_STATUSES.has(status)) {
-    return new TrackingError('bad-request', `the tracking server refused ${where} (${status}${errorCode ? ` ${errorCode}` : ''})${said}`, { status, errorCode });
+    return new TrackingError('bad-request', `the tracking server refused ${where} (${status}${errorCode ? ` ${errorCode}` : ''})${said}`, { status, errorCode, serverMessage: jsonMessage });
   }
-  return new TrackingError('server', `the tracking server failed ${where} (${status}${errorCode ? ` ${errorCode}` : ''})${said}`, { status, errorCode });
+  return new TrackingError('server', `the tracking server failed ${where} (${status}${errorCode ? ` ${errorCode}` : ''})${said}`, { status, errorCode, serverMessage: jsonMessage });
 }
 
 /** Node's TLS failures: the certificate codes and the `ERR_TLS_*`/`ERR_SSL_*` family. */

@@ -35,6 +35,15 @@ export interface TrackingConfig {
   backoffJitter: number;
   timeoutSeconds: number;
   respectRetryAfter: boolean;
+  /** `mlf models log`'s use of the artifact proxy's multipart upload (tracking/multipart-upload.ts). */
+  multipartUpload: MultipartUploadSettings;
+}
+
+export interface MultipartUploadSettings {
+  /** `MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD`; undefined (unset): as the server's `/server-info` says. */
+  enabled: boolean | undefined;
+  minimumFileSize: number;
+  chunkSize: number;
 }
 
 /** MLflow's defaults (environment_variables.py) and limits (`_MLFLOW_HTTP_REQUEST_*_LIMIT`). */
@@ -45,6 +54,8 @@ export const TRACKING_DEFAULTS = {
   backoffFactorLimit: 120,
   backoffJitter: 1.0,
   timeoutSeconds: 120,
+  multipartUploadMinimumFileSize: 500 * 1024 ** 2,
+  multipartUploadChunkSize: 10 * 1024 ** 2,
 } as const;
 
 /** The variables that set credentials, named by every auth error. */
@@ -87,6 +98,19 @@ export function readTrackingConfig(env: EnvRecord, home: string): TrackingConfig
     backoffJitter,
     timeoutSeconds,
     respectRetryAfter: readStrictBoolean(env, ENV.MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER, true),
+    multipartUpload: readMultipartUpload(env),
+  };
+}
+
+function readMultipartUpload(env: EnvRecord): MultipartUploadSettings {
+  const chunkSize = readInteger(env, ENV.MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE, TRACKING_DEFAULTS.multipartUploadChunkSize);
+  // MLflow divides by it (`_compute_num_chunks`): zero or less is no size for a part.
+  if (chunkSize <= 0) throw usageError('TRACKING_CONFIG_INVALID', `${ENV.MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE} must be a positive number of bytes, not ${chunkSize}`);
+  const enabled = env[ENV.MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD] === undefined ? undefined : readStrictBoolean(env, ENV.MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD, false);
+  return {
+    enabled,
+    minimumFileSize: readInteger(env, ENV.MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE, TRACKING_DEFAULTS.multipartUploadMinimumFileSize),
+    chunkSize,
   };
 }
 

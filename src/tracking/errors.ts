@@ -32,6 +32,8 @@ export interface TrackingErrorDetails {
   status?: number;
   /** MLflow's `error_code` (`RESOURCE_DOES_NOT_EXIST`, `INVALID_PARAMETER_VALUE`, ...). */
   errorCode?: string;
+  /** The server's own `message` (masked of credentials), when it sent MLflow's JSON error. */
+  serverMessage?: string;
   cause?: unknown;
 }
 
@@ -39,6 +41,7 @@ export class TrackingError extends MlfError {
   readonly kind: TrackingErrorKind;
   readonly status?: number;
   readonly errorCode?: string;
+  readonly serverMessage?: string;
 
   constructor(kind: TrackingErrorKind, message: string, details: TrackingErrorDetails = {}) {
     super(CATEGORY_BY_KIND[kind], CODE_BY_KIND[kind], message, {
@@ -50,6 +53,7 @@ export class TrackingError extends MlfError {
     this.kind = kind;
     this.status = details.status;
     this.errorCode = details.errorCode;
+    this.serverMessage = details.serverMessage;
   }
 }
 

@@ -16,6 +16,7 @@
  * No module state; it prints nothing (progress goes to `onProgress`).
  */
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import { parseMlmodel, serializeMlmodel, formatUtcTimeCreated } from '../model/mlmodel.js';
 import { pythonJsonDumps } from '../model/input-example.js';
@@ -23,6 +24,8 @@ import { inputError, usageError } from '../errors.js';
 import type { TrackingClient } from './client.js';
 import { isTrackingError, TrackingError } from './errors.js';
 import { proxyArtifactUrl } from './artifact-proxy.js';
+import { TRACKING_DEFAULTS, type MultipartUploadSettings } from './config.js';
+import { multipartPolicy, uploadInParts, type UploadSource } from './multipart-upload.js';
 
 const API = '/api/2.0/mlflow';
 /** mlflow/utils/mlflow_tags.py `MLFLOW_MODEL_VERSIONS`. */
@@ -60,12 +63,14 @@ export interface LogModelRequest {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   onProgress?: (event: LogProgress) => void;
+  /** Multipart uploads of large files (tracking/multipart-upload.ts); MLflow's defaults when absent. */
+  multipart?: MultipartUploadSettings;
 }
 
 export type LogProgress =
   | { stage: 'run'; runId: string; created: boolean }
   | { stage: 'logged-model'; modelId: string }
-  | { stage: 'upload'; file: string; bytes: number; done: number; total: number }
+  | { stage: 'upload'; file: string; bytes: number; done: number; total: number; parts?: number }
   | { stage: 'registered'; name: string; version: string };
 
 export interface LogModelResult {
@@ -135,7 +140,7 @@ export async function logModelToServer(request: LogModelRequest): Promise<LogMod
     await tracking.postJson(`${API}/runs/outputs`, { run_id: run.run_id, models: [{ model_id: model.model_id, step: 0 }] });
 
     const mlmodel = loggedMlmodel(request.mlmodelText, { artifactUri: model.artifact_uri, modelId: model.model_id, runId: run.run_id, created: now() });
-    const uploaded = await uploadFiles(tracking, model.artifact_uri, request.files, mlmodel, progress);
+    const uploaded = await uploadFiles(tracking, model.artifact_uri, request.files, mlmodel, request.multipart, progress);
     await tracking.patchJson(`${API}/logged-models/${model.model_id}`, { model_id: model.model_id, status: 'LOGGED_MODEL_READY' });
 
     let registered: LogModelResult['registered'];
@@ -240,25 +245,45 @@ async function uploadFiles(
   artifactUri: string,
   files: readonly ModelFileEntry[],
   mlmodel: string,
+  multipart: MultipartUploadSettings = DEFAULT_MULTIPART,
   progress: (event: LogProgress) => void,
 ): Promise<{ files: number; bytes: number }> {
   let done = 0;
   let bytes = 0;
   const queue = [...files];
+  const inParts = multipartPolicy(tracking, multipart, proxyArtifactUrl(artifactUri, tracking.baseUrl));
   const worker = async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-      const url = proxyArtifactUrl(artifactUri, tracking.baseUrl, file.relative);
-      const isMlmodel = file.relative === 'MLmodel';
-      const body = isMlmodel ? Buffer.from(mlmodel) : () => createReadStream(file.absolute);
-      const size = isMlmodel ? Buffer.byteLength(mlmodel) : file.size;
-      await tracking.putStream(url, body, { contentLength: size });
+      const source = sourceOf(file, file.relative === 'MLmodel' ? Buffer.from(mlmodel) : undefined);
+      let parts: number | undefined;
+      if (await inParts(source.size)) {
+        const dir = file.relative.includes('/') ? file.relative.slice(0, file.relative.lastIndexOf('/')) : '';
+        const sent = await uploadInParts(tracking, proxyArtifactUrl(artifactUri, tracking.baseUrl, dir), source, multipart.chunkSize);
+        if (sent === 'uploaded') parts = Math.ceil(source.size / multipart.chunkSize);
+      }
+      // MLflow's fallback too: a store without multipart upload takes the file in one PUT.
+      if (parts === undefined) await tracking.putStream(proxyArtifactUrl(artifactUri, tracking.baseUrl, file.relative), () => source.open(0, source.size - 1), { contentLength: source.size });
       done += 1;
-      bytes += size;
-      progress({ stage: 'upload', file: file.relative, bytes, done, total: files.length });
+      bytes += source.size;
+      progress({ stage: 'upload', file: file.relative, bytes, done, total: files.length, ...(parts === undefined ? {} : { parts }) });
     }
   };
   await Promise.all(Array.from({ length: Math.min(UPLOAD_CONCURRENCY, files.length) }, worker));
   return { files: done, bytes };
+}
+
+const DEFAULT_MULTIPART: MultipartUploadSettings = {
+  enabled: undefined,
+  minimumFileSize: TRACKING_DEFAULTS.multipartUploadMinimumFileSize,
+  chunkSize: TRACKING_DEFAULTS.multipartUploadChunkSize,
+};
+
+/** A model file's bytes by range: from disk, or the rewritten MLmodel from memory. */
+function sourceOf(file: ModelFileEntry, inMemory: Buffer | undefined): UploadSource {
+  const name = file.relative.split('/').at(-1)!;
+  if (inMemory) return { name, size: inMemory.length, open: (start, end) => Readable.from([inMemory.subarray(start, end + 1)]) };
+  // An empty range is no range for createReadStream (end before start reads one byte).
+  return { name, size: file.size, open: (start, end) => (end < start ? Readable.from([]) : createReadStream(file.absolute, { start, end })) };
 }
 
 interface RegisterRequest {

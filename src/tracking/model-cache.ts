@@ -223,6 +223,8 @@ export interface ResolutionRecord {
   location: string;
   /** `name` and `version` when the URI named a registered model. */
   registered?: { name: string; version: string };
+  /** The logged model (`m-...`) a `models:/m-...` or `runs:/` URI reached. */
+  loggedModelId?: string;
   resolvedAt: string;
 }
 

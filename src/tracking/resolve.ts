@@ -34,6 +34,11 @@ export interface ResolvedModel {
   loggedModelId?: string;
   /** The location's listing when resolution already read it. */
   listing?: ListedArtifact[];
+  /**
+   * `runs:/<id>/<name>` of a run that has files at `<name>` and logged a model named `<name>`:
+   * that model's files, which MLflow downloads over the run's (tracking/merged-store.ts).
+   */
+  overlay?: ArtifactLocation;
   /** Said to the user (a stage URI is deprecated in MLflow). */
   warnings: string[];
 }
@@ -107,8 +112,11 @@ async function loggedModel(rest: RestJson, modelId: string): Promise<LoggedModel
 }
 
 /**
- * The run's artifacts at the path; when there are none and the path names a model the run
- * logged (MLflow 3 writes a model's files under its logged model, not the run), that model's.
+ * runs_artifact_repo.py `download_artifacts` as `load_model` calls it (with the URI's last segment
+ * as the path): the run's files at the path, and the files of the model the run logged under the
+ * path's first segment (MLflow 3 writes a model's files under its logged model, not the run).
+ * For `runs:/<id>/<name>` both land in one directory, the model's over the run's on a clash; for
+ * a longer path they land in two, and MLflow returns the run's when it has any, else the model's.
  */
 async function resolveRun(uri: { runId: string; path: string }, context: ResolveContext): Promise<ResolvedModel> {
   const tracking = context.tracking();
@@ -117,11 +125,16 @@ async function resolveRun(uri: { runId: string; path: string }, context: Resolve
   if (!info) throw inputError('RUN_NOT_FOUND', `run \`${uri.runId}\` not found`);
   const location = artifactLocationOf(info.artifact_uri, uri.path, context.trackingUri);
   const listing = await context.list(location);
-  if (listing.length > 0 || uri.path === '') return { location, listing, warnings: [] };
   const [name, ...rest] = uri.path.split('/');
+  const merges = rest.length === 0;
+  if (uri.path === '' || (listing.length > 0 && !merges)) return { location, listing, warnings: [] };
   const matched = await findLoggedModel(tracking, info.experiment_id, name!, uri.runId);
   if (!matched) return { location, listing, warnings: [] };
-  return { location: artifactLocationOf(matched.artifact_uri, rest.join('/'), context.trackingUri), loggedModelId: matched.model_id, warnings: [] };
+  const modelLocation = artifactLocationOf(matched.artifact_uri, rest.join('/'), context.trackingUri);
+  if (listing.length === 0) return { location: modelLocation, loggedModelId: matched.model_id, warnings: [] };
+  // Both have files. A directory on this machine is read in place, so it cannot be layered: the run's, as before.
+  if (location.kind === 'local' || modelLocation.kind === 'local') return { location, listing, warnings: [] };
+  return { location, listing, overlay: modelLocation, loggedModelId: matched.model_id, warnings: [] };
 }
 
 async function findLoggedModel(rest: RestJson, experimentId: string, name: string, runId: string): Promise<LoggedModelInfo | undefined> {

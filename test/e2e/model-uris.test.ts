@@ -21,6 +21,7 @@ import { e2ePython, e2eUnavailableReason, fixturesDir, repoRoot, runMlf, tempDir
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.js';
 import { startMlflowServer, type MlflowServer } from '../support/mlflow-server.js';
 import { motoUnavailableReason, startMotoServer, type MotoServer } from '../support/moto-server.js';
+import { send, startMlfServe, stopServer } from '../support/serve.js';
 
 const unavailable = e2eUnavailableReason();
 
@@ -131,6 +132,7 @@ if (unavailable) {
       // MLflow's split_models_uri: the path after the version or alias is inside the version's artifacts.
       ['version sub-path', 'models:/bundle/1/inner', PYFUNC_INPUT],
       ['alias sub-path', 'models:/bundle@b/inner', PYFUNC_INPUT],
+      ['latest sub-path', 'models:/bundle/latest/inner', PYFUNC_INPUT],
     ];
     for (const [id, uri, input] of entries) forms.set(id, { uri, input });
     await mlflowPredictions([...forms].map(([id, f]) => ({ id, ...f })), { MLFLOW_TRACKING_URI: server.url });
@@ -148,7 +150,7 @@ if (unavailable) {
   describe('mlf models predict through every URI form gives MLflow\'s output', () => {
     it.each([
       'runs (MLflow 3 logged model)', 'runs (run artifacts)', 'version', 'alias', 'latest', 'stage', 'logged model', 'mlflow-artifacts', 'http proxy URL', 'pyfunc alias', 'pyfunc runs',
-      'version sub-path', 'alias sub-path',
+      'version sub-path', 'alias sub-path', 'latest sub-path',
     ])('%s', async (id) => {
       const { uri, input } = forms.get(id)!;
       const result = await predict(uri, input);
@@ -163,6 +165,29 @@ if (unavailable) {
     const result = await mlf(['models', 'validate', 'models:/iris@champion', 'models:/pyfunc@prod']);
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
+  });
+
+  it('envs path and serve take a model URI (the directory\'s environment; serve answers with MLflow\'s predictions)', async () => {
+    const envDir = async (model: string) => {
+      const result = await mlf(['envs', 'path', '-m', model, '--env-manager', 'virtualenv', '--json']);
+      expect(result.exitCode, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as { envDir: string }).envDir;
+    };
+    expect(await envDir('models:/iris@champion')).toBe(await envDir(IRIS));
+    const served = await startMlfServe({
+      model: 'models:/iris@champion',
+      envManager: 'local',
+      mlfHome,
+      path: localPath,
+      env: { HOME: work, MLFLOW_TRACKING_URI: proxy.url, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' },
+    });
+    try {
+      const answer = await send(served.url, 'POST', '/invocations', readFileSync(IRIS_INPUT), { 'content-type': 'application/json' });
+      expect(answer.status, answer.body).toBe(200);
+      expect(JSON.parse(answer.body)).toEqual(JSON.parse(reference.get('alias')!));
+    } finally {
+      await stopServer(served.child);
+    }
   });
 
   it('a warm alias predict makes two small REST calls and downloads nothing', async () => {

@@ -4,6 +4,7 @@
  * connection dropped), as a client sees a server killed in the middle of a download. It can also
  * hold a download (stop reading it from the server) so that a test kills the real server while
  * the download is in flight; an answer that ends short upstream is cut short downstream too.
+ * And it can refuse chosen requests (a 500 of its own), as a store failing one upload part.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,8 @@ export interface CountingProxy {
    * `holdDownload` returned; `release()` reads on. Only one download is held per call.
    */
   holdDownload(afterBytes: number): Promise<{ release(): void }>;
+  /** Requests whose `METHOD path?query` matches are answered 500 here and never reach the server. */
+  refuse: RegExp | undefined;
   close(): Promise<void>;
 }
 
@@ -36,10 +39,16 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     cutDownloads: false,
     cutAfterBytes: 1024,
     holdDownload: (afterBytes) => new Promise((resolve) => (hold = { afterBytes, held: (release) => resolve({ release }) })),
+    refuse: undefined,
     close: async () => undefined,
   };
   const server = http.createServer((req, res) => {
     proxy.requests.push(`${req.method} ${req.url}`);
+    if (proxy.refuse?.test(`${req.method} ${req.url}`)) {
+      req.resume();
+      res.writeHead(500, { 'content-type': 'text/plain' }).end('refused by the test proxy');
+      return;
+    }
     const isDownload = req.method === 'GET' && FILE_DOWNLOAD.test(req.url ?? '');
     const cut = proxy.cutDownloads && isDownload;
     const forward = http.request(

@@ -44,6 +44,10 @@ export interface MlflowServer {
 export interface MlflowServerOptions {
   /** `--app-name basic-auth`, with a fresh admin password and its user store in the temp dir. */
   basicAuth?: boolean;
+  /** `--artifacts-destination` instead of `mlartifacts/` in the temp dir (an `s3://` bucket of a moto server). */
+  artifactsDestination?: string;
+  /** More variables for the server (`MLFLOW_S3_ENDPOINT_URL` and keys for an S3 destination). */
+  env?: Readonly<Record<string, string>>;
 }
 
 // Generous: a cold start is ~10 s on an idle 2-core machine, over a minute when it is saturated.
@@ -64,6 +68,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     ...(process.env as Record<string, string>),
     PYTHONUNBUFFERED: '1',
     MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false',
+    ...options.env,
   };
   // The server's own client side must not see a tracking URI or credentials from the test's environment.
   for (const name of ['MLFLOW_TRACKING_URI', 'MLFLOW_REGISTRY_URI', 'MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWORD', 'MLFLOW_TRACKING_TOKEN']) delete env[name];
@@ -85,7 +90,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
 
   const spawnServer = async (port: number) => {
     const args = ['-m', 'mlflow', 'server', '--host', '127.0.0.1', '--port', String(port), '--workers', '1',
-      '--backend-store-uri', `sqlite:///${database}`, '--artifacts-destination', path.join(dir, 'mlartifacts'), '--serve-artifacts', ...appArgs];
+      '--backend-store-uri', `sqlite:///${database}`, '--artifacts-destination', options.artifactsDestination ?? path.join(dir, 'mlartifacts'), '--serve-artifacts', ...appArgs];
     const child = spawn(python, args, { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);
     const run = { child, output: '' };

@@ -113,6 +113,8 @@ export interface MlfServeOptions {
   detached?: boolean;
   /** How long building the environment and loading the model may take. */
   readyTimeoutMs?: number;
+  /** More variables for mlf (MLFLOW_TRACKING_URI for a model URI). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** `mlf models serve -p 0 --json`, resolved once it has said where it listens. */
@@ -120,7 +122,7 @@ export async function startMlfServe(options: MlfServeOptions): Promise<MlfServer
   const child = spawn(process.execPath, [mlfBin, 'models', 'serve', '-m', options.model, '--env-manager', options.envManager, '-p', '0', '--json', ...(options.args ?? [])], {
     cwd: repoRoot,
     // The rest of the environment as the user's (an index's certificates, proxies), as runMlf.
-    env: { ...process.env, PATH: options.path, MLF_HOME: options.mlfHome, NO_COLOR: '1', PYTHONHASHSEED: HASH_SEED },
+    env: { ...process.env, ...options.env, PATH: options.path, MLF_HOME: options.mlfHome, NO_COLOR: '1', PYTHONHASHSEED: HASH_SEED },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
   });

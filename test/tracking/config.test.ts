@@ -26,7 +26,18 @@ describe('readTrackingConfig', () => {
       backoffJitter: 1.0,
       timeoutSeconds: 120,
       respectRetryAfter: true,
+      multipartUpload: { enabled: undefined, minimumFileSize: 500 * 1024 ** 2, chunkSize: 10 * 1024 ** 2 },
     });
+  });
+
+  it('reads the multipart-upload variables as MLflow does: unset enable means "ask the server"', () => {
+    const set = readTrackingConfig({ MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD: 'False', MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE: '1024', MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE: '5242880' }, tempDir());
+    expect(set.multipartUpload).toEqual({ enabled: false, minimumFileSize: 1024, chunkSize: 5242880 });
+    expect(readTrackingConfig({ MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD: '1' }, tempDir()).multipartUpload.enabled).toBe(true);
+    // is_set() is true for an empty value, and get() then refuses it.
+    expect(() => readTrackingConfig({ MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD: '' }, tempDir())).toThrow(/MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD must be one of true, false, 1, 0/);
+    expect(() => readTrackingConfig({ MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE: '0' }, tempDir())).toThrow(/MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE must be a positive number of bytes/);
+    expect(() => readTrackingConfig({ MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE: '1MB' }, tempDir())).toThrow(expect.objectContaining({ exitCode: 2 }));
   });
 
   it('takes the registry URI from the tracking URI unless MLFLOW_REGISTRY_URI is set', () => {

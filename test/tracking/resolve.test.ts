@@ -81,15 +81,44 @@ describe('resolveModelUri', () => {
     expect((await resolveModelUri(parseModelUri(`models:/${MODEL}`) as never, ctx)).location).toEqual(proxy(`0/models/${MODEL}/artifacts`));
   });
 
-  it('runs:/<id>/model: the run\'s path when it has files', async () => {
+  const searchModel = (experiment: string) => `POST /api/2.0/mlflow/logged-models/search ${JSON.stringify({ experiment_ids: [experiment], filter: "name = 'model'" })}`;
+
+  it('runs:/<id>/model: the run\'s path when it has files and logged no model of that name', async () => {
     const { ctx, calls } = context(
-      { [`GET /api/2.0/mlflow/runs/get {"run_id":"${RUN}"}`]: { run: { info: { artifact_uri: `mlflow-artifacts:/0/${RUN}/artifacts`, experiment_id: '0' } } } },
+      {
+        [`GET /api/2.0/mlflow/runs/get {"run_id":"${RUN}"}`]: { run: { info: { artifact_uri: `mlflow-artifacts:/0/${RUN}/artifacts`, experiment_id: '0' } } },
+        [searchModel('0')]: { models: [] },
+      },
       { [`0/${RUN}/artifacts/model`]: 2 },
     );
     const resolved = await resolveModelUri(parseModelUri(`runs:/${RUN}/model`) as never, ctx);
     expect(resolved.location).toEqual(proxy(`0/${RUN}/artifacts/model`));
+    expect(resolved.overlay).toBeUndefined();
     expect(resolved.listing).toHaveLength(2);
-    expect(calls).toHaveLength(2);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('runs:/<id>/model of a run with files there that also logged a model named `model`: the model\'s files over the run\'s, as MLflow downloads them', async () => {
+    const { ctx } = context(
+      {
+        [`GET /api/2.0/mlflow/runs/get {"run_id":"${RUN}"}`]: { run: { info: { artifact_uri: `mlflow-artifacts:/0/${RUN}/artifacts`, experiment_id: '0' } } },
+        [searchModel('0')]: { models: [{ info: { model_id: MODEL, source_run_id: RUN, artifact_uri: `mlflow-artifacts:/0/models/${MODEL}/artifacts` } }] },
+      },
+      { [`0/${RUN}/artifacts/model`]: 2 },
+    );
+    const resolved = await resolveModelUri(parseModelUri(`runs:/${RUN}/model`) as never, ctx);
+    expect(resolved).toMatchObject({ location: proxy(`0/${RUN}/artifacts/model`), overlay: proxy(`0/models/${MODEL}/artifacts`), loggedModelId: MODEL });
+  });
+
+  it('runs:/<id>/model/<sub> of a run with files there: only the run\'s (MLflow puts the model\'s elsewhere), no search', async () => {
+    const { ctx, calls } = context(
+      { [`GET /api/2.0/mlflow/runs/get {"run_id":"${RUN}"}`]: { run: { info: { artifact_uri: `mlflow-artifacts:/0/${RUN}/artifacts`, experiment_id: '0' } } } },
+      { [`0/${RUN}/artifacts/model/sub`]: 1 },
+    );
+    const resolved = await resolveModelUri(parseModelUri(`runs:/${RUN}/model/sub`) as never, ctx);
+    expect(resolved.location).toEqual(proxy(`0/${RUN}/artifacts/model/sub`));
+    expect(resolved.overlay).toBeUndefined();
+    expect(calls.some((c) => c.includes('search'))).toBe(false);
   });
 
   it('runs:/<id>/model/<sub>: MLflow 3\'s fallback to the logged model the run logged under that name', async () => {

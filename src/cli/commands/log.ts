@@ -68,7 +68,7 @@ function userName(): string {
 function sayProgress(ctx: CliContext, event: LogProgress): void {
   if (event.stage === 'run') say(ctx, dim(ctx, `${event.created ? 'created run' : 'logging into run'} ${event.runId}`));
   else if (event.stage === 'logged-model') say(ctx, dim(ctx, `created logged model ${event.modelId}`));
-  else if (event.stage === 'upload') say(ctx, dim(ctx, `uploaded ${event.file} (${event.done}/${event.total})`));
+  else if (event.stage === 'upload') say(ctx, dim(ctx, `uploaded ${event.file}${event.parts === undefined ? '' : ` in ${event.parts} parts`} (${event.done}/${event.total})`));
   else say(ctx, dim(ctx, `registered ${event.name} version ${event.version}`));
 }
 
