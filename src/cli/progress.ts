@@ -1,4 +1,5 @@
 import type { ProgressEvent } from '../env/index.js';
+import type { BatchProgress } from '../batch/engine.js';
 import type { ModelSourceEvent } from '../ops/model-source.js';
 import type { CliContext } from './context.js';
 import { buildEnded, trackBuild } from './interrupt.js';
@@ -226,4 +227,75 @@ function spinnerRenderer(ctx: CliContext, options: ProgressRenderOptions): Progr
       clear();
     },
   };
+}
+
+/** batch-predict's progress on stderr (the environment's is createProgressRenderer's). */
+export interface BatchProgressRenderer {
+  onBatchProgress: (progress: BatchProgress) => void;
+  /** Writes lines above the progress line (a warning), which is drawn again after them. */
+  above: (write: () => void) => void;
+  stop: () => void;
+}
+
+const PLAIN_EVERY_MS = 5_000;
+
+/**
+ * On a terminal, one line redrawn as parts complete; otherwise a plain line at the start, at most
+ * every 5 s after, and at the end; nothing under --json or -q.
+ */
+export function createBatchProgressRenderer(ctx: CliContext, options: ProgressRenderOptions): BatchProgressRenderer {
+  if (options.json || options.quiet) return { onBatchProgress: () => undefined, above: (write) => write(), stop: () => undefined };
+  if (!ctx.stderrIsTTY) {
+    let last = -Infinity;
+    return {
+      onBatchProgress(progress) {
+        const now = Date.now();
+        if (now - last < PLAIN_EVERY_MS && progress.partsDone < progress.partsTotal) return;
+        last = now;
+        ctx.stderr.write(`${describeBatchProgress(progress)}\n`);
+      },
+      above: (write) => write(),
+      stop: () => undefined,
+    };
+  }
+  let line: string | undefined;
+  const clear = () => {
+    if (line !== undefined) ctx.stderr.write('\r\u001b[2K');
+  };
+  const draw = () => {
+    if (line === undefined) return;
+    const columns = (ctx.stderr as { columns?: number }).columns ?? 80;
+    ctx.stderr.write(`\r\u001b[2K${line.length > columns - 1 ? `${line.slice(0, columns - 2)}…` : line}`);
+  };
+  return {
+    onBatchProgress(progress) {
+      line = describeBatchProgress(progress);
+      draw();
+    },
+    above(write) {
+      clear();
+      write();
+      draw();
+    },
+    stop() {
+      clear();
+      line = undefined;
+    },
+  };
+}
+
+/** `scoring: 3/10 parts, 1200000/10000000 rows, 2 files, 250000 rows/s, ETA 35.0s`. */
+export function describeBatchProgress(progress: BatchProgress): string {
+  const parts = [`${progress.partsDone}/${progress.partsTotal} parts${progress.partsResumed > 0 ? ` (${progress.partsResumed} resumed)` : ''}`];
+  parts.push(`${progress.rowsDone}${progress.rowsTotal !== undefined ? `/${progress.rowsTotal}` : ''} rows`);
+  parts.push(plural(progress.files, 'file'));
+  const seconds = progress.elapsedMs / 1000;
+  const rowsNow = progress.rowsDone - progress.rowsResumed;
+  const bytesNow = progress.bytesDone - progress.bytesResumed;
+  if (seconds > 0 && rowsNow > 0) {
+    parts.push(`${Math.round(rowsNow / seconds)} rows/s`);
+    const left = progress.rowsTotal !== undefined ? (progress.rowsTotal - progress.rowsDone) / (rowsNow / seconds) : bytesNow > 0 ? (progress.bytesTotal - progress.bytesDone) / (bytesNow / seconds) : undefined;
+    if (left !== undefined && progress.partsDone < progress.partsTotal) parts.push(`ETA ${formatElapsed(left * 1000)}`);
+  }
+  return `scoring: ${parts.join(', ')}`;
 }

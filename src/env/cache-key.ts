@@ -24,6 +24,8 @@ export interface EnvKeyInputs {
   /** conda: conda.yaml's non-pip part, normalised; absent for the other managers. */
   condaDependencies?: string[];
   override: string[];
+  /** EnvRequest.extraRequirements; absent or empty leaves the key as it was before they existed. */
+  extraRequirements?: string[];
   installMlflow: boolean;
   /** What --install-mlflow installs (`mlflow==3.6.0`, or `-e <MLFLOW_HOME>`). */
   mlflowRequirement?: string;
@@ -48,6 +50,8 @@ export function computeEnvKey(inputs: EnvKeyInputs): string {
     condaDependencies: inputs.condaDependencies ? sortedUnique(inputs.condaDependencies.map(normalizeRequirementLine)) : null,
     // Order matters for the override: a later entry wins when two name the same package.
     override: inputs.override.map(normalizeRequirementLine),
+    // Left out when empty (canonicalJson drops undefined), so every existing entry keeps its key.
+    extraRequirements: inputs.extraRequirements?.length ? sortedUnique(inputs.extraRequirements.map(normalizeRequirementLine)) : undefined,
     installMlflow: inputs.installMlflow,
     mlflowRequirement: inputs.installMlflow ? (inputs.mlflowRequirement ?? null) : null,
     platform: inputs.platform,

@@ -16,6 +16,8 @@ export interface InstallPlan {
   requirementLines: ResolvedLine[];
   constraintLines: ResolvedLine[];
   override: string[];
+  /** Installed with the requirement lines, in one resolve (EnvRequest.extraRequirements). */
+  extraRequirements: string[];
   /** `mlflow==X.Y.Z`, `mlflow`, or `-e <MLFLOW_HOME>`; absent without --install-mlflow. */
   mlflowRequirement?: string;
   /** Requirement lines the override replaced. */
@@ -27,6 +29,7 @@ export interface PlanInput {
   requirements: ResolvedLine[];
   constraints: ResolvedLine[];
   override: string[];
+  extraRequirements?: string[];
   mlflowRequirement?: string;
 }
 
@@ -44,6 +47,7 @@ export function planInstall(input: PlanInput): InstallPlan {
     requirementLines: kept,
     constraintLines: input.constraints,
     override: input.override,
+    extraRequirements: input.extraRequirements ?? [],
     ...(input.mlflowRequirement ? { mlflowRequirement: input.mlflowRequirement } : {}),
     replaced,
   };

@@ -82,7 +82,7 @@ export async function prepareEnvironment(request: EnvRequest): Promise<PreparedE
       created: now,
       lastUsed: now,
       modelDir,
-      requirements: [...resolved.plan.requirementLines.map((l) => l.text), ...resolved.plan.override].map(redactCredentials),
+      requirements: [...resolved.plan.requirementLines.map((l) => l.text), ...resolved.plan.extraRequirements, ...resolved.plan.override].map(redactCredentials),
       override: resolved.plan.override.map(redactCredentials),
       installMlflow: Boolean(request.installMlflow),
       mlfVersion: MLF_VERSION,
@@ -144,6 +144,7 @@ async function resolveEntry(request: EnvRequest, model: ModelEnvironment, emit: 
     requirements: manager === 'conda' ? (model.condaRequirements ?? []) : model.requirements,
     constraints: manager === 'conda' ? (model.condaConstraints ?? []) : model.constraints,
     override: request.pipRequirementsOverride ?? [],
+    extraRequirements: request.extraRequirements ?? [],
     ...(mlflowRequirement ? { mlflowRequirement } : {}),
   });
 
@@ -180,6 +181,7 @@ async function resolveEntry(request: EnvRequest, model: ModelEnvironment, emit: 
     constraints: plan.constraintLines.map((l) => l.text),
     ...(condaDependencies ? { condaDependencies } : {}),
     override: plan.override,
+    ...(plan.extraRequirements.length > 0 ? { extraRequirements: plan.extraRequirements } : {}),
     installMlflow: Boolean(request.installMlflow),
     ...(mlflowRequirement ? { mlflowRequirement } : {}),
     platform: process.platform,
@@ -219,7 +221,12 @@ async function build(request: EnvRequest, model: ModelEnvironment, resolved: Res
         envDir: resolved.envDir,
         modelDir: model.modelDir,
         step,
-        lines: [...resolved.plan.requirementLines, ...resolved.plan.constraintLines, ...resolved.plan.override.map((text, i) => ({ text, line: i + 1, origin: `--pip-requirements-override` }))],
+        lines: [
+          ...resolved.plan.requirementLines,
+          ...resolved.plan.constraintLines,
+          ...resolved.plan.extraRequirements.map((text, i) => ({ text, line: i + 1, origin: 'extra requirements' })),
+          ...resolved.plan.override.map((text, i) => ({ text, line: i + 1, origin: `--pip-requirements-override` })),
+        ],
       });
     }
     throw error;

@@ -24,6 +24,12 @@ export interface EnvRequest {
   manager?: EnvManagerName;
   /** Requirements installed on top of the model's, replacing same-name ones (already split on commas). */
   pipRequirementsOverride?: string[];
+  /**
+   * Requirements installed with the model's, in the same resolve (so the model's pins win where
+   * both name a package): what a consumer of the environment needs besides the model, e.g. pyarrow
+   * for Spark's Python workers (`mlf envs pack`). A non-empty list gives a distinct cached environment.
+   */
+  extraRequirements?: string[];
   /** Install mlflow (the version the model was saved with) into the environment. */
   installMlflow?: boolean;
   pythonVersionStrategy?: PythonVersionStrategy;

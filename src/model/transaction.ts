@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { inputError } from '../errors.js';
+import { fsyncDirectory, writeDurably } from '../fs/durable.js';
 import { CONDA_ENV_FILE_NAME, CONSTRAINTS_FILE_NAME, PYTHON_ENV_FILE_NAME, REQUIREMENTS_FILE_NAME } from './file-names.js';
 
 /**
@@ -159,26 +160,6 @@ async function existingMode(file: string): Promise<number> {
     return (await fs.stat(file)).mode & 0o777;
   } catch {
     return 0o644;
-  }
-}
-
-async function writeDurably(file: string, content: string | Uint8Array, mode = 0o644): Promise<void> {
-  const handle = await fs.open(file, 'wx', mode);
-  try {
-    await handle.chmod(mode);
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

@@ -11,6 +11,9 @@
  * status, content type and body to send. Whatever the HTTP request holds (bad JSON, a schema
  * mismatch, the model's own exception), the answer is an `http` reply; an error reply means mlf
  * itself sent something the worker does not understand.
+ *
+ * `batch_inspect` and `batch_part` (`mlf models batch-predict`, mlf_worker/batch/requests.py) were
+ * added to protocol 4 without a bump: no existing message changed, and the worker ships with mlf.
  */
 import { z } from 'zod';
 import { CONTENT_TYPES, RUNTIME_CHOICES, type ContentType, type RuntimeChoice } from './choices.js';
@@ -81,7 +84,42 @@ export const InvokeBatchRequest = z.object({
 });
 export type InvokeBatchRequest = z.infer<typeof InvokeBatchRequest>;
 
-export const WorkerRequest = z.union([PredictRequest, PingRequest, ShutdownRequest, InvokeRequest, InvokeBatchRequest]);
+/** The formats batch-predict's worker reads and writes (mlf_worker/batch/parts.py). */
+export const BATCH_FORMATS = ['parquet', 'csv', 'json'] as const;
+export type BatchFormat = (typeof BATCH_FORMATS)[number];
+
+/** Part of an input file: Parquet row groups, or the lines in a byte range of a CSV / JSON-lines file. */
+export const BatchSlice = z.union([
+  z.object({ path: z.string().min(1), row_groups: z.array(z.number().int().nonnegative()) }).strict(),
+  z.object({ path: z.string().min(1), start: z.number().int().nonnegative(), end: z.number().int().nonnegative() }).strict(),
+]);
+export type BatchSlice = z.infer<typeof BatchSlice>;
+
+/** `mlf models batch-predict`: what the input files hold (columns; a Parquet file's row groups). */
+export const BatchInspectRequest = z.object({
+  id: z.number().int(),
+  type: z.literal('batch_inspect'),
+  format: z.enum(BATCH_FORMATS),
+  paths: z.array(z.string().min(1)),
+});
+
+/** One output part, written by the worker itself from these slices, in order. */
+export const BatchPartRequest = z.object({
+  id: z.number().int(),
+  type: z.literal('batch_part'),
+  format: z.enum(BATCH_FORMATS),
+  slices: z.array(BatchSlice),
+  output_path: z.string().min(1),
+  /** The input columns the model gets (null: all of them). */
+  columns: z.array(z.string()).nullable(),
+  result_column: z.string().min(1),
+  /** Rows read, scored and written at a time (the worker's memory bound). */
+  batch_rows: z.number().int().positive().optional(),
+});
+
+export type BatchPartRequest = z.infer<typeof BatchPartRequest>;
+
+export const WorkerRequest = z.union([PredictRequest, PingRequest, ShutdownRequest, InvokeRequest, InvokeBatchRequest, BatchInspectRequest, BatchPartRequest]);
 export type WorkerRequest = z.infer<typeof WorkerRequest>;
 
 // ---- messages (worker -> client) ------------------------------------------------------------
@@ -157,6 +195,33 @@ export const HttpBatchReply = z.object({
 });
 export type HttpBatchReply = z.infer<typeof HttpBatchReply>;
 
+export const BatchInspectReply = z.object({
+  ok: z.literal(true),
+  id: z.number().int(),
+  type: z.literal('batch_inspect'),
+  files: z.array(
+    z.object({
+      path: z.string(),
+      /** Parquet and CSV: the file's columns. */
+      columns: z.array(z.string()).optional(),
+      /** Parquet: each row group's row count. */
+      row_groups: z.array(z.number().int().nonnegative()).optional(),
+    }),
+  ),
+});
+export type BatchInspectReply = z.infer<typeof BatchInspectReply>;
+
+export const BatchPartReply = z.object({
+  ok: z.literal(true),
+  id: z.number().int(),
+  type: z.literal('batch_part'),
+  rows: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  timings: z.record(z.string(), z.number().nonnegative()),
+  max_rss_kb: z.number().int().nonnegative().optional(),
+});
+export type BatchPartReply = z.infer<typeof BatchPartReply>;
+
 export const PongReply = z.object({ ok: z.literal(true), id: z.number().int(), type: z.literal('pong') });
 export const ByeReply = z.object({ ok: z.literal(true), id: z.number().int(), type: z.literal('bye') });
 
@@ -210,7 +275,7 @@ export type LogMessage = z.infer<typeof LogMessage>;
 export type WorkerLog = Pick<LogMessage, 'level' | 'message'>;
 
 /** Anything the worker may write on its protocol channel. */
-export const WorkerMessage = z.union([HelloMessage, ReadyMessage, PredictionReply, HttpReply, HttpBatchReply, PongReply, ByeReply, ErrorReply, LogMessage]);
+export const WorkerMessage = z.union([HelloMessage, ReadyMessage, PredictionReply, HttpReply, HttpBatchReply, BatchInspectReply, BatchPartReply, PongReply, ByeReply, ErrorReply, LogMessage]);
 export type WorkerMessage = z.infer<typeof WorkerMessage>;
 
 const MESSAGE_BY_TYPE: Record<string, z.ZodType> = {
@@ -219,6 +284,8 @@ const MESSAGE_BY_TYPE: Record<string, z.ZodType> = {
   prediction: PredictionReply,
   http: HttpReply,
   http_batch: HttpBatchReply,
+  batch_inspect: BatchInspectReply,
+  batch_part: BatchPartReply,
   pong: PongReply,
   bye: ByeReply,
   log: LogMessage,

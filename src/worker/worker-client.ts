@@ -19,6 +19,10 @@ import { workerFiles } from './files.js';
 import {
   PROTOCOL_VERSION,
   parseWorkerLine,
+  type BatchFormat,
+  type BatchInspectReply,
+  type BatchPartReply,
+  type BatchPartRequest,
   type ContentType,
   type ErrorReply,
   type HelloMessage,
@@ -276,6 +280,31 @@ export class WorkerClient {
       throw workerFailure('protocol', 'predict', 'internal', 'WORKER_PROTOCOL', 'the worker answered an invoke_batch request with something else than one reply per item');
     }
     return reply;
+  }
+
+  /** What the input files of a batch hold (mlf_worker/batch/requests.py). */
+  async batchInspect(format: BatchFormat, paths: string[]): Promise<BatchInspectReply> {
+    const reply = await this.send({ id: this.nextId++, type: 'batch_inspect', format, paths });
+    if (reply.ok === false) throw replyFailureError(failureOfReply(reply, 'predict'), this.labels());
+    if (!('type' in reply) || reply.type !== 'batch_inspect' || reply.files.length !== paths.length) {
+      throw workerFailure('protocol', 'predict', 'internal', 'WORKER_PROTOCOL', 'the worker answered a batch_inspect request with something else than one entry per file');
+    }
+    return reply;
+  }
+
+  /** One output part of a batch, written by the worker itself; its failure thrown as predict's would be. */
+  async batchPart(request: Omit<BatchPartRequest, 'id' | 'type'>, labels: { inputPath?: string } = {}): Promise<BatchPartReply> {
+    const reply = await this.send({ id: this.nextId++, type: 'batch_part', ...request });
+    if (reply.ok === false) throw replyFailureError(failureOfReply(reply, 'predict'), { ...this.labels(), outputPath: request.output_path, ...labels });
+    if (!('type' in reply) || reply.type !== 'batch_part') {
+      throw workerFailure('protocol', 'predict', 'internal', 'WORKER_PROTOCOL', `the worker answered a batch_part request with \`${reply.type}\``);
+    }
+    return reply;
+  }
+
+  private labels(): { modelDir: string; modelLabel?: string } {
+    const { modelDir, modelLabel } = this.state.options;
+    return { modelDir, ...(modelLabel !== undefined ? { modelLabel } : {}) };
   }
 
   /** The worker's process id (from its hello). */

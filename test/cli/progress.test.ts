@@ -1,7 +1,8 @@
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
-import { createProgressRenderer, describeEvent, formatElapsed } from '../../src/cli/progress.js';
+import { createBatchProgressRenderer, createProgressRenderer, describeBatchProgress, describeEvent, formatElapsed } from '../../src/cli/progress.js';
+import type { BatchProgress } from '../../src/batch/engine.js';
 import type { ProgressEvent } from '../../src/env/index.js';
 import type { ModelSourceEvent } from '../../src/ops/model-source.js';
 
@@ -185,5 +186,35 @@ describe('a remote model\'s download', () => {
     const quiet = context(false);
     events.forEach(createProgressRenderer(quiet.ctx, { quiet: true }).onModelEvent);
     expect(quiet.text()).toBe('');
+  });
+});
+
+describe('batch-predict progress', () => {
+  const progress = (over: Partial<BatchProgress>): BatchProgress => ({
+    partsTotal: 10, partsDone: 3, partsResumed: 0, files: 2, rowsDone: 300_000, rowsResumed: 0, rowsTotal: 1_000_000, bytesDone: 30, bytesResumed: 0, bytesTotal: 100, elapsedMs: 3_000, ...over,
+  });
+
+  it('rows, parts, files, the rate of this run and the ETA', () => {
+    expect(describeBatchProgress(progress({}))).toBe('scoring: 3/10 parts, 300000/1000000 rows, 2 files, 100000 rows/s, ETA 7.0s');
+    // Resumed parts count as done, not towards the rate.
+    expect(describeBatchProgress(progress({ partsResumed: 2, rowsResumed: 200_000, bytesResumed: 20 }))).toBe('scoring: 3/10 parts (2 resumed), 300000/1000000 rows, 2 files, 33333 rows/s, ETA 21.0s');
+  });
+
+  it('without a row count (CSV, JSON lines) the ETA comes from bytes; none at the end or before a row', () => {
+    expect(describeBatchProgress(progress({ rowsTotal: undefined }))).toBe('scoring: 3/10 parts, 300000 rows, 2 files, 100000 rows/s, ETA 7.0s');
+    expect(describeBatchProgress(progress({ partsDone: 10, rowsDone: 1_000_000 }))).toBe('scoring: 10/10 parts, 1000000/1000000 rows, 2 files, 333333 rows/s');
+    expect(describeBatchProgress(progress({ partsDone: 0, rowsDone: 0, elapsedMs: 0 }))).toBe('scoring: 0/10 parts, 0/1000000 rows, 2 files');
+  });
+
+  it('off a terminal: a line at the start and the end, at most every 5 s between; nothing under --json', () => {
+    const { ctx, text } = context(false);
+    const renderer = createBatchProgressRenderer(ctx, {});
+    renderer.onBatchProgress(progress({ partsDone: 0 }));
+    renderer.onBatchProgress(progress({ partsDone: 5 }));
+    renderer.onBatchProgress(progress({ partsDone: 10 }));
+    expect(text().split('\n').filter(Boolean).map((line) => line.split(',')[0])).toEqual(['scoring: 0/10 parts', 'scoring: 10/10 parts']);
+    const silent = context(false);
+    createBatchProgressRenderer(silent.ctx, { json: true }).onBatchProgress(progress({}));
+    expect(silent.text()).toBe('');
   });
 });

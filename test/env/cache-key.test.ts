@@ -36,6 +36,7 @@ describe('computeEnvKey', () => {
     ['a duplicated line', { requirements: ['six==1.17.0', 'numpy>=1.0', 'six==1.17.0'] }],
     ['constraints with trailing spaces', { constraints: ['six<2  '] }],
     ['mlflowRequirement without installMlflow', { mlflowRequirement: 'mlflow==3.6.0' }],
+    ['an empty list of extra requirements', { extraRequirements: [] }],
   ])('does not change for %s', (_label, change) => {
     expect(computeEnvKey({ ...base, ...change })).toBe(baseKey);
   });
@@ -52,6 +53,7 @@ describe('computeEnvKey', () => {
     ['another requirement pin', { requirements: ['six==1.16.0', 'numpy>=1.0'] }],
     ['an added constraint', { constraints: ['six<2', 'numpy<3'] }],
     ['an override', { override: ['six==1.16.0'] }],
+    ['an extra requirement', { extraRequirements: ['pyarrow'] }],
     ['install-mlflow', { installMlflow: true, mlflowRequirement: 'mlflow==3.6.0' }],
     ['another platform', { platform: 'darwin' }],
     ['another arch', { arch: 'arm64' }],

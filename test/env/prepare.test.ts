@@ -112,6 +112,18 @@ describe('prepareEnvironment (uv stand-in)', () => {
     expect(readFileSync(path.join(modelDir, 'requirements.txt'), 'utf8')).toBe('six==99\nnumpy>=1\n');
   });
 
+  it('installs extra requirements in the same resolve as the model requirements, in a separate entry', async () => {
+    const plain = await environmentPathFor(await request());
+    const prepared = await prepareEnvironment(await request({ extraRequirements: ['pyarrow', 'pandas'] }));
+    expect(prepared.envDir).not.toBe(plain.envDir);
+    const inputs = `${prepared.envDir}.inputs`;
+    const python = path.join(prepared.envDir, 'bin/python');
+    expect(readLog(log).at(-1)!.argv).toEqual(['pip', 'install', '--python', python, '-r', `${inputs}/requirements.txt`, '-c', `${inputs}/constraints.txt`, 'pyarrow', 'pandas']);
+    expect((await readMarker(prepared.envDir))!.requirements).toEqual(['six==1.17.0', 'pyarrow', 'pandas']);
+    // Asked again with the same extras, the entry is reused.
+    expect((await prepareEnvironment(await request({ extraRequirements: ['pandas', 'pyarrow'] }))).envDir).toBe(prepared.envDir);
+  });
+
   it('installs the mlflow version the model was saved with under --install-mlflow', async () => {
     const prepared = await prepareEnvironment(await request({ installMlflow: true }));
     expect(readLog(log).at(-1)!.argv).toEqual(['pip', 'install', '--python', path.join(prepared.envDir, 'bin/python'), 'mlflow==3.6.0']);

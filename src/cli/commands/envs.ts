@@ -3,6 +3,9 @@ import type { CachedEnvironment } from '../../env/index.js';
 import type { CachedModelEntry } from '../../tracking/model-cache.js';
 import type { CliContext } from '../context.js';
 import { addCommonOptions } from '../options.js';
+import { addFlags } from '../flag-table.js';
+import { PACK_COMMAND, PACK_FLAGS } from '../pack-flags.js';
+import { createProgressRenderer } from '../progress.js';
 import { formatSize, printJson, say } from '../render.js';
 import { addEnvironmentOptions, environmentRequest } from './prepare-env.js';
 import type { RegisterCommand } from './index.js';
@@ -13,7 +16,7 @@ interface CommonFlags {
   quiet?: boolean;
 }
 
-/** `mlf envs list`, `mlf envs prune [--older-than DURATION]`, `mlf envs path -m MODEL`. */
+/** `mlf envs list`, `mlf envs prune [--older-than DURATION]`, `mlf envs path -m MODEL`, `mlf envs pack -m MODEL -o FILE`. */
 export const registerEnvs: RegisterCommand = ({ envs }, ctx) => {
   addCommonOptions(envs.command('list').description('List the cached environments, most recently used first.')).action(
     async (flags: CommonFlags) => {
@@ -97,6 +100,33 @@ export const registerEnvs: RegisterCommand = ({ envs }, ctx) => {
     }
     ctx.stdout.write(`${found.envDir}\n`);
     if (!found.exists && !flags.quiet) say(ctx, `not built yet; \`mlf models prepare-env -m ${flags.modelUri}\` builds it`);
+  });
+
+  addFlags(envs.command(PACK_COMMAND.name.split(' ')[1]!).description(PACK_COMMAND.description), PACK_FLAGS).action(async (flags: Parameters<typeof environmentRequest>[0] & CommonFlags & { output: string }) => {
+    const { packModelEnvironment } = await import('../../ops/pack.js');
+    const progress = createProgressRenderer(ctx, flags);
+    let packed;
+    try {
+      const request = environmentRequest(flags, ctx);
+      packed = await packModelEnvironment({
+        ...request,
+        modelSource: { ...request.modelSource, onModelEvent: progress.onModelEvent },
+        onProgress: progress.onProgress,
+        output: flags.output,
+      });
+    } finally {
+      progress.stop();
+    }
+    if (flags.json) {
+      printJson(ctx, { ok: true, archive: packed.archive, sizeBytes: packed.sizeBytes, manifest: packed.manifest, environment: packed.environment });
+      return;
+    }
+    const { manifest } = packed;
+    if (!flags.quiet) {
+      say(ctx, `packed ${packed.environment.envDir} (${manifest.env_manager}, Python ${manifest.python_version}, ${manifest.platform}): ${formatSize(packed.sizeBytes)}`);
+      say(ctx, `it runs where ${manifest.base_interpreter.path} exists, or a ${manifest.base_interpreter.search} of the same version is on PATH`);
+    }
+    ctx.stdout.write(`${packed.archive}\n`);
   });
 };
 

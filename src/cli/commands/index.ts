@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerPrepareEnv } from './prepare-env.js';
 import { registerPredict } from './predict.js';
+import { registerBatchPredict } from './batch-predict.js';
 import { registerEnvs } from './envs.js';
 import { registerUpdatePipRequirements } from './update-pip-requirements.js';
 import { registerValidate } from './validate.js';
@@ -20,4 +21,4 @@ export interface CommandGroups {
 export type RegisterCommand = (groups: CommandGroups, ctx: CliContext) => void;
 
 /** Every command module, in the order `--help` lists them. */
-export const commandModules: RegisterCommand[] = [registerPredict, registerServe, registerUpdatePipRequirements, registerPrepareEnv, registerValidate, registerPackage, registerDocker, registerDownload, registerLog, registerEnvs];
+export const commandModules: RegisterCommand[] = [registerPredict, registerBatchPredict, registerServe, registerUpdatePipRequirements, registerPrepareEnv, registerValidate, registerPackage, registerDocker, registerDownload, registerLog, registerEnvs];

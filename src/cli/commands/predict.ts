@@ -93,7 +93,7 @@ export const registerPredict: RegisterCommand = ({ models }, ctx) => {
   });
 };
 
-function parseChoice<T extends string>(value: string, choices: readonly T[], flag: string): T {
+export function parseChoice<T extends string>(value: string, choices: readonly T[], flag: string): T {
   if ((choices as readonly string[]).includes(value)) return value as T;
   throw usageError('INVALID_OPTION_VALUE', `invalid value \`${value}\` for ${flag}: choose one of ${choices.map((c) => `\`${c}\``).join(', ')}`);
 }

@@ -128,7 +128,7 @@ function printJsonLine(ctx: Parameters<typeof printJson>[0], value: unknown): vo
   (ctx.liveStdout ?? ctx.stdout).write(`${JSON.stringify(value)}\n`);
 }
 
-function wholeNumber(value: string, flag: string, min: number, max: number): number {
+export function wholeNumber(value: string, flag: string, min: number, max: number): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min || n > max) {
     throw usageError('INVALID_OPTION_VALUE', `invalid value \`${value}\` for ${flag}: give a whole number from ${min} to ${max}`);

@@ -26,9 +26,14 @@ export async function installPlan(ctx: BuildContext, installer: Installer): Prom
     announce(ctx, 'build dependencies', plan.buildDependencies);
     await run(plan.buildDependencies);
   }
-  if (inputs.requirementsFile) {
-    announce(ctx, 'requirements', packageLines(plan.requirementLines));
-    await run(['-r', inputs.requirementsFile, ...(inputs.constraintsFile ? ['-c', inputs.constraintsFile] : [])]);
+  if (inputs.requirementsFile || plan.extraRequirements.length > 0) {
+    // One resolve for the model's requirements and the extra ones, so that neither moves the other's pins.
+    announce(ctx, 'requirements', [...packageLines(plan.requirementLines), ...plan.extraRequirements]);
+    await run([
+      ...(inputs.requirementsFile ? ['-r', inputs.requirementsFile] : []),
+      ...(inputs.constraintsFile ? ['-c', inputs.constraintsFile] : []),
+      ...plan.extraRequirements,
+    ]);
   }
   if (plan.override.length > 0) {
     announce(ctx, 'override', plan.override);

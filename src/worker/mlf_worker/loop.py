@@ -8,6 +8,7 @@ import json
 
 from .errors import BadInput, BadRequest, ModelOutputError, WorkerError, exception_message, find_import_error
 from .protocol import error_reply
+from .scoring.run import predict_classified
 from .timings import PhaseTimer, peak_rss_kb
 
 CONTENT_TYPES = ("json", "csv")
@@ -37,6 +38,10 @@ def run(channel, runtime, model_dir=None, serving=None):
                 reply = {"ok": True, "type": "pong"}
             elif kind == "predict":
                 reply = predict(runtime, request)
+            elif kind in ("batch_inspect", "batch_part"):
+                from .batch import requests as batch_requests
+
+                reply = batch_requests.batch_inspect(request) if kind == "batch_inspect" else batch_requests.batch_part(runtime, request)
             elif kind in ("invoke", "invoke_batch"):
                 if serving is None:
                     from .http.mlflow import MlflowServing
@@ -92,13 +97,10 @@ def predict(runtime, request):
         raise too_deep_to_convert()
     timer.mark("parse_ms")
     try:
-        raw = runtime.predict(data, params)
+        raw = predict_classified(runtime, data, params)
     except WorkerError:
         raise
     except Exception as e:
-        classified = runtime.classify_error(e)
-        if classified is not None:
-            raise classified
         return error_reply(e, stage="predict")
     timer.mark("predict_ms")
     try:

@@ -326,16 +326,18 @@ def csv_source(request):
     return request["input_path"]
 
 
-def read_csv_input(source, schema_inputs):
+def read_csv_input(source, schema_inputs, **read_options):
     """pandas.read_csv with the schema's dtypes, as MLflow's scoring server reads text/csv.
 
     `schema_inputs` is a list of (name or position, type name) for a scalar column schema, else None.
     Datetime columns are parsed with parse_dates: pandas refuses a datetime dtype in `dtype=`
     (MLflow passes it there and so cannot read a CSV for a model with a datetime column).
+    `read_options` go to read_csv as well (batch-predict's `chunksize`: the chunks' own parse
+    failures are then raised while iterating, and csv_parse_failure words them).
     """
     import pandas as pd
 
-    kwargs = {}
+    kwargs = dict(read_options)
     if schema_inputs:
         types_ = Types()
         dtypes = {}
@@ -367,8 +369,13 @@ def read_csv_input(source, schema_inputs):
     except OSError as e:
         raise BadInput("cannot read the input file: {}".format(e.strerror or e), file=source if isinstance(source, str) else None)
     except Exception as e:
-        raise BadInput(
-            "Failed to parse input as a Pandas DataFrame. Ensure that the input is"
-            " a valid CSV-formatted Pandas DataFrame produced using the"
-            " `pandas.DataFrame.to_csv()` method. Error: '{}'".format(str(e).strip())
-        )
+        raise csv_parse_failure(e)
+
+
+def csv_parse_failure(error):
+    """MLflow's words for a CSV that pandas cannot read."""
+    return BadInput(
+        "Failed to parse input as a Pandas DataFrame. Ensure that the input is"
+        " a valid CSV-formatted Pandas DataFrame produced using the"
+        " `pandas.DataFrame.to_csv()` method. Error: '{}'".format(str(error).strip())
+    )
