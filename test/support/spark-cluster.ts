@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { repoRoot } from './cli.js';
 import { freePort } from './mlflow-server.js';
+import { killGroup, trackGroup } from './process-groups.js';
 import { tempDir } from './temp.js';
 
 export interface SparkCluster {
@@ -24,6 +25,8 @@ export interface SparkCluster {
   masterUrl: string;
   /** The master's web UI (its `/json/` lists the workers and applications). */
   masterUiUrl: string;
+  /** The temp directory holding everything the cluster writes (removed with the test file's others). */
+  dir: string;
   /** SPARK_HOME: PySpark's package directory, with bin/spark-submit. */
   sparkHome: string;
   /** A SPARK_CONF_DIR whose spark-defaults.conf keeps a driver on 127.0.0.1 (no driver UI, small executors). */
@@ -46,8 +49,6 @@ export interface SparkClusterOptions {
 }
 
 const READY_TIMEOUT_MS = 180_000;
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
 /** PySpark's SPARK_HOME from MLF_E2E_SPARK_HOME or the .e2e/spark venv, or undefined when neither is there. */
 export function e2eSparkHome(): string | undefined {
@@ -84,6 +85,9 @@ export async function startSparkCluster(options: SparkClusterOptions = {}): Prom
       'spark.ui.enabled false',
       `spark.executor.memory ${options.executorMemory ?? '512m'}`,
       'spark.driver.memory 512m',
+      // A job starts once every worker's executor has registered, so that both take part.
+      'spark.scheduler.minRegisteredResourcesRatio 1.0',
+      'spark.scheduler.maxRegisteredResourcesWaitingTime 120s',
       // Fewer shuffle partitions than Spark's 200: the test's data is small.
       'spark.sql.shuffle.partitions 4',
       '',
@@ -111,7 +115,7 @@ export async function startSparkCluster(options: SparkClusterOptions = {}): Prom
     const child = spawn(path.join(sparkHome, 'bin', 'spark-class'), [className, ...args], {
       cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
     });
-    track(child);
+    trackGroup(child);
     daemons.push(child);
     const collect = (chunk: string) => (output += chunk.split('\n').map((line) => (line ? `[${name}] ${line}` : line)).join('\n'));
     child.stdout!.setEncoding('utf8').on('data', collect);
@@ -139,7 +143,7 @@ export async function startSparkCluster(options: SparkClusterOptions = {}): Prom
     }
     await waitForWorkers(masterUiUrl, workers, daemons, () => output);
     const submitEnv: Record<string, string> = { SPARK_HOME: sparkHome, SPARK_CONF_DIR: confDir, SPARK_LOCAL_IP: '127.0.0.1', ...(java ? { JAVA_HOME: java } : {}) };
-    return { masterUrl, masterUiUrl, sparkHome, confDir, env: submitEnv, workerDirs, output: () => output, stop };
+    return { masterUrl, masterUiUrl, dir, sparkHome, confDir, env: submitEnv, workerDirs, output: () => output, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -198,31 +202,3 @@ function tail(text: string): string {
   return text.split('\n').slice(-40).join('\n');
 }
 
-function track(child: ChildProcess): void {
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const daemon of running) signalGroup(daemon, 'SIGKILL');
-  });
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-/** SIGKILL to the daemon's group: the JVM, and the executors and Python workers a worker started. */
-async function killGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    signalGroup(child, 'SIGKILL');
-    return;
-  }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  signalGroup(child, 'SIGKILL');
-  await exited;
-}
