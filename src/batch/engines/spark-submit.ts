@@ -41,38 +41,59 @@ function isExecutable(file: string): boolean {
   }
 }
 
-export interface SubmitPlan {
-  master: string;
-  appName: string;
+/** What `--archives` ships to a cluster's executors. */
+export interface ShippedFiles {
   envArchive: string;
   modelArchive: string;
   /** The packed environment's worker directory, relative to its root (the manifest's `worker`). */
   workerInArchive: string;
-  /** The driver's Python: the same environment, as cached on this machine. */
+}
+
+export interface SubmitPlan {
+  master: string;
+  appName: string;
+  /** Undefined for a `local` master: its executors are threads of the driver, on this machine. */
+  shipped?: ShippedFiles;
+  /** The driver's Python: the environment as cached on this machine (also a local master's executors'). */
   driverPython: string;
+  /** mlf's worker directory (holding `mlf_worker`) on this machine. */
+  workerDir: string;
   /** The job's launcher script (src/worker/mlf_spark_job.py). */
   jobScript: string;
   /** The job's own arguments (mlf_worker/spark_job.py parse_args). */
   jobArgs: string[];
 }
 
+/** `local`, `local[N]`, `local[*]`, `local[N,F]`: Spark inside the driver's JVM (`local-cluster[...]` starts real executors). */
+export function isLocalMaster(master: string): boolean {
+  return master === 'local' || master.startsWith('local[');
+}
+
 /**
- * spark-submit's arguments. Executors run `./mlfenv/bin/python` from the shipped archive, with
- * mlf's worker on its PYTHONPATH (Spark puts its own pyspark.zip before it); the driver runs the
- * cached environment's Python, which has what the job imports (pyarrow, pandas, the model's libraries).
+ * spark-submit's arguments. A cluster's executors run `./mlfenv/bin/python` from the shipped
+ * archive, with mlf's worker on its PYTHONPATH (Spark puts its own pyspark.zip before it); the
+ * driver runs the cached environment's Python, which has what the job imports (pyarrow, pandas,
+ * the model's libraries). A local master's executors run that same cached Python: nothing to
+ * ship (Spark starts their Python workers outside the archives' directory, so `./mlfenv` would
+ * not be found there anyway); spark-submit's PYTHONPATH (submitEnvironment) reaches them.
  */
 export function submitArguments(plan: SubmitPlan): string[] {
-  return [
-    '--master', plan.master,
-    '--deploy-mode', 'client',
-    '--name', plan.appName,
-    '--archives', `${plan.envArchive}#${EXECUTOR_ENV_DIR},${plan.modelArchive}#${EXECUTOR_MODEL_DIR}`,
-    '--conf', `spark.pyspark.python=./${EXECUTOR_ENV_DIR}/bin/python`,
-    '--conf', `spark.pyspark.driver.python=${plan.driverPython}`,
-    '--conf', `spark.executorEnv.PYTHONPATH=./${EXECUTOR_ENV_DIR}/${plan.workerInArchive}`,
-    plan.jobScript,
-    ...plan.jobArgs,
-  ];
+  const python = plan.shipped
+    ? [
+        '--archives', `${plan.shipped.envArchive}#${EXECUTOR_ENV_DIR},${plan.shipped.modelArchive}#${EXECUTOR_MODEL_DIR}`,
+        '--conf', `spark.pyspark.python=./${EXECUTOR_ENV_DIR}/bin/python`,
+        '--conf', `spark.pyspark.driver.python=${plan.driverPython}`,
+        '--conf', `spark.executorEnv.PYTHONPATH=./${EXECUTOR_ENV_DIR}/${plan.shipped.workerInArchive}`,
+      ]
+    : ['--conf', `spark.pyspark.python=${plan.driverPython}`, '--conf', `spark.pyspark.driver.python=${plan.driverPython}`];
+  return ['--master', plan.master, '--deploy-mode', 'client', '--name', plan.appName, ...python, plan.jobScript, ...plan.jobArgs];
+}
+
+/** spark-submit's environment: the user's, with mlf's worker on PYTHONPATH for a local master's Python workers. */
+export function submitEnvironment(plan: SubmitPlan, env: EnvRecord): EnvRecord {
+  if (plan.shipped) return env;
+  const existing = env[ENV.PYTHONPATH];
+  return { ...env, [ENV.PYTHONPATH]: existing ? `${plan.workerDir}${path.delimiter}${existing}` : plan.workerDir };
 }
 
 /** The job's summary (its last SUMMARY_PREFIX line), or undefined when it printed none. */

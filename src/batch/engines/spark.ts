@@ -20,11 +20,15 @@ import { writeTarGz, type TarEntry } from '../../env/pack/tar.js';
 import { workerFiles } from '../../worker/files.js';
 import type { BatchEngine, BatchJob, BatchProgress, BatchResult } from '../engine.js';
 import { jobKey, openOutput, STATE_DIR } from '../output.js';
-import { EXECUTOR_ENV_DIR, EXECUTOR_MODEL_DIR, failureLine, findSparkSubmit, readSummary, submitArguments, type SparkSummary } from './spark-submit.js';
+import {
+  EXECUTOR_ENV_DIR, EXECUTOR_MODEL_DIR, failureLine, findSparkSubmit, isLocalMaster, readSummary, submitArguments, submitEnvironment,
+  type ShippedFiles, type SparkSummary, type SubmitPlan,
+} from './spark-submit.js';
+import type { EnvRecord } from '../../config/env-vars.js';
 
 /** What Spark's Python workers import for `mapInPandas` besides the model's own requirements. */
 export const SPARK_EXTRA_REQUIREMENTS = ['pandas', 'pyarrow'];
-/** The default master: Spark in this process's machine, one executor thread per core. */
+/** The default master: Spark inside the driver's JVM on this machine, one executor thread per core (no archive shipped). */
 export const DEFAULT_MASTER = 'local[*]';
 /** What each executor's Python reported, beside the output's state (readers skip `_` names). */
 export const SPARK_RECORD_FILE = 'spark.json';
@@ -63,40 +67,30 @@ async function runSparkJob(job: BatchJob, onProgress: (progress: BatchProgress) 
   const staging = path.join(path.dirname(output.tmpPath(0)), 'spark-parts');
   await mkdir(work, { recursive: true });
 
-  const { launcher } = workerFiles();
-  const packed = await packEnvironment({
-    environment: { manager, envDir, key: envKey },
-    worker: workerFiles(),
-    output: path.join(work, 'env.tar.gz'),
-    extraRequirements: job.environmentRequest.extraRequirements ?? SPARK_EXTRA_REQUIREMENTS,
-    env,
-    cwd: job.worker.cwd,
-  });
-  const modelArchive = path.join(work, 'model.tar.gz');
-  await writeTarGz(await directoryEntries(job.modelDir), modelArchive);
-
-  const args = submitArguments({
-    master: job.master ?? DEFAULT_MASTER,
+  const master = job.master ?? DEFAULT_MASTER;
+  const worker = workerFiles();
+  const shipped = isLocalMaster(master) ? undefined : await shipFiles(job, work, { manager, envDir, key: envKey });
+  const plan: SubmitPlan = {
+    master,
     appName: `mlf batch-predict ${path.basename(job.modelDir)}`,
-    envArchive: packed.archive,
-    modelArchive,
-    workerInArchive: packed.manifest.worker,
+    ...(shipped ? { shipped } : {}),
     driverPython: job.environment.pythonPath,
-    jobScript: path.join(path.dirname(launcher), 'mlf_spark_job.py'),
+    workerDir: path.dirname(worker.packageDir),
+    jobScript: path.join(path.dirname(worker.launcher), 'mlf_spark_job.py'),
     jobArgs: [
       ...job.inputFiles.flatMap((file) => ['--input', file.path]),
       '--input-format', job.format,
       '--output', staging,
       '--output-format', job.format,
       '--model-dir', job.modelDir,
-      '--executor-model-dir', EXECUTOR_MODEL_DIR,
-      '--executor-env-dir', EXECUTOR_ENV_DIR,
+      '--executor-model-dir', shipped ? EXECUTOR_MODEL_DIR : job.modelDir,
+      '--executor-env-dir', shipped ? EXECUTOR_ENV_DIR : envDir,
       '--result-column', job.resultColumn,
       ...(job.partitions !== undefined ? ['--partitions', String(job.partitions)] : []),
       ...(job.columns ? ['--columns', JSON.stringify(job.columns)] : []),
     ],
-  });
-  const summary = await submit(sparkSubmit, args, job);
+  };
+  const summary = await submit(sparkSubmit, submitArguments(plan), submitEnvironment(plan, env), job);
 
   // Spark's parts, in partition order, become part-00000... under the protocol's commit.
   const parts = summary.parts;
@@ -123,14 +117,29 @@ async function runSparkJob(job: BatchJob, onProgress: (progress: BatchProgress) 
   };
 }
 
+/** The environment packed (env/pack/) and the model directory as a tar, for `--archives`. */
+async function shipFiles(job: BatchJob, work: string, environment: { manager: 'uv' | 'virtualenv'; envDir: string; key: string }): Promise<ShippedFiles> {
+  const packed = await packEnvironment({
+    environment,
+    worker: workerFiles(),
+    output: path.join(work, 'env.tar.gz'),
+    extraRequirements: job.environmentRequest.extraRequirements ?? SPARK_EXTRA_REQUIREMENTS,
+    env: job.worker.env,
+    cwd: job.worker.cwd,
+  });
+  const modelArchive = path.join(work, 'model.tar.gz');
+  await writeTarGz(await directoryEntries(job.modelDir), modelArchive);
+  return { envArchive: packed.archive, modelArchive, workerInArchive: packed.manifest.worker };
+}
+
 /** Runs spark-submit; its log goes to the job's stderr handler line by line. */
-async function submit(sparkSubmit: string, args: string[], job: BatchJob): Promise<SparkSummary> {
+async function submit(sparkSubmit: string, args: string[], env: EnvRecord, job: BatchJob): Promise<SparkSummary> {
   const onStderr = job.onStderr;
   let stdout: string;
   try {
     ({ stdout } = await runTool('spark-submit', sparkSubmit, args, {
       cwd: job.worker.cwd,
-      env: job.worker.env,
+      env,
       timeoutMs: SUBMIT_TIMEOUT_MS,
       ...(onStderr ? { onLine: (line: string) => onStderr(line) } : {}),
     }));

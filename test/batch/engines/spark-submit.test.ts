@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { failureLine, findSparkSubmit, readSummary, submitArguments, SUMMARY_PREFIX } from '../../../src/batch/engines/spark-submit.js';
+import { failureLine, findSparkSubmit, isLocalMaster, readSummary, submitArguments, submitEnvironment, SUMMARY_PREFIX } from '../../../src/batch/engines/spark-submit.js';
 import { isMlfError } from '../../../src/errors.js';
 import { tempDir } from '../../support/temp.js';
 
@@ -45,12 +45,14 @@ describe('findSparkSubmit', () => {
 });
 
 describe('submitArguments', () => {
-  it('ships the environment and the model as archives, the executors running the archive\'s Python with the worker on PYTHONPATH', () => {
-    const args = submitArguments({
-      master: 'spark://127.0.0.1:7077', appName: 'mlf batch-predict m', envArchive: '/w/env.tar.gz', modelArchive: '/w/model.tar.gz', workerInArchive: 'mlf-worker',
-      driverPython: '/cache/env/bin/python', jobScript: '/mlf/src/worker/mlf_spark_job.py', jobArgs: ['--input', '/in.parquet'],
-    });
-    expect(args).toEqual([
+  const plan = {
+    master: 'spark://127.0.0.1:7077', appName: 'mlf batch-predict m', driverPython: '/cache/env/bin/python', workerDir: '/mlf/src/worker',
+    jobScript: '/mlf/src/worker/mlf_spark_job.py', jobArgs: ['--input', '/in.parquet'],
+  };
+
+  it('ships the environment and the model to a cluster, the executors running the archive\'s Python with the worker on PYTHONPATH', () => {
+    const shipped = { ...plan, shipped: { envArchive: '/w/env.tar.gz', modelArchive: '/w/model.tar.gz', workerInArchive: 'mlf-worker' } };
+    expect(submitArguments(shipped)).toEqual([
       '--master', 'spark://127.0.0.1:7077', '--deploy-mode', 'client', '--name', 'mlf batch-predict m',
       '--archives', '/w/env.tar.gz#mlfenv,/w/model.tar.gz#mlfmodel',
       '--conf', 'spark.pyspark.python=./mlfenv/bin/python',
@@ -58,6 +60,21 @@ describe('submitArguments', () => {
       '--conf', 'spark.executorEnv.PYTHONPATH=./mlfenv/mlf-worker',
       '/mlf/src/worker/mlf_spark_job.py', '--input', '/in.parquet',
     ]);
+    expect(submitEnvironment(shipped, { PATH: '/bin' })).toEqual({ PATH: '/bin' });
+  });
+
+  it('ships nothing to a local master, whose executors run the cached Python with the worker first on PYTHONPATH', () => {
+    const local = { ...plan, master: 'local[2]' };
+    expect(submitArguments(local)).toEqual([
+      '--master', 'local[2]', '--deploy-mode', 'client', '--name', 'mlf batch-predict m',
+      '--conf', 'spark.pyspark.python=/cache/env/bin/python', '--conf', 'spark.pyspark.driver.python=/cache/env/bin/python',
+      '/mlf/src/worker/mlf_spark_job.py', '--input', '/in.parquet',
+    ]);
+    expect(submitEnvironment(local, { PYTHONPATH: '/mine' })).toEqual({ PYTHONPATH: `/mlf/src/worker${path.delimiter}/mine` });
+  });
+
+  it.each([['local', true], ['local[*]', true], ['local[4,2]', true], ['local-cluster[2,1,1024]', false], ['yarn', false], ['spark://h:7077', false]])('%s is local: %s', (master, local) => {
+    expect(isLocalMaster(master)).toBe(local);
   });
 });
 
