@@ -93,7 +93,10 @@ function executorFacts(cluster, appId) {
 
 const appIdOf = (output) => /app-\d{14}-\d{4}/.exec(output)?.[0];
 
-const cluster = await startSparkCluster();
+const cluster = await startSparkCluster().catch((error) => {
+  rmSync(work, { recursive: true, force: true });
+  throw error;
+});
 try {
   const made = await run(python, ['-c', `
 import numpy as np, pandas as pd
