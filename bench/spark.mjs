@@ -3,7 +3,7 @@
 // cluster (test/support/spark-cluster.ts: a master and two one-core workers on 127.0.0.1, from
 // PySpark of .e2e/spark) and the same Parquet input of the sklearn fixture. After `npm run build`:
 //
-//   node bench/spark.mjs [--rows 1000000] [--managers uv,virtualenv] [--skip-mlflow]
+//   node bench/spark.mjs [--rows 1000000] [--managers uv,virtualenv] [--skip-mlflow] [--skip-mlf]
 //
 // For each side: the wall time of the whole command (mlf: the CLI end to end, environment prepared
 // or reused, packed, shipped, scored, committed; MLflow: spark-submit of a script that reads the
@@ -119,7 +119,7 @@ pd.DataFrame({
 
   const mlfHome = path.join(work, 'mlf-home');
   const sparkEnv = { ...process.env, ...cluster.env, NO_COLOR: '1', MLF_HOME: mlfHome };
-  for (const label of ['first (environment built)', 'second (environment reused)']) {
+  for (const label of argv.includes('--skip-mlf') ? [] : ['first (environment built)', 'second (environment reused)']) {
     const out = path.join(work, 'out-mlf');
     const r = await run(process.execPath, [path.join(repo, 'bin', 'mlf.js'), 'models', 'batch-predict', '-m', model, '-i', input, '-o', out, '--engine', 'spark',
       '--master', cluster.masterUrl, '--partitions', '2', '--env-manager', 'uv', '--json'], sparkEnv);
@@ -152,11 +152,17 @@ pd.DataFrame({
         PYSPARK_PYTHON: python,
         PYSPARK_DRIVER_PYTHON: python,
       };
-      const r = await run(path.join(cluster.sparkHome, 'bin', 'spark-submit'), ['--master', cluster.masterUrl, script, input, model, path.join(work, `out-mlflow-${manager}`), manager], env);
+      // The executors inherit the workers' environment, not spark-submit's: what MLflow's env
+      // managers run there (pyenv, virtualenv, uv) is put on their PATH through executorEnv.
+      const executorEnv = ['PATH', 'MLF_BENCH_PYENV_PYTHON'].flatMap((name) => ['--conf', `spark.executorEnv.${name}=${env[name]}`]);
+      const r = await run(path.join(cluster.sparkHome, 'bin', 'spark-submit'), ['--master', cluster.masterUrl, ...executorEnv, script, input, model, path.join(work, `out-mlflow-${manager}`), manager], env);
       const appId = appIdOf(r.output);
       const facts = appId ? executorFacts(cluster, appId) : [];
       say(`| \`spark_udf(env_manager="${manager}")\` | ${r.seconds.toFixed(1)} s | ${r.code} | ${facts.length} | ${facts.map((f) => f.builds).join(', ') || 'n/a'} | ${facts.map((f) => f.venvs).join(', ') || 'n/a'} |`);
-      if (r.code !== 0) say(`  - failed: ${r.output.split('\n').filter((l) => /Error|Exception/.test(l)).slice(-2).join(' / ').slice(0, 400)}`);
+      if (r.code !== 0) {
+        say(`  - failed: ${r.output.split('\n').filter((l) => /Error|Exception/.test(l)).slice(-2).join(' / ').slice(0, 400)}`);
+        writeFileSync(path.join(os.tmpdir(), `mlf-bench-spark-udf-${manager}.log`), r.output);
+      }
     }
   }
   say();
