@@ -44,6 +44,8 @@ if (!process.env.MLF_E2E_SPARK_HOME) {
   if (!home) throw new Error('no PySpark in .e2e/spark (run .ci/run, or set MLF_E2E_SPARK_HOME)');
   process.env.MLF_E2E_SPARK_HOME = home;
 }
+// A failed spark_udf run's whole output is kept here, outside the work dir that is removed.
+const logDir = os.tmpdir();
 const work = mkdtempSync(path.join(os.tmpdir(), 'mlf-bench-spark-'));
 process.env.TMPDIR = work; // the cluster's temp dirs (test/support/temp.ts) go under it too
 
@@ -161,7 +163,7 @@ pd.DataFrame({
       say(`| \`spark_udf(env_manager="${manager}")\` | ${r.seconds.toFixed(1)} s | ${r.code} | ${facts.length} | ${facts.map((f) => f.builds).join(', ') || 'n/a'} | ${facts.map((f) => f.venvs).join(', ') || 'n/a'} |`);
       if (r.code !== 0) {
         say(`  - failed: ${r.output.split('\n').filter((l) => /Error|Exception/.test(l)).slice(-2).join(' / ').slice(0, 400)}`);
-        writeFileSync(path.join(os.tmpdir(), `mlf-bench-spark-udf-${manager}.log`), r.output);
+        writeFileSync(path.join(logDir, `mlf-bench-spark-udf-${manager}.log`), r.output);
       }
     }
   }
