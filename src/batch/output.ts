@@ -140,17 +140,13 @@ function recordName(index: number): string {
   return `part-${String(index).padStart(5, '0')}.json`;
 }
 
-/** OUTPUT_DIR exists as a directory holding only what batch-predict writes (created when absent). */
-function prepareDirectory(outputDir: string, shown: string): void {
+/**
+ * Refuses an OUTPUT_DIR that is not a directory, or holds anything batch-predict does not write
+ * (exit 2); an absent one is fine. ops/ calls it before the environment is built, openOutput again.
+ */
+export function refuseForeignOutput(outputDir: string, shown: string): boolean {
   const stats = lstatSync(outputDir, { throwIfNoEntry: false });
-  if (!stats) {
-    try {
-      mkdirSync(outputDir, { recursive: true });
-    } catch (error) {
-      throw inputError('OUTPUT_NOT_WRITABLE', `cannot create the output directory \`${shown}\`: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-    return;
-  }
+  if (!stats) return false;
   if (!stats.isDirectory()) throw usageError('OUTPUT_NOT_A_DIRECTORY', `the output \`${shown}\` exists and is not a directory`);
   const foreign = readdirSync(outputDir)
     .sort()
@@ -159,6 +155,18 @@ function prepareDirectory(outputDir: string, shown: string): void {
     throw usageError('OUTPUT_NOT_BATCH_OUTPUT', `the output directory \`${shown}\` holds \`${foreign}\`, which batch-predict did not write`, {
       hint: 'give a new or empty directory (mlf overwrites only its own output)',
     });
+  }
+  return true;
+}
+
+/** OUTPUT_DIR exists as a directory holding only what batch-predict writes (created when absent). */
+function prepareDirectory(outputDir: string, shown: string): void {
+  if (!refuseForeignOutput(outputDir, shown)) {
+    try {
+      mkdirSync(outputDir, { recursive: true });
+    } catch (error) {
+      throw inputError('OUTPUT_NOT_WRITABLE', `cannot create the output directory \`${shown}\`: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
   }
 }
 

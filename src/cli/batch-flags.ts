@@ -6,6 +6,7 @@
 import { COMMON_FLAGS } from './options.js';
 import type { FlagRow } from './flag-table.js';
 import { ENVIRONMENT_FLAGS, RUNTIME } from './predict-flags.js';
+import { MODEL_PROCESSES_ENV } from './serve-flags.js';
 
 export const BATCH_PREDICT_COMMAND = {
   name: 'models batch-predict',
@@ -58,14 +59,7 @@ export const BATCH_PREDICT_FLAGS: readonly FlagRow[] = [
   BATCH_RESULT_COLUMN,
   BATCH_WORKERS,
   BATCH_ROWS,
-  {
-    spellings: ['--env'],
-    argument: 'KEY=VALUE',
-    description: 'an environment variable for the model processes (repeatable)',
-    repeatable: true,
-    decidesWorker: true,
-    keepOffDisk: true,
-  },
+  MODEL_PROCESSES_ENV,
   RUNTIME,
   ...COMMON_FLAGS,
 ];

@@ -64,5 +64,9 @@ export const BUILD_DOCKER_FLAGS: readonly FlagRow[] = [
   { spellings: ['-n', '--name'], argument: 'NAME', description: 'the image name (and tag)', default: 'mlflow-pyfunc-servable', decidesWorker: false },
   { spellings: ['--network'], argument: 'MODE', description: "docker build's --network for the RUN steps (`host` where the engine has no bridge network)", decidesWorker: false },
   { spellings: ['--platform'], argument: 'PLATFORM', description: "docker build's --platform (default: the engine's own; MLflow always forces linux/amd64)", decidesWorker: false },
+  // pip's spellings. Passed as BuildKit secrets (docker/build-secrets.ts): refused with the legacy builder, which has none.
+  { spellings: ['--index-url'], argument: 'URL', description: "the package index that replaces PyPI for the image's environment (credentials may be in the URL: a BuildKit secret, in no layer)", decidesWorker: false },
+  { spellings: ['--extra-index-url'], argument: 'URL', description: 'an index asked before the default one (uv) or beside it (pip); repeatable; a BuildKit secret', repeatable: true, decidesWorker: false },
+  { spellings: ['--netrc'], argument: 'FILE', description: "a netrc file with the indexes' credentials, read by uv and pip during the install; a BuildKit secret", decidesWorker: false },
   ...COMMON_FLAGS,
 ];

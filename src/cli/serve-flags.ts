@@ -37,6 +37,16 @@ export const MAX_BATCH_DELAY: FlagRow = {
 };
 export const PROTOCOL: FlagRow = { spellings: ['--protocol'], argument: 'LIST', description: 'the protocols served, comma-separated: mlflow, v2', default: 'mlflow,v2', decidesWorker: false };
 
+/** `--env` of the commands that start several workers (serve, batch-predict). */
+export const MODEL_PROCESSES_ENV: FlagRow = {
+  spellings: ['--env'],
+  argument: 'KEY=VALUE',
+  description: 'an environment variable for the model processes (repeatable)',
+  repeatable: true,
+  decidesWorker: true,
+  keepOffDisk: true,
+};
+
 export const SERVE_FLAGS: readonly FlagRow[] = [
   ...ENVIRONMENT_FLAGS,
   PORT,
@@ -47,14 +57,7 @@ export const SERVE_FLAGS: readonly FlagRow[] = [
   MAX_BATCH_SIZE,
   MAX_BATCH_DELAY,
   PROTOCOL,
-  {
-    spellings: ['--env'],
-    argument: 'KEY=VALUE',
-    description: 'an environment variable for the model processes (repeatable)',
-    repeatable: true,
-    decidesWorker: true,
-    keepOffDisk: true,
-  },
+  MODEL_PROCESSES_ENV,
   RUNTIME,
   ...COMMON_FLAGS,
 ];

@@ -29,6 +29,8 @@ export const CACHE_BUCKETS = {
   launch: 'launch-v1',
   /** Models fetched from a tracking server or S3, content-addressed, and what model URIs resolved to last (tracking/model-cache.ts). */
   models: 'models-v1',
+  /** The serving memory `mlf models generate-k8s` measured, by model digest and environment (ops/k8s-memory.ts): small JSON records. */
+  servingMemory: 'serving-memory-v1',
 } as const;
 
 export type CacheBucket = keyof typeof CACHE_BUCKETS;

@@ -169,6 +169,11 @@ const TABLE = {
   AWS_SESSION_TOKEN: { usedBy: ['mlf'], access: 'read', description: 'See `AWS_ACCESS_KEY_ID`. Never shown.' },
   AWS_REGION: { usedBy: ['mlf'], access: 'read', description: 'The region of `s3://` buckets (then `AWS_DEFAULT_REGION`, else `us-east-1`).' },
   AWS_DEFAULT_REGION: { usedBy: ['mlf'], access: 'read', description: 'See `AWS_REGION`.' },
+  DOCKER_BUILDKIT: {
+    usedBy: ['mlf'],
+    access: 'read',
+    description: '`0`: `mlf models build-docker` uses the legacy builder even where BuildKit is available (then `--index-url`, `--extra-index-url` and `--netrc` are refused: it has no build secrets). mlf sets it for the `docker build` it runs.',
+  },
   MLFLOW_MODELS_WORKERS: {
     usedBy: ['image'],
     access: 'read',

@@ -33,6 +33,18 @@ export const CONTEXT_PATHS = {
   model: 'model_dir',
 } as const;
 
+/**
+ * The BuildKit secrets the environment's install reads, when given (`docker build --secret
+ * id=...`): never a file of any layer, nor an ARG or ENV in the image's history. Without them
+ * the mounts are empty and the install uses the base image's configuration.
+ */
+export const BUILD_SECRETS = {
+  /** A shell file of `export NAME='value'` lines: the index variables uv and pip read (ops/docker-index.ts writes it). */
+  index: 'mlf-index',
+  /** A netrc file: credentials by host, read by uv and by pip (through NETRC). */
+  netrc: 'netrc',
+} as const;
+
 /** The port the image serves on, and the variables its entrypoint reads (README: The image). */
 export const IMAGE_PORT = 8080;
 export const IMAGE_ENV = {
@@ -170,13 +182,13 @@ function environmentInstall(spec: DockerfileSpec): string[] {
   const buildDeps = spec.buildDependencies.map(shellQuote);
   const lines: string[] = [];
   if (spec.envManager === 'uv') {
-    const mounts = spec.buildkit ? '--mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/root/.cache/uv ' : '';
+    const mounts = spec.buildkit ? `--mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/root/.cache/uv ${SECRET_MOUNTS} ` : '';
     const pipCache = spec.buildkit ? '' : ' --no-cache-dir';
     const uvCache = spec.buildkit ? '' : ' --no-cache';
     lines.push(
       // uv links files from its cache by default; across a cache mount that fails, so it copies.
       'ENV UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1',
-      `RUN ${mounts}python3 -m venv /opt/uv \\`,
+      `RUN ${mounts}${spec.buildkit ? `${READ_SECRETS} \\\n && ` : ''}python3 -m venv /opt/uv \\`,
       ` && /opt/uv/bin/pip install${pipCache} --disable-pip-version-check uv==${UV_VERSION} \\`,
       ` && /opt/uv/bin/uv venv${uvCache} --python python3 ${IMAGE_PATHS.venv} \\`,
     );
@@ -185,7 +197,7 @@ function environmentInstall(spec: DockerfileSpec): string[] {
     lines.push(` && ${REMOVE_TEST_SUITES} \\`, ' && rm -rf /opt/uv');
     return lines;
   }
-  const mounts = spec.buildkit ? '--mount=type=cache,target=/root/.cache/pip ' : '';
+  const mounts = spec.buildkit ? `--mount=type=cache,target=/root/.cache/pip ${SECRET_MOUNTS} ` : '';
   const pipCache = spec.buildkit ? '' : ' --no-cache-dir';
   const pip = spec.envManager === 'local' ? 'python3 -m pip' : `${IMAGE_PATHS.venv}/bin/python -m pip`;
   const steps: string[] = [];
@@ -194,8 +206,16 @@ function environmentInstall(spec: DockerfileSpec): string[] {
   if (files.length > 0) steps.push(`${pip} install${pipCache} --disable-pip-version-check ${[...hashes, ...files].join(' ')}`);
   if (spec.envManager === 'virtualenv' && steps.length > 1) steps.push(REMOVE_TEST_SUITES);
   if (steps.length === 0) return [];
+  if (spec.buildkit) steps.unshift(READ_SECRETS);
   return [`RUN ${mounts}${steps.join(' \\\n && ')}`];
 }
+
+const SECRET_MOUNTS = `--mount=type=secret,id=${BUILD_SECRETS.index} --mount=type=secret,id=${BUILD_SECRETS.netrc}`;
+/** The secrets are files under /run/secrets only while this RUN runs; absent when not given. */
+const READ_SECRETS = [
+  `if [ -f /run/secrets/${BUILD_SECRETS.index} ]; then . /run/secrets/${BUILD_SECRETS.index}; fi`,
+  `if [ -f /run/secrets/${BUILD_SECRETS.netrc} ]; then export NETRC=/run/secrets/${BUILD_SECRETS.netrc}; fi`,
+].join(' \\\n && ');
 
 /**
  * The test suites wheels ship inside their packages (`pandas/tests`, scipy's many `tests` directories: 110 MB

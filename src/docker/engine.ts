@@ -3,6 +3,7 @@
  * credentials are the user's: mlf passes its environment through unchanged).
  */
 import { spawn } from 'node:child_process';
+import { ENV } from '../config/env-vars.js';
 import { environmentError } from '../errors.js';
 
 export interface DockerRunOptions {
@@ -57,23 +58,44 @@ function notFound(error: NodeJS.ErrnoException): never {
 
 export interface EngineFacts {
   serverVersion: string;
-  /** `docker buildx` is installed: `docker build` uses BuildKit (cache mounts allowed). */
-  buildkit: boolean;
+  clientVersion: string;
+  /**
+   * Which builder `docker build` uses: BuildKit through the buildx plugin; the BuildKit that
+   * Docker 20.10–22.x clients carry themselves (DOCKER_BUILDKIT=1, no plugin: Debian bookworm's
+   * docker.io); or the legacy builder (no cache mounts, no build secrets).
+   */
+  builder: 'buildx' | 'builtin-buildkit' | 'legacy';
 }
 
 /** Asks the engine for its version (the cheapest call that needs a running engine) and the client for buildx. */
 export async function probeEngine(options: DockerRunOptions): Promise<EngineFacts> {
-  const version = await runDocker(['version', '--format', '{{.Server.Version}}'], options);
+  const version = await runDocker(['version', '--format', '{{.Server.Version}}|{{.Client.Version}}'], options);
   if (version.spawnError) notFound(version.spawnError);
-  const serverVersion = version.stdout.trim();
+  const [serverVersion = '', clientVersion = ''] = version.stdout.trim().split('|');
   if (version.code !== 0 || !serverVersion) {
     const reason = firstMeaningfulLine(version.stderr) ?? 'no answer';
     throw environmentError('DOCKER_UNREACHABLE', `no Docker engine is reachable: ${reason}`, {
       hint: 'start Docker (or point DOCKER_HOST at a running engine), then run the command again',
     });
   }
-  const buildx = await runDocker(['buildx', 'version'], options);
-  return { serverVersion, buildkit: buildx.code === 0 };
+  return { serverVersion, clientVersion, builder: await chooseBuilder(serverVersion, clientVersion, options) };
+}
+
+/** Docker's own switch: DOCKER_BUILDKIT=0 asks for the legacy builder, whatever is installed. */
+async function chooseBuilder(serverVersion: string, clientVersion: string, options: DockerRunOptions): Promise<EngineFacts['builder']> {
+  if (options.env[ENV.DOCKER_BUILDKIT] === '0') return 'legacy';
+  if ((await runDocker(['buildx', 'version'], options)).code === 0) return 'buildx';
+  // Clients 20.10–22.x build with BuildKit themselves; from 23.0 on, BuildKit needs the buildx
+  // plugin. The 20.10 engine's built-in Dockerfile frontend (1.2) takes RUN --mount without a
+  // `# syntax=` line, which would pull the frontend from a registry.
+  return versionAtLeast(clientVersion, [20, 10]) && !versionAtLeast(clientVersion, [23, 0]) && versionAtLeast(serverVersion, [20, 10]) ? 'builtin-buildkit' : 'legacy';
+}
+
+function versionAtLeast(version: string, [major, minor]: [number, number]): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a > major || (a === major && b >= minor);
 }
 
 export interface BuildRequest {
@@ -85,6 +107,8 @@ export interface BuildRequest {
   /** Names of build args whose values `docker build` takes from its environment (never written into a layer). */
   passBuildArgs: readonly string[];
   buildkit: boolean;
+  /** BuildKit secrets: `id` to the file holding it (outside the build context). */
+  secrets: ReadonlyArray<{ id: string; file: string }>;
 }
 
 export interface BuildResult {
@@ -98,9 +122,10 @@ export async function dockerBuild(request: BuildRequest, options: DockerRunOptio
   if (request.platform) args.push('--platform', request.platform);
   if (request.network) args.push('--network', request.network);
   for (const name of request.passBuildArgs) args.push('--build-arg', name);
+  for (const secret of request.secrets) args.push('--secret', `id=${secret.id},src=${secret.file}`);
   if (request.buildkit) args.push('--progress', 'plain');
   args.push('.');
-  const env = { ...options.env, DOCKER_BUILDKIT: request.buildkit ? '1' : '0' };
+  const env = { ...options.env, [ENV.DOCKER_BUILDKIT]: request.buildkit ? '1' : '0' };
   const output: string[] = [];
   const done = await runDocker(args, { env, cwd: request.contextDir }, (line) => {
     output.push(line);

@@ -11,6 +11,7 @@ import type { EnvRequest, PreparedEnvironment } from '../env/index.js';
 import { usageError } from '../errors.js';
 import { loadEngine, type BatchEngineName, type BatchProgress, type BatchResult } from '../batch/engine.js';
 import { discoverInput } from '../batch/input.js';
+import { refuseForeignOutput } from '../batch/output.js';
 import type { BatchFormat, RuntimeChoice } from '../worker/protocol.js';
 import type { WorkerOutputHandlers } from '../worker/worker-client.js';
 import { prepareModelRun, readModelToRun } from './model-run.js';
@@ -51,6 +52,7 @@ export async function batchPredict(options: BatchPredictOptions): Promise<BatchP
   if (options.master !== undefined && options.engine !== 'spark') throw usageError('MASTER_WITHOUT_SPARK', '--master is for --engine spark');
   if (options.resultColumn.trim() === '') throw usageError('INVALID_OPTION_VALUE', 'invalid value `` for --result-column: give a column name');
   const input = discoverInput(options.input, { cwd: options.cwd, ...(options.format ? { format: options.format } : {}) });
+  refuseForeignOutput(path.resolve(options.cwd, options.outputDir), options.outputDir);
   const model = await readModelToRun(options.modelUri, { cwd: options.cwd, env: options.env, ...(options.mlfHome !== undefined ? { mlfHome: options.mlfHome } : {}), ...options.modelSource });
 
   const {

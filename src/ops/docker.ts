@@ -7,15 +7,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeBuildContext, requirementsDigest } from '../docker/context.js';
 import { DEFAULT_NODE_IMAGE, LABELS, renderDockerfile, type DockerfileSpec, type ImageEnvManager } from '../docker/dockerfile.js';
-import { dockerBuild, probeEngine } from '../docker/engine.js';
+import { checkIndexUrl, hasIndexSettings, writeIndexSecrets, type IndexSettings } from '../docker/build-secrets.js';
+import { dockerBuild, probeEngine, type EngineFacts } from '../docker/engine.js';
 import { mlfImageFiles } from '../docker/mlf-files.js';
 import { WORKER_REQUIREMENTS, whyMlflowIsNeeded } from '../docker/needs-mlflow.js';
 import { systemPackagesFor } from '../docker/system-packages.js';
 import { planInstall, requirementNameOf } from '../env/install-plan.js';
-import { loadModelEnvironment } from '../env/model-environment.js';
+import { loadModelEnvironment, type ModelEnvironment } from '../env/model-environment.js';
 import type { EnvManagerName } from '../env/types.js';
 import { inputError, usageError } from '../errors.js';
-import { readModelDirectory } from '../model/directory/strict.js';
+import { readModelDirectory, type ModelDirectory } from '../model/directory/strict.js';
 import { redactUri } from '../tracking/model-uri.js';
 import { MLF_VERSION } from '../version.js';
 import { workerFiles } from '../worker/files.js';
@@ -79,26 +80,7 @@ export async function generateDockerfile(options: DockerfileOptions & { outputDi
       hint: 'set `python: X.Y.Z` in python_env.yaml, or pass --base-image',
     });
   }
-  const whyMlflow = options.installMlflow ? '--install-mlflow' : whyMlflowIsNeeded(model.mlmodel);
-  const leftOut = whyMlflow === undefined ? environment.requirements.filter((line) => MLFLOW_DISTRIBUTIONS.has(requirementNameOf(line.text) ?? '')) : [];
-  const kept = environment.requirements.filter((line) => !leftOut.includes(line));
-  const plan = planInstall({
-    buildDependencies: environment.buildDependencies,
-    requirements: kept,
-    constraints: environment.constraints,
-    override: [],
-    ...(options.installMlflow && !kept.some((l) => requirementNameOf(l.text) === 'mlflow') ? { mlflowRequirement: environment.mlflowVersion ? `mlflow==${environment.mlflowVersion}` : 'mlflow' } : {}),
-  });
-  const named = new Set(plan.requirementLines.map((l) => requirementNameOf(l.text)));
-  const forWorker = whyMlflow === undefined ? WORKER_REQUIREMENTS.filter(([name]) => !named.has(name)).map(([, requirement]) => requirement) : [];
-  const requirementLines = [...plan.requirementLines.map((l) => l.text), ...(plan.mlflowRequirement ? [plan.mlflowRequirement] : [])];
-  const packageLines = requirementLines.filter((text) => !text.startsWith('-'));
-  const requireHashes = packageLines.length > 0 && packageLines.every((text) => /\s--hash[=\s]/.test(text));
-  // A hashed lock names what it installs, hashes included; the worker's own needs are added only to an unlocked list.
-  if (!requireHashes) requirementLines.push(...forWorker);
-  const requirementsText = requirementLines.length > 0 ? `${requirementLines.join('\n')}\n` : undefined;
-  const constraintsText = plan.constraintLines.length > 0 ? `${plan.constraintLines.map((l) => l.text).join('\n')}\n` : undefined;
-  const digest = requirementsDigest({ buildDependencies: plan.buildDependencies, ...(requirementsText ? { requirementsText } : {}), ...(constraintsText ? { constraintsText } : {}) });
+  const { whyMlflow, leftOut, plan, requirementsText, constraintsText, requireHashes, digest } = planImageRequirements(model, environment, options.installMlflow);
   const baseImage = options.baseImage ?? `python:${environment.python}-slim`;
   const spec: DockerfileSpec = {
     baseImage,
@@ -147,10 +129,37 @@ export async function generateDockerfile(options: DockerfileOptions & { outputDi
   };
 }
 
+/** What the image installs, and the digest it is labelled with (`generate-k8s` labels its manifests with the same). */
+export function planImageRequirements(model: ModelDirectory, environment: ModelEnvironment, installMlflow: boolean) {
+  const whyMlflow = installMlflow ? '--install-mlflow' : whyMlflowIsNeeded(model.mlmodel);
+  const leftOut = whyMlflow === undefined ? environment.requirements.filter((line) => MLFLOW_DISTRIBUTIONS.has(requirementNameOf(line.text) ?? '')) : [];
+  const kept = environment.requirements.filter((line) => !leftOut.includes(line));
+  const plan = planInstall({
+    buildDependencies: environment.buildDependencies,
+    requirements: kept,
+    constraints: environment.constraints,
+    override: [],
+    ...(installMlflow && !kept.some((l) => requirementNameOf(l.text) === 'mlflow') ? { mlflowRequirement: environment.mlflowVersion ? `mlflow==${environment.mlflowVersion}` : 'mlflow' } : {}),
+  });
+  const named = new Set(plan.requirementLines.map((l) => requirementNameOf(l.text)));
+  const forWorker = whyMlflow === undefined ? WORKER_REQUIREMENTS.filter(([name]) => !named.has(name)).map(([, requirement]) => requirement) : [];
+  const requirementLines = [...plan.requirementLines.map((l) => l.text), ...(plan.mlflowRequirement ? [plan.mlflowRequirement] : [])];
+  const packageLines = requirementLines.filter((text) => !text.startsWith('-'));
+  const requireHashes = packageLines.length > 0 && packageLines.every((text) => /\s--hash[=\s]/.test(text));
+  // A hashed lock names what it installs, hashes included; the worker's own needs are added only to an unlocked list.
+  if (!requireHashes) requirementLines.push(...forWorker);
+  const requirementsText = requirementLines.length > 0 ? `${requirementLines.join('\n')}\n` : undefined;
+  const constraintsText = plan.constraintLines.length > 0 ? `${plan.constraintLines.map((l) => l.text).join('\n')}\n` : undefined;
+  const digest = requirementsDigest({ buildDependencies: plan.buildDependencies, ...(requirementsText ? { requirementsText } : {}), ...(constraintsText ? { constraintsText } : {}) });
+  return { whyMlflow, leftOut, plan, requirementsText, constraintsText, requireHashes, digest };
+}
+
 export interface BuildDockerOptions extends Omit<DockerfileOptions, 'buildkit'> {
   name: string;
   platform?: string;
   network?: string;
+  /** `--index-url`, `--extra-index-url`, `--netrc`: passed as BuildKit secrets (docker/build-secrets.ts). */
+  index: IndexSettings;
   onLine: (line: string) => void;
   onStage: (stage: 'probing' | 'generating' | 'building', detail?: string) => void;
 }
@@ -159,6 +168,7 @@ export interface BuiltImage extends Omit<GeneratedImage, 'outputDirectory'> {
   name: string;
   imageId?: string;
   buildkit: boolean;
+  builder: EngineFacts['builder'];
   serverVersion: string;
   seconds: number;
 }
@@ -166,15 +176,33 @@ export interface BuiltImage extends Omit<GeneratedImage, 'outputDirectory'> {
 /** The variables `docker build` passes as build args by name only (Docker's predefined proxy args: never kept in the image). */
 const PROXY_ARGS = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'FTP_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'ftp_proxy', 'all_proxy'];
 
+const BUILDER_NAMES: Record<EngineFacts['builder'], string> = {
+  buildx: 'BuildKit (buildx)',
+  'builtin-buildkit': "BuildKit (the docker client's own)",
+  legacy: 'the legacy builder (no BuildKit)',
+};
+
 export async function buildDocker(options: BuildDockerOptions): Promise<BuiltImage> {
   const started = performance.now();
+  if (options.index.indexUrl !== undefined) checkIndexUrl('--index-url', options.index.indexUrl);
+  for (const url of options.index.extraIndexUrls) checkIndexUrl('--extra-index-url', url);
   options.onStage('probing');
   const engine = await probeEngine({ env: options.env, cwd: options.cwd });
+  const buildkit = engine.builder !== 'legacy';
+  if (!buildkit && hasIndexSettings(options.index)) {
+    // The legacy builder has no secrets: a build arg shows in `docker history`, a copied file stays in its layer.
+    throw usageError('DOCKER_SECRETS_NEED_BUILDKIT', '--index-url, --extra-index-url and --netrc need BuildKit build secrets, and this docker builds with the legacy builder (no buildx), which would keep them in the image', {
+      hint: 'install the docker buildx plugin (unset DOCKER_BUILDKIT=0 if set), or configure the index in the base image (--base-image with a pip.conf that holds no credentials)',
+    });
+  }
   const contextDir = await mkdtemp(path.join(os.tmpdir(), 'mlf-docker-'));
   try {
+    // Beside the context, never in it: docker sends the context to the engine, the secrets only to the RUN that mounts them.
+    // Written first, so that an unreadable --netrc is refused before the model is downloaded.
+    const secrets = await writeIndexSecrets(path.join(contextDir, 'secrets'), options.index);
     options.onStage('generating');
-    const { outputDirectory: _dir, ...generated } = await generateDockerfile({ ...options, buildkit: engine.buildkit, outputDirectory: path.join(contextDir, 'context') });
-    options.onStage('building', engine.buildkit ? 'BuildKit' : 'the legacy builder (no buildx)');
+    const { outputDirectory: _dir, ...generated } = await generateDockerfile({ ...options, buildkit, outputDirectory: path.join(contextDir, 'context') });
+    options.onStage('building', BUILDER_NAMES[engine.builder]);
     const result = await dockerBuild(
       {
         contextDir: path.join(contextDir, 'context'),
@@ -182,7 +210,8 @@ export async function buildDocker(options: BuildDockerOptions): Promise<BuiltIma
         ...(options.platform ? { platform: options.platform } : {}),
         ...(options.network ? { network: options.network } : {}),
         passBuildArgs: PROXY_ARGS.filter((name) => options.env[name]),
-        buildkit: engine.buildkit,
+        buildkit,
+        secrets,
       },
       { env: options.env, cwd: options.cwd },
       options.onLine,
@@ -191,7 +220,8 @@ export async function buildDocker(options: BuildDockerOptions): Promise<BuiltIma
       ...generated,
       name: options.name,
       ...(result.imageId ? { imageId: result.imageId } : {}),
-      buildkit: engine.buildkit,
+      buildkit,
+      builder: engine.builder,
       serverVersion: engine.serverVersion,
       seconds: (performance.now() - started) / 1000,
     };

@@ -9,7 +9,10 @@ import {
 } from '../env/index.js';
 import { listCachedModels, pruneCachedModels, type CachedModelEntry } from '../tracking/model-cache.js';
 import { pruneLaunchRecords } from '../worker/early-worker.js';
+import { pruneLocalModelCache, type LocalModelCachePrune } from '../worker/local-model-cache.js';
 import { environmentRequestFor, type ModelEnvOptions } from './prepare-env.js';
+import { pruneServingMemory } from './k8s-memory.js';
+import type { AgedFilesRemoved } from '../fs/aged-files.js';
 
 /** `mlf envs list|prune|path`: the environment cache, seen from the command line. */
 
@@ -45,6 +48,10 @@ export interface PruneEnvsResult {
   freedBytes: number;
   /** Cached models removed (not used within --older-than, or all), and those a running command uses. */
   models: { bucket: string; removed: CachedModelEntry[]; skipped: CachedModelEntry[]; bytes: number };
+  /** The local manager's transcoded skops models (worker/local-model-cache.ts), by last use. */
+  localModelCache: LocalModelCachePrune;
+  /** generate-k8s's cached memory measurements (ops/k8s-memory.ts), by last use. */
+  servingMemory: AgedFilesRemoved;
 }
 
 /**
@@ -57,9 +64,12 @@ export async function pruneEnvs(options: CacheOptions & { olderThan?: string; no
   const olderThanMs = options.olderThan !== undefined ? parseDuration(options.olderThan) : undefined;
   const result = await pruneEnvironments({ ...options, ...(olderThanMs !== undefined ? { olderThanMs } : {}) });
   pruneLaunchRecords(resolveMlfHome(options));
-  const models = await pruneCachedModels(resolveMlfHome(options), { ...(olderThanMs !== undefined ? { olderThanMs } : {}), ...(options.now ? { now: options.now } : {}) });
+  const age = { ...(olderThanMs !== undefined ? { olderThanMs } : {}), ...(options.now ? { now: options.now } : {}) };
+  const models = await pruneCachedModels(resolveMlfHome(options), age);
+  const localModelCache = await pruneLocalModelCache(resolveMlfHome(options), age);
+  const servingMemory = await pruneServingMemory(resolveMlfHome(options), age);
   const { onDiskBytes, unsharedBytes } = result.usage.totals();
-  return { bucket: result.bucket, removed: result.removed, skipped: result.skipped, onDiskBytes, freedBytes: unsharedBytes, models };
+  return { bucket: result.bucket, removed: result.removed, skipped: result.skipped, onDiskBytes, freedBytes: unsharedBytes, models, localModelCache, servingMemory };
 }
 
 /** `mlf envs path`: where the model's environment is (built or not), without building it. */

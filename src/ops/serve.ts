@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { EnvRequest, PreparedEnvironment } from '../env/index.js';
 import { usageError } from '../errors.js';
 import type { AccessRecord } from '../serve/access-log.js';
-import { startHttpServer, type Route } from '../serve/http-server.js';
+import { DRAIN_GRACE_MS, startHttpServer, type Route } from '../serve/http-server.js';
 import { createMetrics } from '../serve/metrics.js';
 import { createBatcher } from '../serve/batcher.js';
 import { mlflowRoutes } from '../serve/mlflow-routes.js';
@@ -166,7 +166,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     pool,
     close() {
       closing ??= (async () => {
-        const grace = graceMs ?? 30_000;
+        const grace = graceMs ?? DRAIN_GRACE_MS;
         // The server stops accepting and waits for its requests; those wait on the pool.
         // A batch still being gathered goes out now, so that nothing waits on a timer that no longer matters.
         invoke.flush?.();

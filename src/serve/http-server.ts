@@ -14,6 +14,9 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerRespon
 import type { AddressInfo } from 'node:net';
 import type { AccessRecord } from './access-log.js';
 
+/** How long `close()` lets requests in flight finish by default: `mlf models serve`'s drain on SIGTERM (generate-k8s sizes the pod's grace period on it). */
+export const DRAIN_GRACE_MS = 30_000;
+
 export interface RouteContext {
   method: string;
   /** The path without the query string. */
@@ -163,7 +166,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     get inFlight() {
       return inFlight;
     },
-    async close(graceMs = 30_000) {
+    async close(graceMs = DRAIN_GRACE_MS) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (inFlight > 0) {

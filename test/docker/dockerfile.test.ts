@@ -59,8 +59,24 @@ describe('renderDockerfile', () => {
     expect(plain).toContain('pip install --no-cache-dir');
     expect(plain).toContain('uv venv --no-cache');
     const buildkit = renderDockerfile({ ...spec, buildkit: true });
-    expect(buildkit).toContain('RUN --mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/root/.cache/uv python3 -m venv /opt/uv');
+    expect(buildkit).toContain('RUN --mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/root/.cache/uv --mount=type=secret,id=mlf-index --mount=type=secret,id=netrc ');
     expect(buildkit).not.toContain('--no-cache');
+  });
+
+  it.each(['uv', 'virtualenv', 'local'] as const)('%s, BuildKit form: the install RUN alone mounts the index secrets and reads them before anything installs', (envManager) => {
+    const lines = instructions(renderDockerfile({ ...spec, envManager, buildkit: true }));
+    const withSecrets = lines.filter((l) => l.includes('--mount=type=secret'));
+    expect(withSecrets).toHaveLength(1);
+    const install = withSecrets[0]!;
+    expect(install).toContain('--mount=type=secret,id=mlf-index --mount=type=secret,id=netrc');
+    const read = install.indexOf('if [ -f /run/secrets/mlf-index ]; then . /run/secrets/mlf-index; fi');
+    const netrc = install.indexOf('if [ -f /run/secrets/netrc ]; then export NETRC=/run/secrets/netrc; fi');
+    expect(read).toBeGreaterThan(0);
+    expect(netrc).toBeGreaterThan(read);
+    expect(install.indexOf(' install ')).toBeGreaterThan(netrc);
+    // Nothing of the index is an ARG or ENV (those are kept in the image's config and history).
+    expect(lines.filter((l) => /^(ARG|ENV)\b/.test(l) && /INDEX|NETRC/.test(l))).toEqual([]);
+    expect(renderDockerfile({ ...spec, envManager })).not.toContain('/run/secrets');
   });
 
   it('passes --require-hashes and the constraints when the requirements are locked', () => {

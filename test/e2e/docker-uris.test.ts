@@ -4,8 +4,8 @@
  * own client (test/e2e/py/log_models_for_uris.py), then the build context of
  * `models:/iris@champion` must hold the files MLflow's own `download_artifacts` gives for that URI,
  * byte for byte, label the image with the URI, and pass hadolint. `--offline` writes the same
- * context without asking the server. No engine: building an image from a context is
- * test/e2e/docker.test.ts's business (the context's model files are the only difference).
+ * context without asking the server. No engine here: test/e2e/docker.test.ts builds and runs
+ * the image of the same URI with `build-docker`.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';

@@ -3,7 +3,7 @@
  * packages (under the pycache prefix, which mirrors absolute paths) and the launch records that
  * would start workers in it; what belongs to other environments stays.
  */
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listEnvs, pruneEnvs } from '../../src/ops/envs.js';
@@ -60,6 +60,32 @@ describe('pruneEnvs', () => {
     expect(existsSync(recentRecord)).toBe(true);
     expect(existsSync(localRecord)).toBe(true);
     expect(readdirSync(bucketDir(home, 'launch')).sort()).toEqual(['b.json', 'c.json']);
+  });
+});
+
+describe('pruneEnvs on the caches that belong to no environment', () => {
+  it('ages out the local manager\'s transcoded models and generate-k8s\'s memory measurements by last use', async () => {
+    const home = tempDir();
+    const now = new Date('2026-11-21T12:00:00Z');
+    const write = (bucket: 'localModelCache' | 'servingMemory', name: string, ageDays: number) => {
+      const file = path.join(bucketDir(home, bucket), name);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, 'x');
+      const at = new Date(now.getTime() - ageDays * 86400_000);
+      utimesSync(file, at, at);
+      return file;
+    };
+    const oldModel = write('localModelCache', `${'a'.repeat(64)}.pkl`, 30);
+    const newModel = write('localModelCache', `${'b'.repeat(64)}.pkl`, 1);
+    const oldMeasure = write('servingMemory', `${'c'.repeat(32)}.json`, 30);
+    const newMeasure = write('servingMemory', `${'d'.repeat(32)}.json`, 1);
+    const result = await pruneEnvs({ env: { MLF_HOME: home }, cwd: '/', olderThan: '7d', now });
+    expect(result.localModelCache.removed).toEqual([oldModel]);
+    expect(result.servingMemory.removed).toEqual([oldMeasure]);
+    expect([newModel, newMeasure].every((f) => existsSync(f))).toBe(true);
+    const all = await pruneEnvs({ env: { MLF_HOME: home }, cwd: '/', now });
+    expect(all.localModelCache.removed).toEqual([newModel]);
+    expect(all.servingMemory.removed).toEqual([newMeasure]);
   });
 });
 

@@ -6,7 +6,7 @@
  * with `--network host`, and the tests bind 127.0.0.1 only.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -99,4 +99,29 @@ export async function startDockerEngine(): Promise<EngineOutcome> {
   const tail = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').slice(-1)[0] ?? '' : '';
   await stop();
   return { ok: false, reason: `dockerd did not start: ${tail.replace(/^time="[^"]*"\s*/, '').slice(0, 160)}` };
+}
+
+/**
+ * A PATH that puts a BuildKit-capable `docker` client first, for the tests that build with
+ * BuildKit: the PATH's own client when it has buildx; else Debian's docker.io client
+ * (/usr/bin/docker, 20.10: BuildKit built in, no plugin needed) through a symlink in `shimDir`
+ * when another client (a Docker 23+ one without buildx) comes first on PATH. The reason when
+ * neither exists.
+ */
+export async function buildkitClientPath(engine: DockerEngine, shimDir: string): Promise<{ ok: true; path: string } | { ok: false; reason: string }> {
+  const basePath = process.env.PATH ?? '';
+  try {
+    await run('docker', ['buildx', 'version'], { env: engine.env, timeout: 30_000 });
+    return { ok: true, path: basePath };
+  } catch {
+    // no buildx plugin for the PATH's client
+  }
+  const debian = '/usr/bin/docker';
+  if (!existsSync(debian)) return { ok: false, reason: 'no BuildKit: no docker buildx and no /usr/bin/docker client' };
+  const { stdout } = await run(debian, ['version', '--format', '{{.Client.Version}}'], { env: engine.env, timeout: 30_000 });
+  const [major = 0, minor = 0] = stdout.trim().split('.').map(Number);
+  if (!(major > 20 || (major === 20 && minor >= 10)) || major >= 23) return { ok: false, reason: `no BuildKit: no docker buildx, and /usr/bin/docker is client ${stdout.trim()} (BuildKit without buildx: 20.10 to 22.x)` };
+  mkdirSync(shimDir, { recursive: true });
+  symlinkSync(debian, path.join(shimDir, 'docker'));
+  return { ok: true, path: `${shimDir}${path.delimiter}${basePath}` };
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseEnvManagerName } from '../../env/types.js';
 import { usageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
@@ -24,12 +25,18 @@ interface ImageFlags {
 /** The serve protocols (ops/serve.ts's SERVE_PROTOCOLS, spelled here so that --help loads no serve code). */
 const PROTOCOLS = ['mlflow', 'v2'];
 
-function imageRequest(flags: ImageFlags, ctx: CliContext, progress: ProgressRenderer) {
-  const protocols = flags.protocol.split(',').map((p) => p.trim()).filter(Boolean);
+/** A `--protocol` list of the image (generate-dockerfile, build-docker, generate-k8s). */
+export function parseImageProtocols(text: string): Array<'mlflow' | 'v2'> {
+  const protocols = text.split(',').map((p) => p.trim()).filter(Boolean);
   const unknown = protocols.find((p) => !PROTOCOLS.includes(p));
   if (unknown !== undefined || protocols.length === 0) {
-    throw usageError('INVALID_OPTION_VALUE', `invalid value \`${flags.protocol}\` for ${longSpelling(IMAGE_PROTOCOL)}: give one or more of ${PROTOCOLS.map((p) => `\`${p}\``).join(', ')}`);
+    throw usageError('INVALID_OPTION_VALUE', `invalid value \`${text}\` for ${longSpelling(IMAGE_PROTOCOL)}: give one or more of ${PROTOCOLS.map((p) => `\`${p}\``).join(', ')}`);
   }
+  return [...new Set(protocols)] as Array<'mlflow' | 'v2'>;
+}
+
+function imageRequest(flags: ImageFlags, ctx: CliContext, progress: ProgressRenderer) {
+  const protocols = parseImageProtocols(flags.protocol);
   return {
     modelUri: flags.modelUri,
     modelSource: { ...modelSourceOptions(flags, ctx), onModelEvent: progress.onModelEvent },
@@ -73,7 +80,7 @@ export const registerDocker: RegisterCommand = ({ models }, ctx) => {
   });
 
   const build = models.command('build-docker').description(BUILD_DOCKER_COMMAND.description).helpOption('--help', 'display help for command');
-  addFlags(build, BUILD_DOCKER_FLAGS).action(async (flags: ImageFlags & { name: string; platform?: string; network?: string }) => {
+  addFlags(build, BUILD_DOCKER_FLAGS).action(async (flags: ImageFlags & { name: string; platform?: string; network?: string; indexUrl?: string; extraIndexUrl: string[]; netrc?: string }) => {
     const { buildDocker } = await import('../../ops/docker.js');
     const quiet = Boolean(flags.quiet) || Boolean(flags.json);
     // Without -v, one line per build step (the step lines of either builder); with it, all of docker's output.
@@ -86,6 +93,11 @@ export const registerDocker: RegisterCommand = ({ models }, ctx) => {
         name: flags.name,
         ...(flags.platform ? { platform: flags.platform } : {}),
         ...(flags.network ? { network: flags.network } : {}),
+        index: {
+          ...(flags.indexUrl !== undefined ? { indexUrl: flags.indexUrl } : {}),
+          extraIndexUrls: flags.extraIndexUrl,
+          ...(flags.netrc !== undefined ? { netrc: path.resolve(ctx.cwd, flags.netrc) } : {}),
+        },
         onStage: (stage, detail) => {
           // The model's download (drawn by the progress renderer) ends before the build's own lines start.
           if (stage === 'building') progress.stop();

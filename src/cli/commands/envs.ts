@@ -69,16 +69,22 @@ export const registerEnvs: RegisterCommand = ({ envs }, ctx) => {
         onDiskBytes: result.onDiskBytes,
         freedBytes: result.freedBytes,
         models: result.models,
+        localModelCache: result.localModelCache,
+        servingMemory: result.servingMemory,
       });
       return;
     }
     for (const e of result.removed) ctx.stdout.write(`removed ${e.envDir} (${e.status}, ${onDiskText(e.sizeBytes ?? 0, e.unsharedBytes ?? 0)})\n`);
     for (const m of result.models.removed) ctx.stdout.write(`removed ${m.dir} (model ${m.location}, ${formatSize(m.bytes)})\n`);
+    for (const file of result.localModelCache.removed) ctx.stdout.write(`removed ${file} (transcoded skops model of the local manager)\n`);
+    for (const file of result.servingMemory.removed) ctx.stdout.write(`removed ${file} (generate-k8s memory measurement)\n`);
     if (!flags.quiet) {
       for (const e of result.skipped) say(ctx, `skipped ${e.envDir}: another mlf process is using it`);
       for (const m of result.models.skipped) say(ctx, `skipped ${m.dir}: another mlf process is using it`);
       const models = result.models.removed.length;
       if (models > 0) say(ctx, `removed ${models} cached model${models === 1 ? '' : 's'}: ${formatSize(result.models.bytes)}`);
+      const transcoded = result.localModelCache.removed.length;
+      if (transcoded > 0) say(ctx, `removed ${transcoded} transcoded model${transcoded === 1 ? '' : 's'} of the local manager: ${formatSize(result.localModelCache.bytes)}`);
       const n = result.removed.length;
       const shared = result.onDiskBytes - result.freedBytes;
       say(

@@ -11,6 +11,7 @@ import { registerServe } from './serve.js';
 import { registerDownload } from './download.js';
 import { registerLog } from './log.js';
 import { registerDocker } from './docker.js';
+import { registerK8s } from './k8s.js';
 
 export interface CommandGroups {
   program: Command;
@@ -21,4 +22,4 @@ export interface CommandGroups {
 export type RegisterCommand = (groups: CommandGroups, ctx: CliContext) => void;
 
 /** Every command module, in the order `--help` lists them. */
-export const commandModules: RegisterCommand[] = [registerPredict, registerBatchPredict, registerServe, registerUpdatePipRequirements, registerPrepareEnv, registerValidate, registerPackage, registerDocker, registerDownload, registerLog, registerEnvs];
+export const commandModules: RegisterCommand[] = [registerPredict, registerBatchPredict, registerServe, registerUpdatePipRequirements, registerPrepareEnv, registerValidate, registerPackage, registerDocker, registerK8s, registerDownload, registerLog, registerEnvs];

@@ -14,7 +14,7 @@ import { createProgressRenderer } from '../progress.js';
 import { printJson, say } from '../render.js';
 import type { RegisterCommand } from './index.js';
 
-interface PrepareEnvFlags {
+export interface PrepareEnvFlags {
   modelUri: string;
   offline?: boolean;
   envManager?: string;

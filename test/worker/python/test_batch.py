@@ -164,5 +164,30 @@ class PartsTest(unittest.TestCase):
         self.assertEqual(caught.exception.extra["file"], path)
 
 
+class WithoutPyarrowTest(unittest.TestCase):
+    def test_parquet_without_pyarrow_is_one_bad_input_line_naming_the_fix(self):
+        import sys
+
+        from mlf_worker.batch.parts import require_pyarrow
+
+        hidden = {name: sys.modules.get(name) for name in ("pyarrow", "pyarrow.parquet")}
+        # None in sys.modules makes the import fail as if the package were not installed.
+        for name in hidden:
+            sys.modules[name] = None
+        try:
+            with self.assertRaises(BadInput) as caught:
+                require_pyarrow()
+            with self.assertRaises(BadInput):
+                inspect("parquet", ["/nowhere.parquet"])
+        finally:
+            for name, module in hidden.items():
+                if module is None:
+                    del sys.modules[name]
+                else:
+                    sys.modules[name] = module
+        self.assertEqual(caught.exception.message, "reading and writing Parquet needs pyarrow in the model's environment, and it has none")
+        self.assertIn("--pip-requirements-override pyarrow", caught.exception.extra["hint"])
+
+
 if __name__ == "__main__":
     unittest.main()

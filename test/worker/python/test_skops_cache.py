@@ -10,7 +10,7 @@ import unittest
 import package_path
 from package_path import CapturedLogs
 
-from mlf_worker.cache.skops import TRANSCODE_MAGIC, _MISSING, read_transcoded, transcode_cache_file, write_transcoded
+from mlf_worker.cache.skops import TRANSCODE_MAGIC, _MISSING, load_skops, read_transcoded, transcode_cache_file, write_transcoded
 
 
 class TranscodeCache(unittest.TestCase):
@@ -59,6 +59,20 @@ class TranscodeCache(unittest.TestCase):
             self.assertTrue(f.read().startswith(TRANSCODE_MAGIC))
         loaded = read_transcoded(cache_file)
         self.assertEqual(loaded.predict([[0.0], [3.0]]).tolist(), [0, 1])
+
+    def test_a_hit_touches_the_file_so_that_prune_ages_it_by_last_use(self):
+        # `mlf envs prune --older-than` removes the local manager's entries by mtime
+        # (worker/local-model-cache.ts): a model loaded from the cache must count as used.
+        skops_file = os.path.join(self.model_dir, "model.skops")
+        with open(skops_file, "wb") as f:
+            f.write(b"model bytes")
+        cache_file = self.cache_file()
+        write_transcoded(cache_file, {"a": 1})
+        os.utime(cache_file, (1_000_000_000, 1_000_000_000))
+        with CapturedLogs():
+            loaded = load_skops(skops_file, None, self.model_dir, {}, self.cache_dir)
+        self.assertEqual(loaded, {"a": 1})
+        self.assertGreater(os.stat(cache_file).st_mtime, 1_000_000_000 + 86400)
 
     def test_a_corrupt_file_is_removed_with_a_warning(self):
         cache_file = self.cache_file()

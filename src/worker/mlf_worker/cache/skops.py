@@ -43,6 +43,12 @@ def load_skops(path, trusted, model_dir, pyfunc_conf, cache_dir):
     if cache_file is not None:
         model = read_transcoded(cache_file)
         if model is not _MISSING:
+            # The file's mtime is its last use: `mlf envs prune --older-than` ages the local
+            # manager's cache by it (worker/local-model-cache.ts).
+            try:
+                os.utime(cache_file)
+            except OSError:
+                pass
             logs.info("loaded the skops model from mlf's cache `{}`".format(cache_file))
             return model
     import skops.io
