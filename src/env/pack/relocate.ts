@@ -104,7 +104,8 @@ done
 case "$_mlf_src" in */*) _mlf_dir=\${_mlf_src%/*} ;; *) _mlf_dir=. ;; esac
 self=$(cd -P -- "$_mlf_dir" && pwd)/\${_mlf_src##*/}
 unset _mlf_src _mlf_link _mlf_dir
-base=${base}
+recorded=${base}
+base=$recorded
 if [ ! -x "$base" ]; then
     base=
     IFS=: read -r -a _mlf_dirs <<< "\${PATH:-}"
@@ -119,10 +120,11 @@ if [ ! -x "$base" ]; then
     done
     unset _mlf_dirs _mlf_dir _mlf_candidate _mlf_found
     if [ -z "$base" ]; then
-        echo "mlf-pack: this environment needs ${facts.implementation} ${facts.pythonMinor}: "${base}" is absent and no ${name} on PATH is one" >&2
+        echo "mlf-pack: this environment needs ${facts.implementation} ${facts.pythonMinor}: $recorded is absent and no ${name} on PATH is one" >&2
         exit 127
     fi
 fi
+unset recorded
 exec -a "$self" "$base" "$@"
 `;
 }

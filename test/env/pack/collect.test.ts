@@ -82,7 +82,7 @@ describe('collectEntries', () => {
     ]);
     expect(contentOf(byPath.get('bin/pip'))).toBe(`${SCRIPT_TRAMPOLINE}import pip\n`);
     expect(contentOf(byPath.get('bin/activate'))).toBe(ACTIVATE_SCRIPT);
-    expect(contentOf(byPath.get('bin/python'))).toContain("base='/usr/bin/python3.11'");
+    expect(contentOf(byPath.get('bin/python'))).toContain("recorded='/usr/bin/python3.11'");
     expect(byPath.get('bin/python')).toMatchObject({ mode: 0o755 });
     expect(byPath.get('bin/python3')).toEqual({ type: 'symlink', path: 'bin/python3', target: 'python' });
     expect(byPath.get('lib64')).toEqual({ type: 'symlink', path: 'lib64', target: 'lib' });

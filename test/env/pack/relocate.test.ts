@@ -70,7 +70,7 @@ describe('launcherScript', () => {
   it('names the recorded base quoted, and searches python3.X of the same implementation', () => {
     const text = launcherScript({ basePython: "/opt/it's/python3.11", pythonMinor: '3.11', implementation: 'cpython' });
     expect(text.startsWith('#!/bin/bash\n')).toBe(true);
-    expect(text).toContain(`base=${shellQuote("/opt/it's/python3.11")}\n`);
+    expect(text).toContain(`recorded=${shellQuote("/opt/it's/python3.11")}\n`);
     expect(text).toContain('/python3.11"');
     expect(text).toContain("'cpython 3.11 '*)");
     expect(execFileSync('bash', ['-n', '-c', text])).toHaveLength(0);
