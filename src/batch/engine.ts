@@ -104,13 +104,15 @@ export interface BatchResult {
 
 export interface BatchEngine {
   readonly name: BatchEngineName;
+  /** What the engine's Python needs besides the model's requirements (spark: pyarrow for mapInPandas); ops/ prepares the environment with them. */
+  readonly extraRequirements?: readonly string[];
   run(job: BatchJob, onProgress: (progress: BatchProgress) => void): Promise<BatchResult>;
 }
 
 /** The engines, each loaded only when chosen; `undefined`: not in this mlf (yet). */
 export const ENGINE_LOADERS: Record<BatchEngineName, (() => Promise<BatchEngine>) | undefined> = {
   local: async () => (await import('./engines/local.js')).localEngine,
-  spark: undefined,
+  spark: async () => (await import('./engines/spark.js')).sparkEngine,
 };
 
 export async function loadEngine(name: BatchEngineName): Promise<BatchEngine> {

@@ -196,6 +196,8 @@ const TABLE = {
   },
   MLF_SERVE_HOST: { usedBy: ['image'], access: 'read', description: 'The address the serving image binds (default `0.0.0.0`; `127.0.0.1` with `docker run --network host`).' },
   MLF_SERVE_PORT: { usedBy: ['image'], access: 'read', description: 'The port the serving image listens on, and its HEALTHCHECK asks (default `8080`).' },
+  SPARK_HOME: { usedBy: ['mlf'], access: 'read', description: '`--engine spark`: the Spark installation whose `bin/spark-submit` runs the job (the `pyspark` package directory works); unset, `spark-submit` on `PATH`.' },
+  PYTHONPATH: { usedBy: ['mlf'], access: 'set', description: '`--engine spark` with a `local` master: mlf\'s worker directory first, for spark-submit, so that Spark\'s Python workers import the scoring code.' },
   PIP_NO_INPUT: { usedBy: ['mlf'], access: 'set', description: '`1` for the installers: pip never prompts.' },
   PIP_DISABLE_PIP_VERSION_CHECK: { usedBy: ['mlf'], access: 'set', description: '`1` for the installers: no pip upgrade notice.' },
   _MLFLOW_IN_CAPTURE_MODULE_PROCESS: {

@@ -59,7 +59,10 @@ export async function batchPredict(options: BatchPredictOptions): Promise<BatchP
     modelUri, modelSource: _modelSource, input: _input, outputDir, format: _format, engine: _engine, master, partitions, columns, resultColumn, workers, runtime, batchRows,
     onBatchProgress, onLog, onStderr, ...envOptions
   } = options;
-  const run = await prepareModelRun(model, modelUri, envOptions, runtime);
+  const envRequest = engine.extraRequirements?.length
+    ? { ...envOptions, extraRequirements: [...(envOptions.extraRequirements ?? []), ...engine.extraRequirements] }
+    : envOptions;
+  const run = await prepareModelRun(model, modelUri, envRequest, runtime);
   const { environment } = run;
   try {
     const result = await engine
@@ -69,7 +72,7 @@ export async function batchPredict(options: BatchPredictOptions): Promise<BatchP
           modelLabel: run.worker.modelLabel ?? model.dir,
           worker: run.worker,
           environment: { manager: environment.manager, envDir: environment.envDir, pythonPath: environment.pythonPath, key: environment.key },
-          environmentRequest: envOptions,
+          environmentRequest: envRequest,
           input: options.input,
           inputFiles: input.files,
           format: input.format,

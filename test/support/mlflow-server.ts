@@ -16,6 +16,7 @@ import { copyFileSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { e2ePython } from './cli.js';
+import { killGroup, trackGroup } from './process-groups.js';
 import { tempDir } from './temp.js';
 
 export interface AccessLogEntry {
@@ -53,8 +54,6 @@ export interface MlflowServerOptions {
 // Generous: a cold start is ~10 s on an idle 2-core machine, over a minute when it is saturated.
 const HEALTH_TIMEOUT_MS = 240_000;
 const ADMIN_USERNAME = 'admin';
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
 export async function startMlflowServer(options: MlflowServerOptions = {}): Promise<MlflowServer> {
   const python = e2ePython();
@@ -92,7 +91,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     const args = ['-m', 'mlflow', 'server', '--host', '127.0.0.1', '--port', String(port), '--workers', '1',
       '--backend-store-uri', `sqlite:///${database}`, '--artifacts-destination', options.artifactsDestination ?? path.join(dir, 'mlartifacts'), '--serve-artifacts', ...appArgs];
     const child = spawn(python, args, { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    track(child);
+    trackGroup(child);
     const run = { child, output: '' };
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (run.output += chunk));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (run.output += chunk));
@@ -194,36 +193,6 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 
 function tail(text: string): string {
   return text.split('\n').slice(-30).join('\n');
-}
-
-function track(child: ChildProcess): void {
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // `mlflow server` runs uvicorn as a child: the whole group goes, also when a test file dies.
-  process.once('exit', () => {
-    for (const server of running) signalGroup(server, 'SIGKILL');
-  });
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-/** SIGKILL to the group at once: the CLI process ignores SIGTERM for seconds, and nothing of a test server's state is kept. */
-async function killGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    signalGroup(child, 'SIGKILL');
-    return;
-  }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  signalGroup(child, 'SIGKILL');
-  await exited;
 }
 
 /** The admin credentials as the tracking variables. */
