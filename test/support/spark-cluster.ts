@@ -77,6 +77,12 @@ export async function startSparkCluster(options: SparkClusterOptions = {}): Prom
   const dir = tempDir('mlf-spark-cluster-');
   const confDir = path.join(dir, 'conf');
   mkdirSync(confDir);
+  // Spark's JVMs put their scratch dirs (spark-<uuid>/, blockmgr-*) under java.io.tmpdir or
+  // spark.local.dir, and HotSpot its hsperfdata under /tmp whatever TMPDIR says: both are kept
+  // inside the cluster's temp dir, which the test removes.
+  const scratch = path.join(dir, 'scratch');
+  mkdirSync(scratch);
+  const jvmOptions = `-Djava.io.tmpdir=${scratch} -XX:-UsePerfData`;
   writeFileSync(
     path.join(confDir, 'spark-defaults.conf'),
     [
@@ -90,6 +96,9 @@ export async function startSparkCluster(options: SparkClusterOptions = {}): Prom
       'spark.scheduler.maxRegisteredResourcesWaitingTime 120s',
       // Fewer shuffle partitions than Spark's 200: the test's data is small.
       'spark.sql.shuffle.partitions 4',
+      `spark.local.dir ${scratch}`,
+      `spark.driver.extraJavaOptions ${jvmOptions}`,
+      `spark.executor.extraJavaOptions ${jvmOptions}`,
       '',
     ].join('\n'),
   );
@@ -104,6 +113,9 @@ export async function startSparkCluster(options: SparkClusterOptions = {}): Prom
     SPARK_PID_DIR: path.join(dir, 'pids'),
     SPARK_DAEMON_MEMORY: '256m',
     SPARK_NO_DAEMONIZE: '1',
+    SPARK_LOCAL_DIRS: scratch,
+    SPARK_DAEMON_JAVA_OPTS: jvmOptions,
+    SPARK_LAUNCHER_OPTS: jvmOptions,
     ...(java ? { JAVA_HOME: java } : {}),
   };
   // The test's own environment must not point the daemons at another Spark, master or Python.
@@ -142,7 +154,11 @@ export async function startSparkCluster(options: SparkClusterOptions = {}): Prom
       ]);
     }
     await waitForWorkers(masterUiUrl, workers, daemons, () => output);
-    const submitEnv: Record<string, string> = { SPARK_HOME: sparkHome, SPARK_CONF_DIR: confDir, SPARK_LOCAL_IP: '127.0.0.1', ...(java ? { JAVA_HOME: java } : {}) };
+    const submitEnv: Record<string, string> = {
+      SPARK_HOME: sparkHome, SPARK_CONF_DIR: confDir, SPARK_LOCAL_IP: '127.0.0.1', SPARK_LOCAL_DIRS: scratch,
+      SPARK_SUBMIT_OPTS: jvmOptions, SPARK_LAUNCHER_OPTS: jvmOptions,
+      ...(java ? { JAVA_HOME: java } : {}),
+    };
     return { masterUrl, masterUiUrl, dir, sparkHome, confDir, env: submitEnv, workerDirs, output: () => output, stop };
   } catch (error) {
     await stop();
