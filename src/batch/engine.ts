@@ -40,12 +40,16 @@ export interface BatchJob {
   environmentRequest: Omit<EnvRequest, 'model' | 'onProgress'>;
   /** INPUT as the user gave it (for messages). */
   input: string;
-  /** The input's data files, sorted by path; at least one. */
+  /** The input's data files, sorted by path; at least one, unless the input is a URI. */
   inputFiles: BatchInputFile[];
+  /** INPUT as a URI (batch/uri.ts; spark engine only): Spark reads it as given, inputFiles is empty. */
+  inputUri?: string;
   /** The input's format; the output is written in the same one. */
   format: BatchFormat;
-  /** Absolute path of OUTPUT_DIR. */
+  /** Absolute path of OUTPUT_DIR, or the URI when outputUri is set. */
   outputDir: string;
+  /** OUTPUT_DIR as a URI (spark engine only): the Spark job applies the output protocol through Hadoop's FileSystem. */
+  outputUri?: string;
   /** OUTPUT_DIR as the user gave it (for messages). */
   outputLabel: string;
   /** `--partitions`: output parts at most (the local engine's default: one per input slice). */

@@ -12,6 +12,7 @@ import { usageError } from '../errors.js';
 import { loadEngine, type BatchEngineName, type BatchProgress, type BatchResult } from '../batch/engine.js';
 import { discoverInput } from '../batch/input.js';
 import { refuseForeignOutput } from '../batch/output.js';
+import { formatOfUri, isStorageUri, refuseUriForLocalEngine } from '../batch/uri.js';
 import type { BatchFormat, RuntimeChoice } from '../worker/protocol.js';
 import type { WorkerOutputHandlers } from '../worker/worker-client.js';
 import { prepareModelRun, readModelToRun } from './model-run.js';
@@ -23,9 +24,9 @@ export const DEFAULT_BATCH_ROWS = 65_536;
 export interface BatchPredictOptions extends Omit<EnvRequest, 'model'>, WorkerOutputHandlers {
   modelUri: string;
   modelSource?: ModelSourceOptions;
-  /** INPUT: a file, a directory or a glob (resolved against `cwd`). */
+  /** INPUT: a file, a directory or a glob (resolved against `cwd`); with --engine spark also a URI (batch/uri.ts). */
   input: string;
-  /** OUTPUT_DIR (resolved against `cwd`). */
+  /** OUTPUT_DIR (resolved against `cwd`); with --engine spark also a URI. */
   outputDir: string;
   /** The input's format; default: from the files' extensions. */
   format?: BatchFormat;
@@ -51,8 +52,17 @@ export async function batchPredict(options: BatchPredictOptions): Promise<BatchP
   checkCounts(options);
   if (options.master !== undefined && options.engine !== 'spark') throw usageError('MASTER_WITHOUT_SPARK', '--master is for --engine spark');
   if (options.resultColumn.trim() === '') throw usageError('INVALID_OPTION_VALUE', 'invalid value `` for --result-column: give a column name');
-  const input = discoverInput(options.input, { cwd: options.cwd, ...(options.format ? { format: options.format } : {}) });
-  refuseForeignOutput(path.resolve(options.cwd, options.outputDir), options.outputDir);
+  if (options.engine !== 'spark') {
+    refuseUriForLocalEngine(options.input, 'input');
+    refuseUriForLocalEngine(options.outputDir, 'output');
+  }
+  // A URI goes to Spark unchanged: mlf neither lists its files nor looks into its directory (the job commits a URI output itself).
+  const inputUri = isStorageUri(options.input) ? options.input : undefined;
+  const outputUri = isStorageUri(options.outputDir) ? options.outputDir : undefined;
+  const input = inputUri
+    ? { files: [], format: formatOfUri(inputUri, options.format) }
+    : discoverInput(options.input, { cwd: options.cwd, ...(options.format ? { format: options.format } : {}) });
+  if (!outputUri) refuseForeignOutput(path.resolve(options.cwd, options.outputDir), options.outputDir);
   const model = await readModelToRun(options.modelUri, { cwd: options.cwd, env: options.env, ...(options.mlfHome !== undefined ? { mlfHome: options.mlfHome } : {}), ...options.modelSource });
 
   const {
@@ -75,8 +85,10 @@ export async function batchPredict(options: BatchPredictOptions): Promise<BatchP
           environmentRequest: envRequest,
           input: options.input,
           inputFiles: input.files,
+          ...(inputUri ? { inputUri } : {}),
           format: input.format,
-          outputDir: path.resolve(options.cwd, outputDir),
+          outputDir: outputUri ?? path.resolve(options.cwd, outputDir),
+          ...(outputUri ? { outputUri } : {}),
           outputLabel: outputDir,
           ...(partitions !== undefined ? { partitions } : {}),
           ...(columns ? { columns } : {}),

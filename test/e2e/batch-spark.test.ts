@@ -9,7 +9,9 @@
  * every executor's Python ran from the shipped archive (the path each reported, inside its own
  * work dir's `mlfenv/`); no environment was built on an executor (the only virtual environments
  * under the workers' dirs are the unpacked archives). Rows are compared as digests of the rows in
- * order, computed part by part and batch by batch (bounded memory).
+ * order, computed part by part and batch by batch (bounded memory). A 50,000-row case runs with
+ * `file://` URIs for INPUT and OUTPUT_DIR (Spark reads them; the job commits the output through
+ * Hadoop's FileSystem) and compares its rows with the same input given as local paths.
  *
  * Time (loaded 2-core machine): the cluster ~15-30 s, the spark run 1-3 min (two environments
  * built: the model's and the model's with pyarrow and pandas; the archive packed and unpacked on
@@ -17,6 +19,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { e2ePython, e2eUnavailableReason, fixturesDir, runMlf, tempDir } from '../support/cli.js';
@@ -24,6 +27,8 @@ import { executorDirs, sparkUnavailableReason, startSparkCluster, type SparkClus
 
 const unavailable = e2eUnavailableReason() ?? sparkUnavailableReason();
 const ROWS = 1_000_000;
+/** The file:// case's input: the first rows of the big one. */
+const SMALL_ROWS = 50_000;
 const RUN_TIMEOUT_MS = 15 * 60_000;
 
 interface Digest {
@@ -44,6 +49,7 @@ if (unavailable) {
   const model = path.join(fixturesDir, 'models', 'sklearn-iris');
   const parquet = path.join(work, 'input.parquet');
   const csv = path.join(work, 'input.csv');
+  const smallParquet = path.join(work, 'small.parquet');
   let cluster: SparkCluster | undefined;
   /** The same PATH for every run (the interpreter found on it is part of an environment's key). */
   const env = () => ({ PATH: process.env.PATH ?? '', ...cluster!.env });
@@ -54,7 +60,7 @@ if (unavailable) {
   });
 
   beforeAll(async () => {
-    const [started] = await Promise.all([startSparkCluster(), makeInputs(python, parquet, csv)]);
+    const [started] = await Promise.all([startSparkCluster(), makeInputs(python, parquet, csv, smallParquet)]);
     cluster = started;
   }, 300_000);
 
@@ -101,6 +107,26 @@ if (unavailable) {
       expect(digests.spark.predictionsSha256).toBe(digests.predict.predictionsSha256);
     }, RUN_TIMEOUT_MS);
 
+    it('reads and writes file:// URIs through Spark (50,000 rows): the same rows as with local paths, the protocol\'s names and _SUCCESS', async () => {
+      const pathOut = path.join(work, 'out-spark-small');
+      const uriOut = path.join(work, 'out-spark-uri');
+      const run = (input: string, output: string) => mlf(['models', 'batch-predict', '-m', model, '-i', input, '-o', output, '--engine', 'spark', '--master', cluster!.masterUrl,
+        '--partitions', '2', '--env-manager', 'uv', '--json']);
+      const byPath = await run(smallParquet, pathOut);
+      expect(byPath.exitCode, byPath.stderr.slice(-3000)).toBe(0);
+      const byUri = await run(pathToFileURL(smallParquet).href, pathToFileURL(uriOut).href);
+      expect(byUri.stderr + byUri.stdout).not.toMatch(/Traceback/);
+      expect(byUri.exitCode, byUri.stderr.slice(-3000)).toBe(0);
+      expect(JSON.parse(byUri.stdout)).toMatchObject({ engine: 'spark', rows: SMALL_ROWS, partitions: 2, outputDir: pathToFileURL(uriOut).href });
+      // Written by the job through Hadoop's FileSystem: the protocol's names, no Spark names, no .crc files.
+      expect(readdirSync(uriOut).sort()).toEqual(['_SUCCESS', '_mlf_batch', 'part-00000.parquet', 'part-00001.parquet']);
+      expect(readdirSync(path.join(uriOut, '_mlf_batch'))).toEqual(['spark.json']);
+      expect(statSync(path.join(uriOut, '_SUCCESS')).size).toBe(0);
+      const digests = await digestOutputs(python, { path: pathOut, uri: uriOut });
+      expect(digests.uri.rows).toBe(SMALL_ROWS);
+      expect(digests.uri).toEqual(digests.path);
+    }, RUN_TIMEOUT_MS);
+
     it('is one line and exit 2 when spark-submit is not where SPARK_HOME says', async () => {
       const result = await runMlf(['models', 'batch-predict', '-m', model, '-i', parquet, '-o', path.join(work, 'out-none'), '--engine', 'spark', '--env-manager', 'uv'],
         { mlfHome, env: { PATH: process.env.PATH ?? '', SPARK_HOME: path.join(work, 'no-spark') } });
@@ -119,8 +145,8 @@ if (unavailable) {
   }
 }
 
-/** ROWS rows of the fixture's four columns, in several row groups, as Parquet and as the same rows in CSV. */
-async function makeInputs(python: string, parquet: string, csv: string): Promise<void> {
+/** ROWS rows of the fixture's four columns, in several row groups, as Parquet and as the same rows in CSV; the first SMALL_ROWS as Parquet. */
+async function makeInputs(python: string, parquet: string, csv: string, smallParquet: string): Promise<void> {
   const script = `
 import numpy as np, pandas as pd, pyarrow as pa, pyarrow.parquet as pq
 rng = np.random.default_rng(15)
@@ -133,6 +159,7 @@ frame = pd.DataFrame({
 })
 pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), ${JSON.stringify(parquet)}, row_group_size=125_000)
 frame.to_csv(${JSON.stringify(csv)}, index=False)
+pq.write_table(pa.Table.from_pandas(frame.head(${SMALL_ROWS}), preserve_index=False), ${JSON.stringify(smallParquet)}, row_group_size=12_500)
 `;
   await execa(python, ['-c', script]);
 }
@@ -141,7 +168,7 @@ frame.to_csv(${JSON.stringify(csv)}, index=False)
  * Digests of each output (parts in name order, rows in order: pandas' per-row hashes of every
  * column, then of the prediction alone) and of predict's predictions, one batch at a time.
  */
-async function digestOutputs(python: string, outputs: Record<string, string>, predictJson: string): Promise<Record<string, Digest>> {
+async function digestOutputs(python: string, outputs: Record<string, string>, predictJson?: string): Promise<Record<string, Digest>> {
   const script = `
 import hashlib, json, os, sys
 import numpy as np, pandas as pd, pyarrow.parquet as pq
@@ -157,11 +184,12 @@ for name, out in outputs.items():
             rows_hash.update(pd.util.hash_pandas_object(frame.astype({"prediction": "int64"}), index=False).to_numpy().tobytes())
             predictions_hash.update(frame["prediction"].to_numpy(dtype="int64").tobytes())
     result[name] = {"rows": rows, "columns": columns, "rowsSha256": rows_hash.hexdigest(), "predictionsSha256": predictions_hash.hexdigest()}
-with open(sys.argv[2]) as f:
-    predictions = np.asarray(json.load(f)["predictions"], dtype="int64")
-result["predict"] = {"rows": len(predictions), "columns": None, "rowsSha256": None, "predictionsSha256": hashlib.sha256(predictions.tobytes()).hexdigest()}
+if len(sys.argv) > 2:
+    with open(sys.argv[2]) as f:
+        predictions = np.asarray(json.load(f)["predictions"], dtype="int64")
+    result["predict"] = {"rows": len(predictions), "columns": None, "rowsSha256": None, "predictionsSha256": hashlib.sha256(predictions.tobytes()).hexdigest()}
 print(json.dumps(result))
 `;
-  const { stdout } = await execa(python, ['-c', script, JSON.stringify(outputs), predictJson]);
+  const { stdout } = await execa(python, ['-c', script, JSON.stringify(outputs), ...(predictJson ? [predictJson] : [])]);
   return JSON.parse(stdout) as Record<string, Digest>;
 }

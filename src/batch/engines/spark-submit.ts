@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ENV, type EnvRecord } from '../../config/env-vars.js';
 import { usageError } from '../../errors.js';
+import type { BatchFormat } from '../../worker/protocol.js';
 
 /** Where an executor finds what `--archives` ships (`<archive>#<name>` unpacks into `./<name>/`). */
 export const EXECUTOR_ENV_DIR = 'mlfenv';
@@ -62,6 +63,38 @@ export interface SubmitPlan {
   jobScript: string;
   /** The job's own arguments (mlf_worker/spark_job.py parse_args). */
   jobArgs: string[];
+}
+
+/** What the job (mlf_worker/spark_job.py parse_args) is told; `output` is the staging directory, or the URI the job commits itself. */
+export interface JobPlan {
+  /** Local files (absolute paths) or one URI, read by Spark as given. */
+  inputs: string[];
+  format: BatchFormat;
+  output: string;
+  /** Whether the job applies the output protocol to `output` itself (a URI OUTPUT_DIR) instead of leaving Spark's parts for mlf. */
+  commitOutput: boolean;
+  modelDir: string;
+  executorModelDir: string;
+  executorEnvDir: string;
+  resultColumn: string;
+  partitions?: number;
+  columns?: string[];
+}
+
+export function jobArguments(plan: JobPlan): string[] {
+  return [
+    ...plan.inputs.flatMap((input) => ['--input', input]),
+    '--input-format', plan.format,
+    '--output', plan.output,
+    '--output-format', plan.format,
+    ...(plan.commitOutput ? ['--commit-output'] : []),
+    '--model-dir', plan.modelDir,
+    '--executor-model-dir', plan.executorModelDir,
+    '--executor-env-dir', plan.executorEnvDir,
+    '--result-column', plan.resultColumn,
+    ...(plan.partitions !== undefined ? ['--partitions', String(plan.partitions)] : []),
+    ...(plan.columns ? ['--columns', JSON.stringify(plan.columns)] : []),
+  ];
 }
 
 /** `local`, `local[N]`, `local[*]`, `local[N,F]`: Spark inside the driver's JVM (`local-cluster[...]` starts real executors). */

@@ -10,8 +10,14 @@
  * mlf then commits them under the batch protocol's names (batch/output.ts) and writes `_SUCCESS`
  * last, with what each executor's Python reported in `_mlf_batch/spark.json`. A Spark job restarts
  * as a whole: a rerun after a kill writes every part again (no per-part resume).
+ *
+ * INPUT and OUTPUT_DIR may be URIs (batch/uri.ts), handed to Spark unchanged. A URI OUTPUT_DIR is
+ * committed by the job itself in the driver, through Hadoop's FileSystem (spark_job.py
+ * commit_output): the same names, overwrite and `_SUCCESS`-last as here, without the per-part
+ * records (nothing resumes a Spark job anyway).
  */
-import { mkdir, readdir, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { environmentError, inputError, usageError } from '../../errors.js';
 import { runTool, isToolError } from '../../env/index.js';
@@ -21,7 +27,7 @@ import { workerFiles } from '../../worker/files.js';
 import type { BatchEngine, BatchJob, BatchProgress, BatchResult } from '../engine.js';
 import { jobKey, openOutput, STATE_DIR } from '../output.js';
 import {
-  EXECUTOR_ENV_DIR, EXECUTOR_MODEL_DIR, failureLine, findSparkSubmit, isLocalMaster, readSummary, submitArguments, submitEnvironment,
+  EXECUTOR_ENV_DIR, EXECUTOR_MODEL_DIR, failureLine, findSparkSubmit, isLocalMaster, jobArguments, readSummary, submitArguments, submitEnvironment,
   type ShippedFiles, type SparkSummary, type SubmitPlan,
 } from './spark-submit.js';
 import type { EnvRecord } from '../../config/env-vars.js';
@@ -60,61 +66,75 @@ async function runSparkJob(job: BatchJob, onProgress: (progress: BatchProgress) 
       bytesDone: partsDone === partsTotal && partsTotal > 0 ? bytesTotal : 0, bytesResumed: 0, bytesTotal, elapsedMs: Date.now() - started,
     });
 
-  const key = jobKey({ engine: 'spark', identity: job.identity, inputs: job.inputFiles, format: job.format, partitions: job.partitions ?? null, columns: job.columns ?? null, resultColumn: job.resultColumn });
-  const output = await openOutput(job.outputDir, { key, format: job.format, parts: [], shown: job.outputLabel });
-  progress(0, 0, 0);
-  const work = path.join(path.dirname(output.tmpPath(0)), 'spark-submit');
-  const staging = path.join(path.dirname(output.tmpPath(0)), 'spark-parts');
-  await mkdir(work, { recursive: true });
-
   const master = job.master ?? DEFAULT_MASTER;
   const worker = workerFiles();
-  const shipped = isLocalMaster(master) ? undefined : await shipFiles(job, work, { manager, envDir, key: envKey });
-  const plan: SubmitPlan = {
-    master,
-    appName: `mlf batch-predict ${path.basename(job.modelDir)}`,
-    ...(shipped ? { shipped } : {}),
-    driverPython: job.environment.pythonPath,
-    workerDir: path.dirname(worker.packageDir),
-    jobScript: path.join(path.dirname(worker.launcher), 'mlf_spark_job.py'),
-    jobArgs: [
-      ...job.inputFiles.flatMap((file) => ['--input', file.path]),
-      '--input-format', job.format,
-      '--output', staging,
-      '--output-format', job.format,
-      '--model-dir', job.modelDir,
-      '--executor-model-dir', shipped ? EXECUTOR_MODEL_DIR : job.modelDir,
-      '--executor-env-dir', shipped ? EXECUTOR_ENV_DIR : envDir,
-      '--result-column', job.resultColumn,
-      ...(job.partitions !== undefined ? ['--partitions', String(job.partitions)] : []),
-      ...(job.columns ? ['--columns', JSON.stringify(job.columns)] : []),
-    ],
-  };
-  const summary = await submit(sparkSubmit, submitArguments(plan), submitEnvironment(plan, env), job);
+  // A URI output has no local directory: the job stages, renames and writes `_SUCCESS` through Hadoop's FileSystem itself.
+  const output = job.outputUri ? undefined : await openLocalOutput(job);
+  progress(0, 0, 0);
+  const stateDir = output ? path.dirname(output.tmpPath(0)) : await mkdtemp(path.join(tmpdir(), 'mlf-spark-'));
+  const work = path.join(stateDir, 'spark-submit');
+  const staging = path.join(stateDir, 'spark-parts');
+  await mkdir(work, { recursive: true });
+  try {
+    const shipped = isLocalMaster(master) ? undefined : await shipFiles(job, work, { manager, envDir, key: envKey });
+    const plan: SubmitPlan = {
+      master,
+      appName: `mlf batch-predict ${path.basename(job.modelDir)}`,
+      ...(shipped ? { shipped } : {}),
+      driverPython: job.environment.pythonPath,
+      workerDir: path.dirname(worker.packageDir),
+      jobScript: path.join(path.dirname(worker.launcher), 'mlf_spark_job.py'),
+      jobArgs: jobArguments({
+        inputs: job.inputUri ? [job.inputUri] : job.inputFiles.map((file) => file.path),
+        format: job.format,
+        output: job.outputUri ?? staging,
+        commitOutput: job.outputUri !== undefined,
+        modelDir: job.modelDir,
+        executorModelDir: shipped ? EXECUTOR_MODEL_DIR : job.modelDir,
+        executorEnvDir: shipped ? EXECUTOR_ENV_DIR : envDir,
+        resultColumn: job.resultColumn,
+        ...(job.partitions !== undefined ? { partitions: job.partitions } : {}),
+        ...(job.columns ? { columns: job.columns } : {}),
+      }),
+    };
+    const summary = await submit(sparkSubmit, submitArguments(plan), submitEnvironment(plan, env), job);
 
-  // Spark's parts, in partition order, become part-00000... under the protocol's commit.
-  const parts = summary.parts;
-  for (const [index, part] of parts.entries()) {
-    await rename(path.join(staging, part.file), output.tmpPath(index));
-    await output.commit({ index, slices: [] }, part.rows);
-    progress(index + 1, parts.length, parts.slice(0, index + 1).reduce((sum, p) => sum + p.rows, 0));
+    const parts = summary.parts;
+    if (output) {
+      // Spark's parts, in partition order, become part-00000... under the protocol's commit.
+      for (const [index, part] of parts.entries()) {
+        await rename(path.join(staging, part.file), output.tmpPath(index));
+        await output.commit({ index, slices: [] }, part.rows);
+        progress(index + 1, parts.length, parts.slice(0, index + 1).reduce((sum, p) => sum + p.rows, 0));
+      }
+      await writeFile(path.join(job.outputDir, STATE_DIR, SPARK_RECORD_FILE), `${JSON.stringify({ application_id: summary.application_id, executors: summary.executors }, null, 2)}\n`);
+      await rm(work, { recursive: true, force: true });
+      await rm(staging, { recursive: true, force: true });
+      await output.finish();
+    } else progress(parts.length, parts.length, summary.rows);
+    return {
+      engine: 'spark',
+      outputDir: job.outputDir,
+      format: job.format,
+      files: job.inputFiles.length,
+      partitions: parts.length,
+      partsWritten: parts.length,
+      partsResumed: 0,
+      rows: summary.rows,
+      elapsedMs: Date.now() - started,
+      workers: new Set(summary.executors.map((record) => `${record.host}/${record.executor_id}`)).size,
+    };
+  } finally {
+    if (!output) await rm(stateDir, { recursive: true, force: true });
   }
-  await writeFile(path.join(job.outputDir, STATE_DIR, SPARK_RECORD_FILE), `${JSON.stringify({ application_id: summary.application_id, executors: summary.executors }, null, 2)}\n`);
-  await rm(work, { recursive: true, force: true });
-  await rm(staging, { recursive: true, force: true });
-  await output.finish();
-  return {
-    engine: 'spark',
-    outputDir: job.outputDir,
-    format: job.format,
-    files: job.inputFiles.length,
-    partitions: parts.length,
-    partsWritten: parts.length,
-    partsResumed: 0,
-    rows: summary.rows,
-    elapsedMs: Date.now() - started,
-    workers: new Set(summary.executors.map((record) => `${record.host}/${record.executor_id}`)).size,
-  };
+}
+
+function openLocalOutput(job: BatchJob) {
+  const key = jobKey({
+    engine: 'spark', identity: job.identity, inputs: job.inputFiles, ...(job.inputUri ? { inputUri: job.inputUri } : {}),
+    format: job.format, partitions: job.partitions ?? null, columns: job.columns ?? null, resultColumn: job.resultColumn,
+  });
+  return openOutput(job.outputDir, { key, format: job.format, parts: [], shown: job.outputLabel });
 }
 
 /** The environment packed (env/pack/) and the model directory as a tar, for `--archives`. */

@@ -9,7 +9,11 @@ the staging directory this job writes with Spark's writer.
 
 The executors' Python is the packed environment spark-submit ships (`--archives ...#mlfenv`,
 `spark.pyspark.python=./mlfenv/bin/python`); `score_partition` refuses to run from any other
-Python, so nothing on an executor ever builds or picks an environment. Each Python worker reports
+Python, so nothing on an executor ever builds or picks an environment.
+
+With `--commit-output` (OUTPUT_DIR given as a URI: `file://`, `hdfs://`, `s3a://`...), the job
+applies the batch protocol itself, in the driver, through Hadoop's FileSystem (commit_output):
+mlf never opens a URI. Each Python worker reports
 its interpreter back through an accumulator; the driver prints one summary line (SUMMARY_PREFIX +
 JSON) that mlf reads.
 """
@@ -25,6 +29,12 @@ SUMMARY_PREFIX = "mlf-spark-summary: "
 ORDER_COLUMN = "__mlf_row_order"
 # Rows scored on the driver to learn the output's schema (mapInPandas needs it before it runs).
 SCHEMA_SAMPLE_ROWS = 20
+# The batch protocol's names (src/batch/output.ts), for a URI output the job commits itself.
+PART_NAME = re.compile(r"^part-\d{5}\.(parquet|csv|json)$")
+SUCCESS_FILE = "_SUCCESS"
+STATE_DIR = "_mlf_batch"
+STAGING_DIR = "spark-parts"
+RECORD_FILE = "spark.json"
 
 
 def parse_args(argv):
@@ -33,6 +43,9 @@ def parse_args(argv):
     parser.add_argument("--input-format", choices=("parquet", "csv", "json"), required=True)
     parser.add_argument("--output", required=True, help="the staging directory Spark writes the parts into")
     parser.add_argument("--output-format", choices=("parquet", "csv", "json"), required=True)
+    parser.add_argument(
+        "--commit-output", action="store_true", help="--output is OUTPUT_DIR itself (a URI): stage there and commit the protocol's names"
+    )
     parser.add_argument("--model-dir", required=True, help="the model directory on the driver")
     parser.add_argument("--executor-model-dir", required=True, help="where the shipped model is on an executor")
     parser.add_argument("--executor-env-dir", required=True, help="where the shipped environment is on an executor")
@@ -145,27 +158,100 @@ def output_schema(frame, model, columns, result_column):
     return from_arrow_schema(pyarrow.Schema.from_pandas(scored, preserve_index=False))
 
 
-def write_output(spark, scored, args):
-    """Spark's writer into the staging directory mlf gives (`--output`, inside OUTPUT_DIR's
-    `_mlf_batch/`), without Hadoop's `_SUCCESS`: mlf moves the parts into place under the batch
-    protocol's names and writes `_SUCCESS` last. (Spark's names, part-<partition>-<uuid>-c000...)"""
+def write_output(spark, scored, staging, output_format):
+    """Spark's writer into a staging directory (inside OUTPUT_DIR's `_mlf_batch/`), without
+    Hadoop's `_SUCCESS`: the parts are then moved into place under the batch protocol's names
+    (by mlf, or by commit_output for a URI) and `_SUCCESS` written last. Returns Spark's parts
+    (part-<partition>-<uuid>-c000...) in partition order."""
     writer = scored.write.mode("overwrite")
-    if args.output_format == "parquet":
-        writer.parquet(args.output)
-    elif args.output_format == "csv":
-        writer.option("header", "true").csv(args.output)
+    if output_format == "parquet":
+        writer.parquet(staging)
+    elif output_format == "csv":
+        writer.option("header", "true").csv(staging)
     else:
-        writer.json(args.output)
-    jvm = spark.sparkContext._jvm
-    out = jvm.org.apache.hadoop.fs.Path(args.output)
-    fs = out.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+        writer.json(staging)
     parts = []
-    for status in fs.listStatus(out):
-        name = status.getPath().getName()
+    for name in HadoopFiles(spark, staging).names(staging):
         match = re.match(r"^part-(\d+)-", name)
         if match:
             parts.append((int(match.group(1)), name))
     return sorted(parts)
+
+
+def child(uri, name):
+    return uri.rstrip("/") + "/" + name
+
+
+class HadoopFiles:
+    """The driver's Hadoop FileSystem of a URI (the JVM's, through py4j), as commit_output uses it.
+    For `file:` it is the raw local filesystem: Hadoop's checksummed one would leave `.<name>.crc`
+    files beside the parts, which the protocol's readers and a local rerun would not expect."""
+
+    def __init__(self, spark, uri):
+        self._path = spark.sparkContext._jvm.org.apache.hadoop.fs.Path
+        fs = self._path(uri).getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+        # By scheme, not class: PySpark's `file` FileSystem is Hive's ProxyLocalFileSystem, itself a filter.
+        if fs.getScheme() == "file":
+            fs = fs.getRawFileSystem()
+        self._fs = fs
+
+    def exists(self, uri):
+        return self._fs.exists(self._path(uri))
+
+    def is_dir(self, uri):
+        return self._fs.getFileStatus(self._path(uri)).isDirectory()
+
+    def names(self, uri):
+        return sorted(status.getPath().getName() for status in self._fs.listStatus(self._path(uri)))
+
+    def delete(self, uri):
+        self._fs.delete(self._path(uri), True)
+
+    def rename(self, source, target):
+        # Hadoop's rename answers false rather than raising.
+        if not self._fs.rename(self._path(source), self._path(target)):
+            raise RuntimeError("mlf: could not rename {} to {}".format(source, target))
+
+    def write(self, uri, data):
+        stream = self._fs.create(self._path(uri), True)
+        try:
+            if data:
+                stream.write(bytearray(data))
+        finally:
+            stream.close()
+
+
+def prepare_output(files, output):
+    """Before anything is scored, as openOutput does for a local OUTPUT_DIR: refuses one that holds
+    what batch-predict does not write, removes `_SUCCESS` first (from then on a killed run leaves
+    none) and the last run's state. Returns the staging directory Spark writes into."""
+    from mlf_worker.errors import BadInput
+
+    state = child(output, STATE_DIR)
+    if files.exists(output):
+        if not files.is_dir(output):
+            raise BadInput("the output `{}` exists and is not a directory".format(output))
+        foreign = [name for name in files.names(output) if not (PART_NAME.match(name) or name in (SUCCESS_FILE, STATE_DIR))]
+        if foreign:
+            raise BadInput("the output directory `{}` holds `{}`, which batch-predict did not write".format(output, foreign[0]))
+        if files.exists(child(output, SUCCESS_FILE)):
+            files.delete(child(output, SUCCESS_FILE))
+        if files.exists(state):
+            files.delete(state)
+    return child(state, STAGING_DIR)
+
+
+def commit_output(files, output, staging, parts, output_format, record):
+    """Spark's parts (in partition order) renamed into OUTPUT_DIR as part-00000.<ext>..., after the
+    last run's parts are removed; then the executors' record and `_SUCCESS`, last."""
+    for name in files.names(output):
+        if PART_NAME.match(name):
+            files.delete(child(output, name))
+    for index, (_, name) in enumerate(parts):
+        files.rename(child(staging, name), child(output, "part-{:05d}.{}".format(index, output_format)))
+    files.delete(staging)
+    files.write(child(child(output, STATE_DIR), RECORD_FILE), (json.dumps(record, indent=2) + "\n").encode("utf-8"))
+    files.write(child(output, SUCCESS_FILE), b"")
 
 
 class ExecutorRecords:
@@ -191,20 +277,26 @@ def main(argv=None):
         .getOrCreate()
     )
     try:
+        output_files = HadoopFiles(spark, args.output) if args.commit_output else None
+        staging = prepare_output(output_files, args.output) if output_files else args.output
         report = spark.sparkContext.accumulator([], ExecutorRecords())
         frame = ordered_partitions(read_input(spark, args), args.partitions)
         model = load_model(os.path.abspath(args.model_dir))
         schema = output_schema(frame, model, columns, args.result_column)
         scored = frame.mapInPandas(make_scorer(args, columns, report), schema)
-        parts = write_output(spark, scored, args)
+        parts = write_output(spark, scored, staging, args.output_format)
         executors = report.value
+        application_id = spark.sparkContext.applicationId
+        if output_files:
+            record = {"application_id": application_id, "executors": executors}
+            commit_output(output_files, args.output, staging, parts, args.output_format, record)
         # A task run twice (a retry, speculation) reports twice: a partition's rows are counted once.
         rows_by_partition = {record["partition"]: record["rows"] for record in executors}
         summary = {
             "rows": sum(rows_by_partition.get(partition, 0) for partition, _ in parts),
             "parts": [{"file": name, "partition": partition, "rows": rows_by_partition.get(partition, 0)} for partition, name in parts],
             "executors": executors,
-            "application_id": spark.sparkContext.applicationId,
+            "application_id": application_id,
         }
         sys.stdout.write(SUMMARY_PREFIX + json.dumps(summary) + "\n")
         sys.stdout.flush()

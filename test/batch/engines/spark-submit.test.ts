@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { failureLine, findSparkSubmit, isLocalMaster, readSummary, submitArguments, submitEnvironment, SUMMARY_PREFIX } from '../../../src/batch/engines/spark-submit.js';
+import { failureLine, findSparkSubmit, isLocalMaster, jobArguments, readSummary, submitArguments, submitEnvironment, SUMMARY_PREFIX } from '../../../src/batch/engines/spark-submit.js';
 import { isMlfError } from '../../../src/errors.js';
 import { tempDir } from '../../support/temp.js';
 
@@ -100,5 +100,23 @@ describe('failureLine', () => {
     ['the last line otherwise', ['a', 'b'], 'b'],
   ])('%s', (_name, lines, expected) => {
     expect(failureLine(lines.join('\n'))).toBe(expected);
+  });
+});
+
+describe('jobArguments', () => {
+  const common = { format: 'parquet' as const, modelDir: '/m', executorModelDir: 'mlfmodel', executorEnvDir: 'mlfenv', resultColumn: 'prediction' };
+
+  it('hands a URI input and a URI output to the job unchanged, with --commit-output', () => {
+    expect(jobArguments({ ...common, inputs: ['s3a://bucket/in/*.parquet'], output: 'hdfs://nn:8020/out/', commitOutput: true })).toEqual([
+      '--input', 's3a://bucket/in/*.parquet', '--input-format', 'parquet', '--output', 'hdfs://nn:8020/out/', '--output-format', 'parquet', '--commit-output',
+      '--model-dir', '/m', '--executor-model-dir', 'mlfmodel', '--executor-env-dir', 'mlfenv', '--result-column', 'prediction',
+    ]);
+  });
+
+  it('gives local files one --input each and a local staging directory without --commit-output', () => {
+    expect(jobArguments({ ...common, inputs: ['/d/a.parquet', '/d/b.parquet'], output: '/o/_mlf_batch/tmp/spark-parts', commitOutput: false, partitions: 3, columns: ['x', 'y'] })).toEqual([
+      '--input', '/d/a.parquet', '--input', '/d/b.parquet', '--input-format', 'parquet', '--output', '/o/_mlf_batch/tmp/spark-parts', '--output-format', 'parquet',
+      '--model-dir', '/m', '--executor-model-dir', 'mlfmodel', '--executor-env-dir', 'mlfenv', '--result-column', 'prediction', '--partitions', '3', '--columns', '["x","y"]',
+    ]);
   });
 });

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { isMlfError } from '../../src/errors.js';
+import { batchPredict, type BatchPredictOptions } from '../../src/ops/batch-predict.js';
+import { tempDir } from '../support/temp.js';
+
+/** Refusals batchPredict makes before it reads the model (so the model need not exist). */
+async function refusal(overrides: Partial<BatchPredictOptions>) {
+  const cwd = tempDir('mlf-batch-ops-');
+  const options = { modelUri: 'no-such-model', input: 'in.csv', outputDir: 'out', engine: 'local', resultColumn: 'prediction', workers: 1, cwd, env: {}, ...overrides } as BatchPredictOptions;
+  try {
+    await batchPredict(options);
+  } catch (error) {
+    if (isMlfError(error)) return { exitCode: error.exitCode, message: error.message };
+    throw error;
+  }
+  throw new Error('did not throw');
+}
+
+describe('batchPredict with URIs', () => {
+  it('--engine local refuses a URI input or output in one line, exit 2', async () => {
+    expect(await refusal({ input: 'file:///data/in.csv' })).toEqual({
+      exitCode: 2, message: 'the input `file:///data/in.csv` is a URI, which only --engine spark reads and writes (--engine local takes local paths)',
+    });
+    expect(await refusal({ outputDir: 's3a://bucket/out' })).toEqual({
+      exitCode: 2, message: 'the output `s3a://bucket/out` is a URI, which only --engine spark reads and writes (--engine local takes local paths)',
+    });
+  });
+
+  it('--engine spark takes a URI input without looking for it locally, and asks for --format when its name does not say', async () => {
+    expect(await refusal({ engine: 'spark', input: 'hdfs://nn:8020/data/table/' })).toMatchObject({ exitCode: 2, message: expect.stringContaining('cannot tell the format of the input `hdfs://nn:8020/data/table/`') });
+    // Past the input (no local discovery of `hdfs://...`), the next step is the model: the refusal is about it.
+    const modelRefusal = await refusal({ engine: 'spark', input: 'hdfs://nn:8020/data/table/', format: 'parquet', outputDir: 'gs://b/out' });
+    expect(modelRefusal.message).toContain('no-such-model');
+  });
+});
