@@ -153,7 +153,7 @@ if (unavailable) {
     ['a directory of mixed formats', () => ['-i', mixedDir()], /^error: the input `\S+mixed` mixes formats: `\S+in\.csv` is csv, `\S+in\.parquet` is parquet; /],
     ['an empty input directory', () => ['-i', emptyDir()], /^error: the input directory `\S+empty` holds no data files$/],
     ['a glob matching nothing', () => ['-i', path.join(work, '*.none')], /^error: the input `\S+\*\.none` matches no files$/],
-    ['--engine spark (not in this mlf yet)', () => ['-i', input('parquet'), '--engine', 'spark'], /^error: --engine spark is not available in this mlf; use --engine local \(the default\)$/],
+    ['a URI input with --engine local', () => ['-i', `file://${input('parquet')}`], /^error: the input `file:\/\/\S+in\.parquet` is a URI, which only --engine spark reads and writes \(--engine local takes local paths\); use --engine spark, or give a local path$/],
     ['an output directory of other files', () => ['-i', input('parquet'), '-o', fixturesDir], /^error: the output directory `\S+fixtures` holds `README\.md`, which batch-predict did not write; /],
   ])('%s: one line, exit 2', async (_name, args, line) => {
     const extra = args();
