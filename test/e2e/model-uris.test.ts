@@ -190,6 +190,16 @@ if (unavailable) {
     }
   });
 
+  it('prepare-env takes a model URI: it builds the environment of the directory the URI resolves to, the one envs path names', async () => {
+    const prepared = await mlf(['models', 'prepare-env', '-m', 'models:/iris@champion', '--env-manager', 'uv', '--json']);
+    expect(prepared.exitCode, prepared.stderr).toBe(0);
+    const built = JSON.parse(prepared.stdout) as { ok: boolean; manager: string; envDir: string; built: boolean };
+    expect(built).toMatchObject({ ok: true, manager: 'uv', built: true });
+    const found = await mlf(['envs', 'path', '-m', IRIS, '--env-manager', 'uv', '--json']);
+    expect(found.exitCode, found.stderr).toBe(0);
+    expect(JSON.parse(found.stdout)).toMatchObject({ envDir: built.envDir, exists: true });
+  }, 600_000);
+
   it('a warm alias predict makes two small REST calls and downloads nothing', async () => {
     await predict('models:/iris@champion', IRIS_INPUT);
     const before = proxy.requests.length;
