@@ -74,8 +74,8 @@ describe.skipIf(!built)(`mlf models package refusals${built ? '' : ' (skipped: r
     },
     {
       name: 'a flavor no writer has',
-      args: ['models', 'package', '-o', 'out', '--flavor', 'catboost', '--model-file', 'model.cbm'],
-      line: 'error: flavor `catboost` is not supported; `--flavor` is one of `sklearn`, `xgboost`, `lightgbm`, `statsmodels`, `onnx`',
+      args: ['models', 'package', '-o', 'out', '--flavor', 'tensorflow', '--model-file', 'saved_model.pb'],
+      line: 'error: flavor `tensorflow` is not supported; `--flavor` is one of `sklearn`, `xgboost`, `lightgbm`, `catboost`, `statsmodels`, `onnx`, `pytorch`, `keras`',
     },
     {
       name: '--lock with a bad mode',
