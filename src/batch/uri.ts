@@ -4,6 +4,7 @@
  * engine hands them over unchanged; mlf itself never lists or opens them. Every refusal is one
  * line, exit 2.
  */
+import { fileURLToPath } from 'node:url';
 import { usageError } from '../errors.js';
 import type { BatchFormat } from '../worker/protocol.js';
 import { formatOfFile } from './input.js';
@@ -29,10 +30,23 @@ export function formatOfUri(uri: string, format: BatchFormat | undefined): Batch
   });
 }
 
-/** `--engine local` reads and writes local paths only. */
-export function refuseUriForLocalEngine(text: string, what: 'input' | 'output'): void {
-  if (!isStorageUri(text)) return;
-  throw usageError('URI_NEEDS_SPARK', `the ${what} \`${text}\` is a URI, which only --engine spark reads and writes (--engine local takes local paths)`, {
+/**
+ * What `--engine local` reads and writes: local paths, and `file:` URIs (`file:///data`,
+ * Hadoop's `file:/data`) as the paths they name, since its filesystem is this machine's. Any
+ * other scheme is refused.
+ */
+export function localPathForLocalEngine(text: string, what: 'input' | 'output'): string {
+  if (!isStorageUri(text)) return text;
+  if (/^file:/i.test(text)) {
+    try {
+      return fileURLToPath(new URL(text));
+    } catch {
+      throw usageError('INVALID_FILE_URI', `the ${what} \`${text}\` is not a file: URI of this machine (a host other than localhost, or a malformed URI)`, {
+        hint: 'give a local path, or file:///absolute/path',
+      });
+    }
+  }
+  throw usageError('URI_NEEDS_SPARK', `the ${what} \`${text}\` is a URI, which only --engine spark reads and writes (--engine local takes local paths and file: URIs)`, {
     hint: 'use --engine spark, or give a local path',
   });
 }

@@ -12,7 +12,7 @@ import { usageError } from '../errors.js';
 import { loadEngine, type BatchEngineName, type BatchProgress, type BatchResult } from '../batch/engine.js';
 import { discoverInput } from '../batch/input.js';
 import { refuseForeignOutput } from '../batch/output.js';
-import { formatOfUri, isStorageUri, refuseUriForLocalEngine } from '../batch/uri.js';
+import { formatOfUri, isStorageUri, localPathForLocalEngine } from '../batch/uri.js';
 import type { BatchFormat, RuntimeChoice } from '../worker/protocol.js';
 import type { WorkerOutputHandlers } from '../worker/worker-client.js';
 import { prepareModelRun, readModelToRun } from './model-run.js';
@@ -53,8 +53,7 @@ export async function batchPredict(options: BatchPredictOptions): Promise<BatchP
   if (options.master !== undefined && options.engine !== 'spark') throw usageError('MASTER_WITHOUT_SPARK', '--master is for --engine spark');
   if (options.resultColumn.trim() === '') throw usageError('INVALID_OPTION_VALUE', 'invalid value `` for --result-column: give a column name');
   if (options.engine !== 'spark') {
-    refuseUriForLocalEngine(options.input, 'input');
-    refuseUriForLocalEngine(options.outputDir, 'output');
+    options = { ...options, input: localPathForLocalEngine(options.input, 'input'), outputDir: localPathForLocalEngine(options.outputDir, 'output') };
   }
   // A URI goes to Spark unchanged: mlf neither lists its files nor looks into its directory (the job commits a URI output itself).
   const inputUri = isStorageUri(options.input) ? options.input : undefined;

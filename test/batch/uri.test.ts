@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatOfUri, isStorageUri, refuseUriForLocalEngine } from '../../src/batch/uri.js';
+import { formatOfUri, isStorageUri, localPathForLocalEngine } from '../../src/batch/uri.js';
 import { isMlfError } from '../../src/errors.js';
 
 function refusal(action: () => unknown) {
@@ -46,14 +46,23 @@ describe('formatOfUri', () => {
   });
 });
 
-describe('refuseUriForLocalEngine', () => {
-  it('refuses a URI in one line naming it and --engine spark, exit 2', () => {
-    const refused = refusal(() => refuseUriForLocalEngine('s3a://bucket/out', 'output'));
+describe('localPathForLocalEngine', () => {
+  it('refuses a URI of another scheme in one line naming it and --engine spark, exit 2', () => {
+    const refused = refusal(() => localPathForLocalEngine('s3a://bucket/out', 'output'));
     expect(refused.exitCode).toBe(2);
-    expect(refused.message).toBe('the output `s3a://bucket/out` is a URI, which only --engine spark reads and writes (--engine local takes local paths)');
+    expect(refused.message).toBe('the output `s3a://bucket/out` is a URI, which only --engine spark reads and writes (--engine local takes local paths and file: URIs)');
+  });
+
+  it('reads a file: URI as the path it names (both spellings, percent-decoded, globs kept), and refuses one of another host', () => {
+    expect(localPathForLocalEngine('file:///data/in.parquet', 'input')).toBe('/data/in.parquet');
+    expect(localPathForLocalEngine('file:/data/in.parquet', 'input')).toBe('/data/in.parquet');
+    expect(localPathForLocalEngine('file:///data/my%20dir/*.csv', 'input')).toBe('/data/my dir/*.csv');
+    const refused = refusal(() => localPathForLocalEngine('file://otherhost/data', 'input'));
+    expect(refused.exitCode).toBe(2);
+    expect(refused.message).toBe('the input `file://otherhost/data` is not a file: URI of this machine (a host other than localhost, or a malformed URI)');
   });
 
   it('lets a local path through', () => {
-    expect(refuseUriForLocalEngine('out/dir', 'output')).toBeUndefined();
+    expect(localPathForLocalEngine('out/dir', 'output')).toBe('out/dir');
   });
 });

@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { e2ePython, e2eUnavailableReason, fixturesDir, mlfBin, repoRoot, runMlf, tempDir } from '../support/cli.js';
@@ -96,6 +97,15 @@ if (unavailable) {
     }
   }, 900_000);
 
+  it('file: URIs for the input and the output are the paths they name (the local engine\'s filesystem is this machine\'s)', async () => {
+    const output = path.join(work, 'out-file-uri');
+    const result = await mlf(['models', 'batch-predict', '-m', model, '-i', pathToFileURL(input('parquet')).href, '-o', pathToFileURL(output).href,
+      '--env-manager', 'local', '-w', '2', '--partitions', '2', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ partitions: 2, partsWritten: 2, rows: ROWS });
+    await expectComplete('parquet', output);
+  }, 900_000);
+
   it('progress and warnings on stderr: rows, files, rate; each worker warning once', async () => {
     const result = await batch('parquet', path.join(work, 'out-progress'), ['--partitions', '2']);
     expect(result.exitCode, result.stderr).toBe(0);
@@ -153,7 +163,7 @@ if (unavailable) {
     ['a directory of mixed formats', () => ['-i', mixedDir()], /^error: the input `\S+mixed` mixes formats: `\S+in\.csv` is csv, `\S+in\.parquet` is parquet; /],
     ['an empty input directory', () => ['-i', emptyDir()], /^error: the input directory `\S+empty` holds no data files$/],
     ['a glob matching nothing', () => ['-i', path.join(work, '*.none')], /^error: the input `\S+\*\.none` matches no files$/],
-    ['a URI input with --engine local', () => ['-i', `file://${input('parquet')}`], /^error: the input `file:\/\/\S+in\.parquet` is a URI, which only --engine spark reads and writes \(--engine local takes local paths\); use --engine spark, or give a local path$/],
+    ['a URI input of another scheme with --engine local', () => ['-i', 'hdfs://namenode:8020/data/in.parquet'], /^error: the input `hdfs:\/\/namenode:8020\/data\/in\.parquet` is a URI, which only --engine spark reads and writes \(--engine local takes local paths and file: URIs\); use --engine spark, or give a local path$/],
     ['an output directory of other files', () => ['-i', input('parquet'), '-o', fixturesDir], /^error: the output directory `\S+fixtures` holds `README\.md`, which batch-predict did not write; /],
   ])('%s: one line, exit 2', async (_name, args, line) => {
     const extra = args();

@@ -17,13 +17,20 @@ async function refusal(overrides: Partial<BatchPredictOptions>) {
 }
 
 describe('batchPredict with URIs', () => {
-  it('--engine local refuses a URI input or output in one line, exit 2', async () => {
-    expect(await refusal({ input: 'file:///data/in.csv' })).toEqual({
-      exitCode: 2, message: 'the input `file:///data/in.csv` is a URI, which only --engine spark reads and writes (--engine local takes local paths)',
+  it('--engine local refuses a URI input or output of another scheme than file: in one line, exit 2', async () => {
+    expect(await refusal({ input: 'hdfs://nn:8020/data/in.csv' })).toEqual({
+      exitCode: 2, message: 'the input `hdfs://nn:8020/data/in.csv` is a URI, which only --engine spark reads and writes (--engine local takes local paths and file: URIs)',
     });
     expect(await refusal({ outputDir: 's3a://bucket/out' })).toEqual({
-      exitCode: 2, message: 'the output `s3a://bucket/out` is a URI, which only --engine spark reads and writes (--engine local takes local paths)',
+      exitCode: 2, message: 'the output `s3a://bucket/out` is a URI, which only --engine spark reads and writes (--engine local takes local paths and file: URIs)',
     });
+  });
+
+  it('--engine local reads a file: URI input as its path (here: a file that does not exist, named as a path)', async () => {
+    const refused = await refusal({ input: 'file:///nonexistent-mlf/in.csv' });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.message).toContain('/nonexistent-mlf/in.csv');
+    expect(refused.message).not.toContain('file:');
   });
 
   it('--engine spark takes a URI input without looking for it locally, and asks for --format when its name does not say', async () => {
