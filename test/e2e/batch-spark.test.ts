@@ -168,7 +168,7 @@ pq.write_table(pa.Table.from_pandas(frame.head(${SMALL_ROWS}), preserve_index=Fa
  * Digests of each output (parts in name order, rows in order: pandas' per-row hashes of every
  * column, then of the prediction alone) and of predict's predictions, one batch at a time.
  */
-async function digestOutputs(python: string, outputs: Record<string, string>, predictJson?: string): Promise<Record<string, Digest>> {
+async function digestOutputs<Name extends string>(python: string, outputs: Record<Name, string>, predictJson?: string): Promise<Record<Name | 'predict', Digest>> {
   const script = `
 import hashlib, json, os, sys
 import numpy as np, pandas as pd, pyarrow.parquet as pq

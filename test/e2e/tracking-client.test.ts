@@ -5,6 +5,7 @@
  * error naming the variables; a stopped server is `unreachable`.
  */
 import { Readable } from 'node:stream';
+import { arrayBuffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrackingClient, type TrackingClient } from '../../src/tracking/client.js';
 import { readTrackingConfig } from '../../src/tracking/config.js';
@@ -53,7 +54,7 @@ if (unavailable) {
       const listing = await tracking.getJson<{ files: { path: string; file_size?: number }[] }>('/api/2.0/mlflow-artifacts/artifacts', { path: '0/probe' });
       expect(listing.files).toEqual([{ path: 'file.txt', is_dir: false, file_size: bytes.length }]);
       const download = await tracking.getStream('/api/2.0/mlflow-artifacts/artifacts/0/probe/file.txt');
-      expect(Buffer.from(await download.body.arrayBuffer())).toEqual(bytes);
+      expect(Buffer.from(await arrayBuffer(download.body))).toEqual(bytes);
       await tracking.close();
 
       await expect.poll(() => plain.accessLog().filter((entry) => entry.path.startsWith('/api/2.0/mlflow-artifacts/artifacts/0/probe/file.txt')).map((e) => [e.method, e.status]))

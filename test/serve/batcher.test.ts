@@ -17,7 +17,7 @@ const csv = (body: string): InvokeItem => ({ protocol: 'mlflow', path: '/invocat
 
 /** A pool whose replies echo the body; it records every call. */
 function fakePool() {
-  const calls: { kind: 'invoke' | 'batch'; bodies: string[] }[] = [];
+  const calls: { kind: 'invoke' | 'batch'; bodies: InvokeItem['body'][] }[] = [];
   const answer = (item: InvokeItem): Reply => ({ status: 200, contentType: 'application/json', body: `reply to ${item.body}` });
   return {
     calls,

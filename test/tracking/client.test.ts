@@ -4,6 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTrackingClient, type TrackingClient } from '../../src/tracking/client.js';
 import { readTrackingConfig, type TrackingConfig } from '../../src/tracking/config.js';
@@ -132,7 +133,7 @@ describe('createTrackingClient', () => {
     const { port } = await serve([json(200, {})]);
     const client = clientFor(configFor(`http://127.0.0.1:${port}`, { MLFLOW_TRACKING_TOKEN: 'tok' }));
     const response = await client.getStream(`http://localhost:${other.port}/file`);
-    expect(await response.body.text()).toBe('bytes');
+    expect(await text(response.body)).toBe('bytes');
     expect(other.seen[0]!.authorization).toBeUndefined();
   });
 
@@ -159,7 +160,7 @@ describe('createTrackingClient', () => {
     const client = clientFor(configFor(`http://127.0.0.1:${port}`));
     const download = await client.getStream('/api/2.0/mlflow-artifacts/artifacts/0/a.bin');
     expect(download.contentLength).toBe(10);
-    expect(await download.body.text()).toBe('0123456789');
+    expect(await text(download.body)).toBe('0123456789');
     let opened = 0;
     const answer = await client.putStream('/api/2.0/mlflow-artifacts/artifacts/0/b.bin', () => {
       opened += 1;

@@ -43,7 +43,10 @@ describe('applyOverrides', () => {
 });
 
 describe('runRules', () => {
-  const files = { dir: '/m', entries: new Set<string>(), entriesTruncated: false, yaml: new Map(), requirementFiles: new Map(), examples: new Map(), pickles: new Map(), imports: new Map() } as ModelFiles;
+  const files: ModelFiles = {
+    dir: '/m', entries: new Set<string>(), entriesTruncated: false, envFileNames: { conda: 'conda.yaml', virtualenv: 'python_env.yaml' }, envFiles: new Map(),
+    requirementFiles: new Map(), examples: new Map(), problems: [], yaml: new Map(), pickles: new Map(), imports: new Map(), skops: new Map(), flavorFiles: new Map(),
+  };
 
   it('turns a crashing rule group into one MLF001 and keeps the other groups', () => {
     const crash: RuleCheck = () => {

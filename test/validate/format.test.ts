@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { createFormatter, type FormatName } from '../../src/validate/format/index.js';
 import { escapeData, escapeProperty } from '../../src/validate/format/github.js';
@@ -80,7 +80,7 @@ describe('sarif', () => {
   ajv.addFormat('uri', (value: string) => /^[A-Za-z][A-Za-z0-9+.-]*:/.test(value));
   ajv.addFormat('uri-reference', () => true);
   ajv.addFormat('date-time', (value: string) => !Number.isNaN(Date.parse(value)));
-  const validate = ajv.compile({ $id: id, ...rest });
+  const validate = ajv.compile({ $id: id as string, ...rest });
 
   it('validates against the official SARIF 2.1.0 schema', () => {
     const log = JSON.parse(render('sarif'));
