@@ -35,9 +35,9 @@ class CapturedLogs:
 def column_schema(spec):
     """A ColSchema from (name, type) pairs, as MLmodel's `signature.inputs` would give it."""
 
-    from mlf_worker.scoring.signature import parse_col_schema
+    from mlf_worker.scoring.signature import parse_input_schema
 
-    return parse_col_schema({"inputs": json.dumps([{"name": name, "type": type_name} for name, type_name in spec])})
+    return parse_input_schema({"inputs": json.dumps([{"name": name, "type": type_name} for name, type_name in spec])})
 
 
 # The columns of test/worker/worker.test.ts's `echo` model: one of each scalar type.

@@ -21,21 +21,24 @@ from mlf_worker.errors import NeedsMlflow
 from mlf_worker.model_dir import read_mlmodel
 from mlf_worker.protocol import error_reply
 from mlf_worker.runtimes.base import ModelToLoad
-from mlf_worker.runtimes.registry import load_runtime, schema_without_mlflow
+from mlf_worker.runtimes.registry import load_runtime
 
 FLAVORS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "flavors"))
 
-# fixture -> (the library it needs, the runtime that must load it)
+# fixture -> (the library it needs, the runtime that must load it, whether it has a request.csv:
+# the tensor-signature fixtures have a JSON `inputs` request only)
 FIXTURES = {
-    "xgboost": ("xgboost", "xgboost"),
-    "xgboost-booster": ("xgboost", "xgboost"),
-    "lightgbm": ("lightgbm", "lightgbm"),
-    "lightgbm-sklearn": ("lightgbm", "lightgbm"),
-    "catboost": ("catboost", "catboost"),
-    "statsmodels": ("statsmodels", "statsmodels"),
-    "onnx": ("onnxruntime", "onnx"),
-    "pytorch-pickle": ("torch", "pytorch"),
-    "keras-no-signature": ("keras", "keras"),
+    "xgboost": ("xgboost", "xgboost", True),
+    "xgboost-booster": ("xgboost", "xgboost", True),
+    "lightgbm": ("lightgbm", "lightgbm", True),
+    "lightgbm-sklearn": ("lightgbm", "lightgbm", True),
+    "catboost": ("catboost", "catboost", True),
+    "statsmodels": ("statsmodels", "statsmodels", True),
+    "onnx": ("onnxruntime", "onnx", True),
+    "pytorch-pickle": ("torch", "pytorch", True),
+    "pytorch": ("torch", "pytorch", False),
+    "keras-no-signature": ("keras", "keras", True),
+    "keras": ("keras", "keras", False),
 }
 
 
@@ -63,7 +66,7 @@ def model_to_load(model_dir, mlmodel=None):
 
 class MlflowWrittenFixtures(ModelDirTestCase):
     def test_each_fixture_loads_without_mlflow_and_answers_mlflows_bytes(self):
-        for name, (library, runtime_name) in FIXTURES.items():
+        for name, (library, runtime_name, csv) in FIXTURES.items():
             with self.subTest(fixture=name):
                 if library == "keras" and os.environ.get("KERAS_BACKEND") != "torch":
                     self.skipTest("keras: the fixture's backend is torch and KERAS_BACKEND is not `torch`")
@@ -74,7 +77,8 @@ class MlflowWrittenFixtures(ModelDirTestCase):
                 self.assertEqual((runtime.name, fallback), (runtime_name, None))
                 expected = read(os.path.join(folder, "expected-response.json"))
                 self.assertEqual(self.answer(runtime, read(os.path.join(folder, "request.json")), "json"), expected)
-                self.assertEqual(self.answer(runtime, read(os.path.join(folder, "request.csv")), "csv"), expected)
+                if csv:
+                    self.assertEqual(self.answer(runtime, read(os.path.join(folder, "request.csv")), "csv"), expected)
 
     def test_a_missing_column_is_the_schema_error_mlflow_gives(self):
         skip_without(self, "lightgbm")
@@ -102,13 +106,21 @@ class WhatMlflowLoads(ModelDirTestCase):
             self.loader_of(module)(model)
         self.assertEqual(str(caught.exception), reason)
 
-    def test_pytorchs_default_pt2_format_has_a_tensor_signature(self):
-        model_dir = os.path.join(FLAVORS, "pytorch", "model")
+    def test_a_tensor_signature_on_a_runtime_other_than_keras_and_pytorch(self):
+        model_dir = os.path.join(FLAVORS, "lightgbm", "model")
         mlmodel = read_mlmodel(model_dir)
-        with self.assertRaises(NeedsMlflow) as caught:
-            schema_without_mlflow(mlmodel, mlmodel["signature"])
-        self.assertEqual(str(caught.exception), "the signature has a non-scalar input type")
-        self.assert_needs_mlflow("pytorch", model_to_load(model_dir, mlmodel), "the pytorch model is not in the pickle format (data/model.pth)")
+        mlmodel["signature"]["inputs"] = '[{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 4]}}]'
+        stand_in = mock.Mock()
+        with mock.patch("mlf_worker.runtimes.registry.mlflow_runtime", return_value=stand_in):
+            runtime, reason = load_runtime(model_dir, "auto", mlmodel)
+        self.assertIs(runtime, stand_in.load.return_value)
+        self.assertEqual(reason, "the signature is tensor-based, which only the keras and pytorch runtimes enforce")
+
+    def test_a_pt2_archive_when_pickles_are_disallowed(self):
+        skip_without(self, "torch")
+        model_dir = os.path.join(FLAVORS, "pytorch", "model")
+        with mock.patch.dict(os.environ, {"MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "false"}):
+            self.assert_needs_mlflow("pytorch", model_to_load(model_dir), "MLFLOW_ALLOW_PICKLE_DESERIALIZATION is false")
 
     def test_flavor_settings_only_mlflow_implements(self):
         cases = [

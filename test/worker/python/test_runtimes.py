@@ -273,7 +273,7 @@ class WhatOnlyMlflowHandles(unittest.TestCase):
             ({"is_signature_from_type_hint": True}, {"inputs": columns}, "the signature comes from type hints"),
             ({"metadata": {"mlflow.model.is_external": True}}, {"inputs": columns}, "the model is external"),
             ({}, {"inputs": columns, "params": '[{"name": "k", "type": "long", "default": 1, "shape": null}]'}, "the signature has a params schema"),
-            ({}, {"inputs": '[{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 4]}}]'}, "the signature has a non-scalar input type"),
+            ({}, {"inputs": '[{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 4]}}, {"type": "double"}]'}, "the signature has a non-scalar input type"),
             ({}, {"inputs": '[{"type": "double", "name": "a"}, {"type": "double"}]'}, "the signature mixes named and unnamed inputs"),
         ]
         for mlmodel, signature, reason in cases:

@@ -10,7 +10,7 @@ import os
 
 from ..errors import NeedsMlflow, cut_message
 from ..model_dir import check_signature, python_function_conf
-from ..scoring.signature import parse_col_schema
+from ..scoring.signature import parse_input_schema
 from .base import ModelToLoad
 
 # loader_module of MLmodel's python_function flavor -> (module under runtimes/, runtime class).
@@ -50,6 +50,8 @@ def load_chosen_runtime(model, choice, mlmodel):
             raise NeedsMlflow("loader_module `{}` needs mlflow".format(loader))
         module, name = RUNTIMES_WITHOUT_MLFLOW[loader]
         runtime_class = getattr(importlib.import_module("." + module, __package__), name)
+        if schema is not None and schema.is_tensor and not runtime_class.takes_tensor_signatures:
+            raise NeedsMlflow("the signature is tensor-based, which only the keras and pytorch runtimes enforce")
         return runtime_class.load(model, schema), None
     except NeedsMlflow as e:
         reason, _ = cut_message(str(e))
@@ -63,7 +65,7 @@ def schema_without_mlflow(mlmodel, signature):
     metadata = mlmodel.get("metadata")
     if isinstance(metadata, dict) and metadata.get("mlflow.model.is_external"):
         raise NeedsMlflow("the model is external")
-    return parse_col_schema(signature)
+    return parse_input_schema(signature)
 
 
 def mlflow_runtime():

@@ -1,6 +1,7 @@
 """A runtime that loads a model without importing mlflow (seconds of start-up) and scores with
 mlf's ports of MLflow's scoring code (scoring/): used only where those ports cover the model
-completely (scalar column signatures, no params schema, no type-hint signatures). Its predictions
+completely (scalar column signatures, tensor signatures where the runtime says so, no params
+schema, no type-hint signatures). Its predictions
 are MLflow's by construction of those checks; the tests compare them with `mlflow models predict`.
 """
 
@@ -12,6 +13,10 @@ from .base import Runtime
 
 
 class WithoutMlflowRuntime(Runtime):
+    # Whether predict_fn takes what a tensor signature's enforcement gives (arrays, a dict of
+    # arrays) as MLflow's wrapper of the flavor does; else such a model is MLflow's to load.
+    takes_tensor_signatures = False
+
     def __init__(self, predict_fn, schema):
         self.predict_fn = predict_fn
         self.schema = schema

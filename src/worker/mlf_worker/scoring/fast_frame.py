@@ -20,7 +20,7 @@ EXACT_INT = 2**53
 
 def double_rows(decoded, schema):
     """The rows of a split-orient `decoded` for an all-double named schema as one float64 array, or None."""
-    if schema is None or not schema.has_input_names() or not isinstance(decoded, dict):
+    if schema is None or schema.is_tensor or not schema.has_input_names() or not isinstance(decoded, dict):
         return None
     if len(decoded) != 2 or "columns" not in decoded or "data" not in decoded:
         return None
@@ -61,7 +61,7 @@ def double_frame(decoded, schema):
 def already_enforced(frame, schema, types_):
     """Whether enforce_schema would return `frame`'s very columns and dtypes, in the same order."""
     names = schema.input_names()
-    if not schema.has_input_names() or len(set(names)) != len(names) or list(frame.columns) != names:
+    if schema.is_tensor or not schema.has_input_names() or len(set(names)) != len(names) or list(frame.columns) != names:
         return False
     for dtype, spec in zip(frame.dtypes.tolist(), schema.inputs):
         # An object column would go through infer_objects first: not a shortcut.

@@ -1,4 +1,5 @@
-"""Input parsing, ported from MLflow 3.17.2 for scalar column signatures, without importing mlflow:
+"""Input parsing, ported from MLflow 3.17.2 for scalar column and tensor signatures, without
+importing mlflow:
 
   mlflow/pyfunc/scoring_server/__init__.py   `_parse_json_data`, `_decode_json_input`,
                                              `parse_csv_input` (the CSV reading, with its dtypes)
@@ -192,10 +193,58 @@ def dataframe_from_parsed_json(decoded, orient, schema, types_):
     return pdf
 
 
-def cast_df_types_according_to_schema(pdf, schema, types_):
+def type_conversion_failure(col_name, col_type, ex):
+    return invalid_input(
+        "Data is not compatible with model signature. "
+        "Failed to convert column {} to type '{}'. Error: '{!r}'".format(col_name, col_type, ex)
+    )
+
+
+def is_string_column(pdf, col_name, col_type):
+    """A pandas string column the schema wants as object or str: left as it is (pandas 3)."""
     import numpy as np
     import pandas as pd
 
+    string_dtype = getattr(pd, "StringDtype", None)
+    return (
+        (col_type == object or (isinstance(col_type, np.dtype) and col_type.kind == "U"))
+        and string_dtype is not None
+        and isinstance(pdf[col_name].dtype, string_dtype)
+    )
+
+
+def cast_df_types_for_tensors(pdf, schema):
+    """cast_df_types_according_to_schema for a tensor schema: each column to its tensor's dtype
+    (every column to the one unnamed tensor's), except list-valued columns, which enforcement
+    reshapes (tensor_schema.py). MLflow walks an unnamed schema's columns in set order; here they
+    go in the frame's order, which only decides which of several failing columns is named."""
+    import numpy as np
+
+    if schema.has_input_names():
+        dtype_list = zip(schema.input_names(), schema.input_types())
+    else:
+        dtype_list = [(col_name, schema.inputs[0].type) for col_name in pdf.columns]
+    actual_cols = set(pdf.columns)
+    for col_name, col_type in dtype_list:
+        if col_name not in actual_cols:
+            continue
+        try:
+            if col_type == np.dtype(bytes):
+                pdf[col_name] = pdf[col_name].map(lambda x: bytes(x, "utf8"))
+            elif isinstance(pdf[col_name].iloc[0], list) or is_string_column(pdf, col_name, col_type):
+                continue
+            else:
+                pdf[col_name] = pdf[col_name].astype(col_type)
+        except Exception as ex:
+            raise type_conversion_failure(col_name, col_type, ex)
+    return pdf
+
+
+def cast_df_types_according_to_schema(pdf, schema, types_):
+    import pandas as pd
+
+    if schema.is_tensor:
+        return cast_df_types_for_tensors(pdf, schema)
     actual_cols = set(pdf.columns)
     if schema.has_input_names():
         dtype_list = zip(schema.input_names(), schema.input_types())
@@ -215,20 +264,10 @@ def cast_df_types_according_to_schema(pdf, schema, types_):
                 if pd.api.types.is_datetime64_any_dtype(parsed) and getattr(parsed.dt, "unit", "ns") != "ns":
                     parsed = parsed.dt.as_unit("ns")
                 pdf[col_name] = parsed
-            else:
-                string_dtype = getattr(pd, "StringDtype", None)
-                if (
-                    (col_type == object or (isinstance(col_type, np.dtype) and col_type.kind == "U"))
-                    and string_dtype is not None
-                    and isinstance(pdf[col_name].dtype, string_dtype)
-                ):
-                    continue
+            elif not is_string_column(pdf, col_name, col_type):
                 pdf[col_name] = pdf[col_name].astype(col_type)
         except Exception as ex:
-            raise invalid_input(
-                "Data is not compatible with model signature. "
-                "Failed to convert column {} to type '{}'. Error: '{!r}'".format(col_name, col_type, ex)
-            )
+            raise type_conversion_failure(col_name, col_type, ex)
     return pdf
 
 
@@ -237,6 +276,8 @@ def convert_data_type(data, spec, types_):
     try:
         if spec is None:
             return np.array(data)
+        if spec.is_tensor:
+            return np.array(data, dtype=spec.type)
         dtype = types_.numpy[spec.type]
         if isinstance(data, (list, np.ndarray)):
             return np.array(data, dtype)

@@ -3,7 +3,8 @@
   mlflow/models/utils.py     `_enforce_schema` (its conversion of the input to a DataFrame),
                              `_enforce_named_col_schema`, `_enforce_unnamed_col_schema`,
                              `_enforce_mlflow_datatype`, `_enforce_params_schema` (no params schema)
-  mlflow/pyfunc/__init__.py  `_validate_prediction_input` (how a failure is worded)
+  mlflow/pyfunc/__init__.py  `_validate_prediction_input` (how a failure is worded, for column
+                             and tensor signatures: tensor_schema.py enforces the latter)
 
 The messages are MLflow's; where MLflow's spells out the whole input and schema before saying what
 is wrong, the line says what is wrong and the detail keeps MLflow's text.
@@ -16,6 +17,7 @@ from .. import logs
 from ..environment import env_flag
 from ..errors import SchemaError, WorkerError
 from .fast_frame import already_enforced
+from .tensor_schema import enforce_tensor_schema
 
 MISSING_VALUES_HINT = (
     " Hint: the type mismatch is likely caused by missing values. "
@@ -198,6 +200,8 @@ def validate_prediction_input(data, schema, types_):
     if schema is None:
         return data
     try:
+        if schema.is_tensor:
+            return enforce_tensor_schema(data, schema)
         return enforce_schema(data, schema, types_)
     except Exception as e:
         if env_flag("MLFLOW_DISABLE_SCHEMA_DETAILS"):

@@ -1,15 +1,19 @@
 """The column signatures the ported scoring code handles, after mlflow/types/schema.py (MLflow
 3.17.2): `ColSpec`, `Schema` (its input_* accessors) and `DataType.to_numpy` / `to_pandas`, for
-scalar column types only. Any other signature is MLflow's to enforce (NeedsMlflow)."""
+scalar column types only; tensor signatures are tensor_schema.py's. Any other signature is MLflow's
+to enforce (NeedsMlflow)."""
 
 import json
 
 from ..errors import NeedsMlflow
+from .tensor_schema import is_tensor_signature, parse_tensor_schema
 
 SCALAR_TYPES = ("boolean", "integer", "long", "float", "double", "string", "binary", "datetime")
 
 
 class ColSpec:
+    is_tensor = False
+
     def __init__(self, type_name, name, required):
         self.type = type_name
         self.name = name
@@ -24,6 +28,8 @@ class ColSpec:
 
 class ColSchema:
     """A column signature whose every type is a scalar DataType."""
+
+    is_tensor = False
 
     def __init__(self, inputs):
         self.inputs = inputs
@@ -55,8 +61,9 @@ class ColSchema:
         return "[" + ", ".join(repr(c) for c in self.inputs) + "]"
 
 
-def parse_col_schema(signature):
-    """The input schema of MLmodel's `signature`, None when there is none; NeedsMlflow otherwise."""
+def parse_input_schema(signature):
+    """The input schema of MLmodel's `signature` (a ColSchema or, for tensor inputs, a
+    TensorSchema), None when there is none; NeedsMlflow for what only MLflow enforces."""
     if not signature:
         return None
     if not isinstance(signature, dict):
@@ -72,6 +79,8 @@ def parse_col_schema(signature):
         raise NeedsMlflow("the signature's inputs are not JSON")
     if not isinstance(specs, list) or not specs:
         raise NeedsMlflow("the signature's inputs are not a non-empty list")
+    if is_tensor_signature(specs):
+        return parse_tensor_schema(specs)
     cols = []
     for spec in specs:
         if not isinstance(spec, dict) or spec.get("type") not in SCALAR_TYPES:
