@@ -211,7 +211,8 @@ async function benchmark() {
 }
 
 // Per fixture: the bare load + predict, in Python, after `import json, pandas as pd` with the
-// request read into `df` and the model file in `path`; it ends with `out` (what json.dump writes).
+// request read into `df` (a `dataframe_split` request) or `x` (an `inputs` one, as a float32 array)
+// and the model file in `path`; it ends with `out` (what json.dump writes).
 function bareRuns() {
   return {
     xgboost: ['model.ubj', 'import xgboost as xgb\nm = xgb.XGBClassifier()\nm.load_model(path)\nout = m.predict(df).tolist()'],
@@ -223,6 +224,9 @@ function bareRuns() {
     onnx: ['model.onnx', 'import onnxruntime as ort\ns = ort.InferenceSession(path, providers=["CPUExecutionProvider"])\nout = s.run(None, {"input": df.to_numpy(dtype="float32")})[0].tolist()'],
     'pytorch-pickle': ['data/model.pth', 'import torch\nm = torch.load(path, weights_only=False).eval()\nwith torch.no_grad():\n    out = m(torch.from_numpy(df.to_numpy(dtype="float32"))).tolist()'],
     'keras-no-signature': ['data/model.keras', 'import keras\nout = keras.saving.load_model(path).predict(df.values, verbose=0).tolist()'],
+    // The tensor-signature fixtures: their request is `inputs`, here as the float32 array `x`.
+    pytorch: ['data/model.pt2', 'import torch\nm = torch.export.load(path).module()\nwith torch.no_grad():\n    out = m(torch.from_numpy(x)).tolist()'],
+    keras: ['data/model.keras', 'import keras\nout = keras.saving.load_model(path).predict(x, verbose=0).tolist()'],
   };
 }
 
@@ -262,9 +266,11 @@ async function flavorBenchmark() {
     for (let r = 0; r < runs; r += 1) samples.push(await runMlf());
     const mlf = summarize(samples);
     const script = [
-      'import json, sys, pandas as pd',
-      `req = json.load(open(${JSON.stringify(request)}))["dataframe_split"]`,
-      'df = pd.DataFrame(req["data"], columns=req["columns"])',
+      'import json, sys, numpy as np, pandas as pd',
+      `req = json.load(open(${JSON.stringify(request)}))`,
+      'split = req.get("dataframe_split")',
+      'df = pd.DataFrame(split["data"], columns=split["columns"]) if split else None',
+      'x = np.array(req["inputs"], dtype="float32") if "inputs" in req else None',
       `path = ${JSON.stringify(path.join(model, file))}`,
       code,
       'json.dump({"predictions": out}, sys.stdout)',
