@@ -86,11 +86,11 @@ if (unavailable) {
     }
   }, 900_000);
 
-  const predict = async (f: Fixture, type: 'json' | 'csv', manager: 'local' | 'uv') => {
+  const predict = async (f: Fixture, type: 'json' | 'csv', manager: 'local' | 'uv', extraEnv: Record<string, string> = {}) => {
     const python = pythons[f.venv]!;
     const result = await runMlf(['models', 'predict', '-m', modelDir(f), '-i', requestFile(f, type), '-t', type, '--env-manager', manager, '--json'], {
       mlfHome,
-      env: { PATH: path_(python), TMPDIR: work, ...TORCH_ENV },
+      env: { PATH: path_(python), TMPDIR: work, ...TORCH_ENV, ...extraEnv },
     });
     expect(result.exitCode, `${f.name}/${type}: ${result.stderr}`).toBe(0);
     return JSON.parse(result.stdout) as { runtime: string; fallbackReason?: string; output: string };
@@ -112,6 +112,14 @@ if (unavailable) {
       }, 300_000);
     }
   });
+
+  (torchPython ? it : it.skip)('pytorch (pt2) with MLFLOW_ALLOW_PICKLE_DESERIALIZATION=false: MLflow vets the archive, so its loader, with the reason; MLflow\'s bytes', async () => {
+    const f = FIXTURES.find((x) => x.name === 'pytorch')!;
+    const report = await predict(f, 'json', 'local', { MLFLOW_ALLOW_PICKLE_DESERIALIZATION: 'false' });
+    expect(report.runtime).toBe('mlflow');
+    expect(report.fallbackReason).toBe('MLFLOW_ALLOW_PICKLE_DESERIALIZATION is false');
+    expect(report.output).toBe(reference.get('pytorch/json'));
+  }, 300_000);
 
   it('lightgbm with --env-manager uv: an environment from the model\'s own requirements, the fast path, MLflow\'s bytes', async () => {
     const f = FIXTURES.find((x) => x.name === 'lightgbm')!;

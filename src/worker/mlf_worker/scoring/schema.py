@@ -17,7 +17,6 @@ from .. import logs
 from ..environment import env_flag
 from ..errors import SchemaError, WorkerError
 from .fast_frame import already_enforced
-from .tensor_schema import enforce_tensor_schema
 
 MISSING_VALUES_HINT = (
     " Hint: the type mismatch is likely caused by missing values. "
@@ -99,6 +98,31 @@ def enforce_mlflow_datatype(name, values, type_name, types_):
     )
 
 
+def check_input_names(schema, actual_cols):
+    """_enforce_schema's check of a named schema's inputs against the input's names: SchemaError
+    for missing required ones, MLflow's warning for extra ones (then ignored)."""
+    input_names = schema.required_input_names()
+    expected_required = set(input_names)
+    optional_cols = set(schema.optional_input_names())
+    missing = [c for c in input_names if c in expected_required - actual_cols]
+    extra = [c for c in actual_cols if c in actual_cols - expected_required - optional_cols]
+    if missing:
+        if env_flag("MLFLOW_DISABLE_SCHEMA_DETAILS"):
+            message = "Input schema validation failed. Mismatched or missing input(s)."
+            if extra:
+                message += " Note that there were extra inputs provided."
+        else:
+            message = "Model is missing inputs {}.".format(missing)
+            if extra:
+                message += " Note that there were extra inputs: {}.".format(extra)
+        raise SchemaError(message)
+    if extra:
+        logs.warning(
+            "Found extra inputs in the model input that are not defined in the model "
+            "signature: `{}`. These inputs will be ignored.".format(extra)
+        )
+
+
 def to_dataframe(pf_input):
     """The input as a DataFrame, as _enforce_schema converts it for a column-based signature."""
     import numpy as np
@@ -153,27 +177,7 @@ def enforce_schema(pf_input, schema, types_):
     if already_enforced(pf_input, schema, types_):
         return pf_input
     if schema.has_input_names():
-        input_names = schema.required_input_names()
-        expected_required = set(input_names)
-        actual_cols = set(pf_input.columns)
-        optional_cols = set(schema.optional_input_names())
-        missing = [c for c in input_names if c in expected_required - actual_cols]
-        extra = [c for c in actual_cols if c in actual_cols - expected_required - optional_cols]
-        if missing:
-            if env_flag("MLFLOW_DISABLE_SCHEMA_DETAILS"):
-                message = "Input schema validation failed. Mismatched or missing input(s)."
-                if extra:
-                    message += " Note that there were extra inputs provided."
-            else:
-                message = "Model is missing inputs {}.".format(missing)
-                if extra:
-                    message += " Note that there were extra inputs: {}.".format(extra)
-            raise SchemaError(message)
-        if extra:
-            logs.warning(
-                "Found extra inputs in the model input that are not defined in the model "
-                "signature: `{}`. These inputs will be ignored.".format(extra)
-            )
+        check_input_names(schema, set(pf_input.columns))
         input_dict = schema.input_dict()
         columns = {}
         for name in schema.input_names():
@@ -201,6 +205,9 @@ def validate_prediction_input(data, schema, types_):
         return data
     try:
         if schema.is_tensor:
+            # Imported here: tensor_schema uses this module's check_input_names.
+            from .tensor_schema import enforce_tensor_schema
+
             return enforce_tensor_schema(data, schema)
         return enforce_schema(data, schema, types_)
     except Exception as e:

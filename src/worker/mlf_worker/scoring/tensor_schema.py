@@ -13,9 +13,8 @@ words failures for both. Sparse matrices (scipy) are not ported: a tensor schema
 from a JSON or CSV request. The messages are MLflow's.
 """
 
-from .. import logs
-from ..environment import env_flag
 from ..errors import NeedsMlflow, SchemaError
+from .schema import check_input_names
 
 
 class TensorSpec:
@@ -186,39 +185,22 @@ def reshape_and_cast_column(name, series, spec):
     )
 
 
-def check_input_names(pf_input, schema):
-    """_enforce_schema's name check for a named schema: the input, a single-name schema's array
-    given its name, or SchemaError for missing names (extra ones are dropped with a warning)."""
+def named_input(pf_input, schema):
+    """The input of a named schema after _enforce_schema's name check: a single-name schema's
+    array is given its name; missing names fail, extra ones are dropped with a warning."""
     import numpy as np
     import pandas as pd
 
     names = schema.required_input_names()
-    expected = set(names)
     actual = set()
-    if len(expected) == 1 and isinstance(pf_input, np.ndarray):
+    if len(names) == 1 and isinstance(pf_input, np.ndarray):
         pf_input = {names[0]: pf_input}
-        actual = expected
+        actual = set(names)
     elif isinstance(pf_input, pd.DataFrame):
         actual = set(pf_input.columns)
     elif isinstance(pf_input, dict):
         actual = set(pf_input.keys())
-    missing = [c for c in names if c in expected - actual]
-    extra = [c for c in actual if c in actual - expected]
-    if missing:
-        if env_flag("MLFLOW_DISABLE_SCHEMA_DETAILS"):
-            message = "Input schema validation failed. Mismatched or missing input(s)."
-            if extra:
-                message += " Note that there were extra inputs provided."
-        else:
-            message = "Model is missing inputs {}.".format(missing)
-            if extra:
-                message += " Note that there were extra inputs: {}.".format(extra)
-        raise SchemaError(message)
-    if extra:
-        logs.warning(
-            "Found extra inputs in the model input that are not defined in the model "
-            "signature: `{}`. These inputs will be ignored.".format(extra)
-        )
+    check_input_names(schema, actual)
     return pf_input
 
 
@@ -230,7 +212,7 @@ def enforce_tensor_schema(pf_input, schema):
     if isinstance(pf_input, pd.Series):
         pf_input = pd.DataFrame(pf_input)
     if schema.has_input_names():
-        pf_input = check_input_names(pf_input, schema)
+        pf_input = named_input(pf_input, schema)
         pairs = zip(schema.input_names(), schema.inputs)
         if isinstance(pf_input, dict):
             enforced = {}
