@@ -7,7 +7,7 @@
  * onnx are in the MLflow test environment (MLF_E2E_PYTHON); torch and keras in .e2e/torch
  * (MLF_E2E_TORCH_PYTHON), which .ci/run makes from test/e2e/torch.lock.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,19 @@ if (unavailable) {
     expect(report.runtime).toBe('mlflow');
     expect(report.fallbackReason).toBe('MLFLOW_ALLOW_PICKLE_DESERIALIZATION is false');
     expect(report.output).toBe(reference.get('pytorch/json'));
+  }, 300_000);
+
+  (torchPython ? it : it.skip)('pytorch (pt2) given rows of the wrong width: exit 2, one line in the words of MLflow\'s _enforce_tensor_spec', async () => {
+    const input = path.join(work, 'three-columns.json');
+    writeFileSync(input, JSON.stringify({ inputs: [[1, 2, 3]] }));
+    const f = FIXTURES.find((x) => x.name === 'pytorch')!;
+    const result = await runMlf(['models', 'predict', '-m', modelDir(f), '-i', input, '--env-manager', 'local'], {
+      mlfHome,
+      env: { PATH: path_(torchPython!), TMPDIR: work },
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('Shape of input (1, 3) does not match expected shape (-1, 4).');
   }, 300_000);
 
   it('lightgbm with --env-manager uv: an environment from the model\'s own requirements, the fast path, MLflow\'s bytes', async () => {
