@@ -22,7 +22,7 @@ import path from 'node:path';
 import { environmentError, inputError, usageError } from '../../errors.js';
 import { runTool, isToolError } from '../../env/index.js';
 import { packEnvironment } from '../../env/pack/pack-environment.js';
-import { writeTarGz, type TarEntry } from '../../env/pack/tar.js';
+import { writeTarGz, type TarEntry } from '../../env/pack/archive.js';
 import { workerFiles } from '../../worker/files.js';
 import type { BatchEngine, BatchJob, BatchProgress, BatchResult } from '../engine.js';
 import { jobKey, openOutput, STATE_DIR } from '../output.js';

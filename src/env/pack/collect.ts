@@ -7,7 +7,7 @@ import { MARKER_FILE } from '../marker.js';
 import { ENV_MODEL_CACHE_DIR } from '../../config/cache-layout.js';
 import { PACK_MANIFEST_FILE, PACK_WORKER_DIR } from './manifest.js';
 import { ACTIVATE_SCRIPT, isDroppedBinFile, launcherScript, relocatePyvenvCfg, relocateScript, type LauncherFacts } from './relocate.js';
-import type { TarEntry } from './tar.js';
+import type { TarEntry } from './archive.js';
 
 /**
  * The archive's entries: the environment with every file that names its build directory rewritten

@@ -7,12 +7,12 @@ import { readMarker } from '../marker.js';
 import type { PreparedEnvironment } from '../types.js';
 import { collectEntries } from './collect.js';
 import { PACK_FORMAT, PACK_FORMAT_VERSION, PACK_WORKER_DIR, requirementsDigest, serializePackManifest, type PackManifest } from './manifest.js';
-import { writeTarGz } from './tar.js';
+import { writeTarGz } from './archive.js';
 
 /**
  * Writes a built environment (env/prepare.ts's, left as it is) as a relocatable archive with mlf's
  * worker inside: the facts of its interpreter asked from it, the entries collected (collect.ts),
- * the tar written atomically (tar.ts).
+ * the tar written atomically (archive.ts).
  */
 export interface PackEnvironmentInput {
   environment: Pick<PreparedEnvironment, 'manager' | 'envDir' | 'key'>;

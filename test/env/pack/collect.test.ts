@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectEntries, fileContainsAny, type CollectInput } from '../../../src/env/pack/collect.js';
 import { ACTIVATE_SCRIPT, SCRIPT_TRAMPOLINE } from '../../../src/env/pack/relocate.js';
-import type { TarEntry } from '../../../src/env/pack/tar.js';
+import type { TarEntry } from '../../../src/env/pack/archive.js';
 import { rejectedMlfError } from '../../support/errors.js';
 import { tempDir } from '../../support/temp.js';
 
