@@ -9,6 +9,8 @@
  *   _mlf_batch/tmp/                         parts being written (renamed into place when whole)
  *
  * Readers that skip names starting with `_` (Spark, pyarrow.dataset, pandas) see the parts only.
+ * While a run writes a local OUTPUT_DIR it also holds `.mlf-lock` there (model/write-lock.ts,
+ * taken by ops/batch-predict.ts): a second run into the same directory is refused, not interleaved.
  *
  * Opening an output (`openOutput`) decides what a run does:
  *  - OUTPUT_DIR holding anything else than these names is refused (exit 2): mlf never deletes
@@ -31,6 +33,7 @@ import { z } from 'zod';
 import { inputError, usageError } from '../errors.js';
 import { fsyncDirectory, writeDurably } from '../fs/durable.js';
 import { BatchSlice, type BatchFormat } from '../worker/protocol.js';
+import { isWriteLockName } from '../model/write-lock.js';
 
 export const SUCCESS_FILE = '_SUCCESS';
 export const STATE_DIR = '_mlf_batch';
@@ -150,7 +153,7 @@ export function refuseForeignOutput(outputDir: string, shown: string): boolean {
   if (!stats.isDirectory()) throw usageError('OUTPUT_NOT_A_DIRECTORY', `the output \`${shown}\` exists and is not a directory`);
   const foreign = readdirSync(outputDir)
     .sort()
-    .find((name) => !(PART_NAME.test(name) || name === SUCCESS_FILE || name === STATE_DIR));
+    .find((name) => !(PART_NAME.test(name) || name === SUCCESS_FILE || name === STATE_DIR || isWriteLockName(name)));
   if (foreign !== undefined) {
     throw usageError('OUTPUT_NOT_BATCH_OUTPUT', `the output directory \`${shown}\` holds \`${foreign}\`, which batch-predict did not write`, {
       hint: 'give a new or empty directory (mlf overwrites only its own output)',

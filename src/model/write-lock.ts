@@ -23,6 +23,12 @@ import { isOwnerDead, isOwnerFileName, isSameOwner, newLockOwner, readLockOwner,
  */
 export const WRITE_LOCK_NAME = '.mlf-lock';
 const OWNERLESS_STALE_MS = 10_000;
+const STALE_ASIDE = `${WRITE_LOCK_NAME}-stale-`;
+
+/** The lock, and a stale one moved aside while it is taken over (removed at once, left only by a crash). */
+export function isWriteLockName(name: string): boolean {
+  return name === WRITE_LOCK_NAME || (name.startsWith(STALE_ASIDE) && /^[0-9a-f]{8}$/.test(name.slice(STALE_ASIDE.length)));
+}
 const UNLOCKABLE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS']);
 
 export interface WriteLockOptions {
@@ -30,6 +36,8 @@ export interface WriteLockOptions {
   timeoutMs?: number;
   /** How the directory is named in messages (the user's own words). */
   displayPath?: string;
+  /** What the holder does to the directory, for the refusal (default `changed`). */
+  doing?: string;
 }
 
 /** Runs `work` holding the model directory's write lock. */
@@ -69,12 +77,12 @@ export async function acquireModelWriteLock(dir: string, options: WriteLockOptio
     await assertLockDirectory(lockDir, shownLock);
     const holder = await readLockOwner(lockDir);
     if (await isStale(lockDir, holder)) {
-      const gone = await takeOverLock(lockDir, holder, `${lockDir}-stale-${randomBytes(4).toString('hex')}`);
+      const gone = await takeOverLock(lockDir, holder, path.join(dir, `${STALE_ASIDE}${randomBytes(4).toString('hex')}`));
       if (gone) continue;
     }
     if (Date.now() - started >= timeoutMs) {
       const who = holder.kind === 'owner' ? `mlf process ${holder.owner.pid} on ${holder.owner.host}, since ${holder.owner.since}` : 'another mlf process';
-      throw inputError('MODEL_DIR_BUSY', `\`${options.displayPath ?? dir}\` is being changed by ${who}`, {
+      throw inputError('MODEL_DIR_BUSY', `\`${options.displayPath ?? dir}\` is being ${options.doing ?? 'changed'} by ${who}`, {
         file: shownLock,
         hint: `run again when it has finished; if no mlf is running, delete \`${shownLock}\``,
       });

@@ -5,12 +5,14 @@
  * Everything a user can get wrong (the engine, the flags' values, the input) is refused before
  * the environment is built.
  */
-import { lstatSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { EnvRequest, PreparedEnvironment } from '../env/index.js';
-import { usageError } from '../errors.js';
+import { inputError, usageError } from '../errors.js';
+import { acquireModelWriteLock } from '../model/write-lock.js';
 import { loadEngine, type BatchEngineName, type BatchProgress, type BatchResult } from '../batch/engine.js';
-import { discoverInput } from '../batch/input.js';
+import { discoverInput, type BatchInput } from '../batch/input.js';
 import { refuseForeignOutput } from '../batch/output.js';
 import { formatOfUri, isStorageUri, localPathForLocalEngine } from '../batch/uri.js';
 import type { BatchFormat, RuntimeChoice } from '../worker/protocol.js';
@@ -61,7 +63,25 @@ export async function batchPredict(options: BatchPredictOptions): Promise<BatchP
   const input = inputUri
     ? { files: [], format: formatOfUri(inputUri, options.format) }
     : discoverInput(options.input, { cwd: options.cwd, ...(options.format ? { format: options.format } : {}) });
-  if (!outputUri) refuseForeignOutput(path.resolve(options.cwd, options.outputDir), options.outputDir);
+  const outputPath = outputUri ? undefined : path.resolve(options.cwd, options.outputDir);
+  if (outputPath) refuseForeignOutput(outputPath, options.outputDir);
+  // Held from here to the end, so that a second run into the same directory is refused at once
+  // instead of interleaving its parts with this one's (or overwriting them once this one is done).
+  const releaseOutput = outputPath ? await lockOutputDirectory(outputPath, options.outputDir) : async () => undefined;
+  try {
+    return await runJob(options, engine, input, inputUri, outputUri);
+  } finally {
+    await releaseOutput();
+  }
+}
+
+async function runJob(
+  options: BatchPredictOptions,
+  engine: Awaited<ReturnType<typeof loadEngine>>,
+  input: BatchInput,
+  inputUri: string | undefined,
+  outputUri: string | undefined,
+): Promise<BatchPredictReport> {
   const model = await readModelToRun(options.modelUri, { cwd: options.cwd, env: options.env, ...(options.mlfHome !== undefined ? { mlfHome: options.mlfHome } : {}), ...options.modelSource });
 
   const {
@@ -107,6 +127,27 @@ export async function batchPredict(options: BatchPredictOptions): Promise<BatchP
   } finally {
     await run.release();
   }
+}
+
+/**
+ * Takes OUTPUT_DIR's `.mlf-lock` (created first if missing: the lock lives inside it), refusing
+ * with one line while another live mlf holds it; a killed run's lock is taken over. The release
+ * also removes a directory this run created and left empty (a run that failed before writing).
+ */
+async function lockOutputDirectory(outputPath: string, shown: string): Promise<() => Promise<void>> {
+  const existed = existsSync(outputPath);
+  if (!existed) {
+    try {
+      mkdirSync(outputPath, { recursive: true });
+    } catch (error) {
+      throw inputError('OUTPUT_NOT_WRITABLE', `cannot create the output directory \`${shown}\`: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  const release = await acquireModelWriteLock(outputPath, { timeoutMs: 0, displayPath: shown, doing: 'written' });
+  return async () => {
+    await release();
+    if (!existed) await rmdir(outputPath).catch(() => undefined);
+  };
 }
 
 function checkCounts(options: BatchPredictOptions): void {

@@ -4,7 +4,8 @@
  * groups), CSV and JSON lines. The reference is `mlf models predict` on the same rows (itself
  * checked byte for byte against `mlflow models predict` by predict.test.ts): every output row is
  * the input's row, in order, plus predict's prediction for it. A run SIGKILLed midway leaves no
- * `_SUCCESS`, and its rerun keeps the parts it proved complete and writes a complete output.
+ * `_SUCCESS`, and its rerun keeps the parts it proved complete and writes a complete output. While
+ * a run writes OUTPUT_DIR it holds `.mlf-lock` there: a second run is refused.
  *
  * The Parquet case runs in the model's own uv environment (built from the fixture's requirements:
  * pyarrow comes with mlflow), the others with `--env-manager local` (the MLflow test Python) to
@@ -12,6 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
@@ -135,6 +137,8 @@ if (unavailable) {
     expect(completed).toBeGreaterThanOrEqual(2);
     expect(completed).toBeLessThan(10);
     expect(existsSync(path.join(output, '_SUCCESS'))).toBe(false);
+    // The killed run's lock is still there; its owner is dead, so the rerun takes it over.
+    expect(existsSync(path.join(output, '.mlf-lock'))).toBe(true);
 
     const rerun = await batch('parquet', output, ['--json']);
     expect(rerun.exitCode, rerun.stderr).toBe(0);
@@ -144,7 +148,28 @@ if (unavailable) {
     expect(report.partsResumed + report.partsWritten).toBe(10);
     expect(report.rows).toBe(ROWS);
     await expectComplete('parquet', output);
+    expect(readdirSync(output).filter((name) => name.startsWith('.'))).toEqual([]);
   }, 900_000);
+
+  it('a second run into an output directory a live run holds is refused in one line, exit 2, and changes nothing', async () => {
+    const output = path.join(work, 'out-busy');
+    mkdirSync(path.join(output, '.mlf-lock'), { recursive: true });
+    // The holder: a live process of this host, recorded as mlf records its runs (lock-owner.ts).
+    const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const owner = { pid: holder.pid, host: hostname(), boot: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), since: new Date().toISOString() };
+      writeFileSync(path.join(output, '.mlf-lock', 'owner.json'), JSON.stringify(owner));
+      const before = readdirSync(output, { recursive: true }).sort();
+      const result = await batch('parquet', output);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+        `error: ${output}/.mlf-lock: \`${output}\` is being written by mlf process ${holder.pid} on ${hostname()}, since ${owner.since}; run again when it has finished; if no mlf is running, delete \`${output}/.mlf-lock\``,
+      ]);
+      expect(readdirSync(output, { recursive: true }).sort()).toEqual(before);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  }, 120_000);
 
   it('a planted _SUCCESS and planted parts in the output are overwritten, not trusted', async () => {
     const output = path.join(work, 'out-planted');

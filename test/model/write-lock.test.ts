@@ -3,11 +3,11 @@
  * taken over at once, an ownerless one only once old, a live one waited for and then named.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireModelWriteLock, withModelWriteLock, WRITE_LOCK_NAME } from '../../src/model/write-lock.js';
+import { acquireModelWriteLock, isWriteLockName, withModelWriteLock, WRITE_LOCK_NAME } from '../../src/model/write-lock.js';
 import { rejectedMlfError } from '../support/errors.js';
 import { tempDir as makeTempDir } from '../support/cli.js';
 
@@ -194,5 +194,35 @@ describe('acquireModelWriteLock', () => {
     expect(error.hint).toBe('inspect it, and if no mlf is running, delete it and run again');
     expect(existsSync(lock) || existsSync(`${lock}-target`)).toBe(true);
     if (reason.includes('precious')) expect(readFileSync(path.join(lock, 'precious.txt'), 'utf8')).toBe('data');
+  });
+});
+
+describe('isWriteLockName', () => {
+  it('names the lock and a stale lock moved aside during a takeover, nothing else', () => {
+    expect(isWriteLockName('.mlf-lock')).toBe(true);
+    expect(isWriteLockName('.mlf-lock-stale-0a1b2c3d')).toBe(true);
+    for (const name of ['.mlf-lock-stale-', '.mlf-lock-stale-0a1b2c3d9', '.mlf-lock-stale-ZZZZZZZZ', 'mlf-lock', '.mlf-lock.bak']) expect(isWriteLockName(name), name).toBe(false);
+  });
+
+  it("a dead owner's lock is moved aside under such a name and removed: the directory holds nothing else after the takeover", async () => {
+    const dir = tempDir();
+    lockHeldBy(dir, { pid: await deadPid(), host: os.hostname() });
+    const release = await acquireModelWriteLock(dir, { timeoutMs: 0 });
+    expect(readdirSync(dir)).toEqual([WRITE_LOCK_NAME]);
+    await release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('the refusal says what the holder does to the directory', async () => {
+    const dir = tempDir();
+    const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      lockHeldBy(dir, { pid: holder.pid!, host: os.hostname() });
+      const error = await rejectedMlfError(acquireModelWriteLock(dir, { timeoutMs: 0, displayPath: 'out', doing: 'written' }));
+      expect(error.message).toBe(`\`out\` is being written by mlf process ${holder.pid} on ${os.hostname()}, since 2026-11-21T12:00:00.000Z`);
+      expect(error.exitCode).toBe(2);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 });

@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isMlfError } from '../../src/errors.js';
 import { batchPredict, type BatchPredictOptions } from '../../src/ops/batch-predict.js';
@@ -38,5 +40,25 @@ describe('batchPredict with URIs', () => {
     // Past the input (no local discovery of `hdfs://...`), the next step is the model: the refusal is about it.
     const modelRefusal = await refusal({ engine: 'spark', input: 'hdfs://nn:8020/data/table/', format: 'parquet', outputDir: 'gs://b/out' });
     expect(modelRefusal.message).toContain('no-such-model');
+  });
+});
+
+describe('batchPredict and its output directory', () => {
+  it('a run that fails before writing (here: no such model) leaves no output directory and no lock behind', async () => {
+    const cwd = tempDir('mlf-batch-ops-');
+    writeFileSync(path.join(cwd, 'in.csv'), 'a,b\n1,2\n');
+    const options = { modelUri: 'no-such-model', input: 'in.csv', outputDir: 'new/out', engine: 'local', resultColumn: 'prediction', workers: 1, cwd, env: {} } as BatchPredictOptions;
+    await expect(batchPredict(options)).rejects.toThrow(/no-such-model/);
+    expect(existsSync(path.join(cwd, 'new', 'out'))).toBe(false);
+  });
+
+  it('an existing output directory keeps what it held, and loses the lock', async () => {
+    const cwd = tempDir('mlf-batch-ops-');
+    writeFileSync(path.join(cwd, 'in.csv'), 'a,b\n1,2\n');
+    mkdirSync(path.join(cwd, 'out', '_mlf_batch'), { recursive: true });
+    writeFileSync(path.join(cwd, 'out', 'part-00000.csv'), 'kept');
+    const options = { modelUri: 'no-such-model', input: 'in.csv', outputDir: 'out', engine: 'local', resultColumn: 'prediction', workers: 1, cwd, env: {} } as BatchPredictOptions;
+    await expect(batchPredict(options)).rejects.toThrow(/no-such-model/);
+    expect(readdirSync(path.join(cwd, 'out')).sort()).toEqual(['_mlf_batch', 'part-00000.csv']);
   });
 });

@@ -33,6 +33,8 @@ SCHEMA_SAMPLE_ROWS = 20
 PART_NAME = re.compile(r"^part-\d{5}\.(parquet|csv|json)$")
 SUCCESS_FILE = "_SUCCESS"
 STATE_DIR = "_mlf_batch"
+# The run's lock in a local OUTPUT_DIR (src/model/write-lock.ts: `.mlf-lock`, or one moved aside while taken over).
+WRITE_LOCK = re.compile(r"^\.mlf-lock(-stale-[0-9a-f]{8})?$")
 STAGING_DIR = "spark-parts"
 RECORD_FILE = "spark.json"
 
@@ -231,7 +233,7 @@ def prepare_output(files, output):
     if files.exists(output):
         if not files.is_dir(output):
             raise BadInput("the output `{}` exists and is not a directory".format(output))
-        foreign = [name for name in files.names(output) if not (PART_NAME.match(name) or name in (SUCCESS_FILE, STATE_DIR))]
+        foreign = [name for name in files.names(output) if not (PART_NAME.match(name) or name in (SUCCESS_FILE, STATE_DIR) or WRITE_LOCK.match(name))]
         if foreign:
             raise BadInput("the output directory `{}` holds `{}`, which batch-predict did not write".format(output, foreign[0]))
         if files.exists(child(output, SUCCESS_FILE)):
