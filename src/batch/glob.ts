@@ -6,6 +6,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import picomatch from 'picomatch';
 
 const MAGIC = /[*?[]/;
 
@@ -13,26 +14,15 @@ export function isGlob(pattern: string): boolean {
   return MAGIC.test(pattern);
 }
 
-/** The regular expression of one segment (no `/` in it). */
-export function segmentRegExp(segment: string): RegExp {
-  let source = '';
-  for (let i = 0; i < segment.length; i++) {
-    const char = segment[i]!;
-    if (char === '*') source += '[^/]*';
-    else if (char === '?') source += '[^/]';
-    else if (char === '[') {
-      const close = segment.indexOf(']', i + 2);
-      if (close < 0) {
-        source += '\\[';
-        continue;
-      }
-      let body = segment.slice(i + 1, close);
-      if (body.startsWith('!')) body = `^${body.slice(1)}`;
-      source += `[${body.replace(/\\/g, '\\\\')}]`;
-      i = close;
-    } else source += char.replace(/[.+^${}()|\\\]]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 'u');
+// A shell's glob, from picomatch: no braces, extglobs or leading-`!` negation (a shell expands
+// braces before globbing, and takes those characters literally in a name); `(`, `)` and `|`,
+// which picomatch passes to the regular expression, are escaped to stay literal. Dot names are
+// let through here: hiddenAllowed decides them, with `_` names.
+const SEGMENT_OPTIONS = { dot: true, nobrace: true, noextglob: true, nonegate: true, posix: true } as const;
+
+/** Whether a name matches one segment (no `/` in it). */
+export function segmentMatcher(segment: string): (name: string) => boolean {
+  return picomatch(segment.replace(/[()|]/g, '\\$&'), SEGMENT_OPTIONS);
 }
 
 function hiddenAllowed(segment: string, name: string): boolean {
@@ -60,8 +50,8 @@ export function expandGlob(pattern: string): string[] {
       for (const name of names) if (!name.startsWith('.') && !name.startsWith('_') && isDir(path.join(dir, name))) walk(path.join(dir, name), at);
       return;
     }
-    const match = segmentRegExp(segment);
-    for (const name of names) if (match.test(name) && hiddenAllowed(segment, name)) walk(path.join(dir, name), at + 1);
+    const matches = segmentMatcher(segment);
+    for (const name of names) if (matches(name) && hiddenAllowed(segment, name)) walk(path.join(dir, name), at + 1);
   };
   walk(root, 0);
   return [...found].sort();

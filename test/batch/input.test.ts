@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverInput, formatOfFile } from '../../src/batch/input.js';
-import { expandGlob, segmentRegExp } from '../../src/batch/glob.js';
+import { expandGlob, segmentMatcher } from '../../src/batch/glob.js';
 import { MlfError } from '../../src/errors.js';
 import { tempDir } from '../support/temp.js';
 
@@ -78,9 +78,19 @@ describe('discoverInput', () => {
     expect(['a.parquet', 'a.PQ', 'a.csv', 'a.json', 'a.jsonl', 'a.ndjson', 'a.txt'].map(formatOfFile)).toEqual(['parquet', 'parquet', 'csv', 'json', 'json', 'json', undefined]);
   });
 
-  it('a glob segment is a regular expression of its own characters only', () => {
-    expect(segmentRegExp('a+b(1).*').test('a+b(1).csv')).toBe(true);
-    expect(segmentRegExp('a+b(1).*').test('aab(1).csv')).toBe(false);
-    expect(segmentRegExp('[').test('[')).toBe(true);
+  it("a glob segment matches as a shell's does: its other characters (regex syntax included) literally", () => {
+    const matches = (segment: string, name: string) => segmentMatcher(segment)(name);
+    expect(matches('a+b(1).*', 'a+b(1).csv')).toBe(true);
+    expect(matches('a+b(1).*', 'aab(1).csv')).toBe(false);
+    expect(matches('data (1).csv', 'data (1).csv')).toBe(true);
+    expect(matches('(a|b)', 'a')).toBe(false);
+    expect(matches('(a|b)', '(a|b)')).toBe(true);
+    expect(matches('{a,b}.csv', 'a.csv')).toBe(false);
+    expect(matches('!a', 'b')).toBe(false);
+    expect(matches('[', '[')).toBe(true);
+    expect(matches('[!a]*', 'b1')).toBe(true);
+    expect(matches('[!a]*', 'a1')).toBe(false);
+    expect(matches('[[:digit:]].csv', '7.csv')).toBe(true);
+    expect(matches('p?rt-*', 'part-00000.csv')).toBe(true);
   });
 });
