@@ -49,6 +49,8 @@ export interface StreamResponse {
 export interface PutOptions {
   contentLength?: number;
   headers?: Readonly<Record<string, string>>;
+  /** Who answers, as failures name it (default `the tracking server`): a presigned part URL is the artifact store's. */
+  peer?: string;
 }
 
 export interface TrackingClient {
@@ -83,6 +85,8 @@ interface Attempt {
   url: URL;
   headers: Record<string, string>;
   body?: BodySource;
+  /** Who answers, for messages: `the tracking server` unless told. */
+  peer?: string;
 }
 
 export function createTrackingClient(config: TrackingConfig, options: TrackingClientOptions = {}): TrackingClient {
@@ -150,7 +154,7 @@ export function createTrackingClient(config: TrackingConfig, options: TrackingCl
   const put = (url: URL, body: BodySource, putOptions: PutOptions): Promise<Dispatcher.ResponseData> => {
     const extra: Record<string, string> = { ...putOptions.headers };
     if (putOptions.contentLength !== undefined) extra['content-length'] = String(putOptions.contentLength);
-    return send({ method: 'PUT', url, headers: headersFor(url, extra), body });
+    return send({ method: 'PUT', url, headers: headersFor(url, extra), body, ...(putOptions.peer ? { peer: putOptions.peer } : {}) });
   };
 
   return {
@@ -322,16 +326,17 @@ async function answerError(attempt: Attempt, response: Dispatcher.ResponseData, 
     // Not MLflow's JSON error (a proxy's page, the auth app's text): the text itself is kept.
   }
   const where = `${attempt.method} ${shownUrl(attempt.url)}`;
+  const peer = attempt.peer ?? 'the tracking server';
   const said = serverMessage ? `: ${serverMessage.replace(/\s+/g, ' ')}` : '';
   if (status === 401 || status === 403) {
     const what = status === 401 ? 'not authenticated' : 'not allowed';
-    return new TrackingError('auth', `the tracking server answered ${status} (${what}) to ${where}${said}`, { status, errorCode, serverMessage: jsonMessage });
+    return new TrackingError('auth', `${peer} answered ${status} (${what}) to ${where}${said}`, { status, errorCode, serverMessage: jsonMessage });
   }
   if (status === 404) return new TrackingError('not-found', serverMessage ? serverMessage : `${where}: not found (404)`, { status, errorCode, serverMessage: jsonMessage });
   if (status >= 400 && status < 500 && !RETRYABLE_STATUSES.has(status)) {
-    return new TrackingError('bad-request', `the tracking server refused ${where} (${status}${errorCode ? ` ${errorCode}` : ''})${said}`, { status, errorCode, serverMessage: jsonMessage });
+    return new TrackingError('bad-request', `${peer} refused ${where} (${status}${errorCode ? ` ${errorCode}` : ''})${said}`, { status, errorCode, serverMessage: jsonMessage });
   }
-  return new TrackingError('server', `the tracking server failed ${where} (${status}${errorCode ? ` ${errorCode}` : ''})${said}`, { status, errorCode, serverMessage: jsonMessage });
+  return new TrackingError('server', `${peer} failed ${where} (${status}${errorCode ? ` ${errorCode}` : ''})${said}`, { status, errorCode, serverMessage: jsonMessage });
 }
 
 /** Node's TLS failures: the certificate codes and the `ERR_TLS_*`/`ERR_SSL_*` family. */
@@ -352,7 +357,7 @@ function transportError(attempt: Attempt, error: unknown): TrackingError {
   const tlsCode = codes.find((code) => TLS_CODE.test(code));
   if (tlsCode) return new TrackingError('tls', `TLS failed for ${where} (${tlsCode})`, { cause: error });
   const code = codes[0] ?? (error instanceof Error ? error.name : 'error');
-  return new TrackingError('unreachable', `could not reach the tracking server for ${where} (${code})`, { cause: error });
+  return new TrackingError('unreachable', `could not reach ${attempt.peer ?? 'the tracking server'} for ${where} (${code})`, { cause: error });
 }
 
 function afterRetries(failure: TrackingError, failures: number): TrackingError {

@@ -113,7 +113,7 @@ export async function uploadInParts(tracking: TrackingClient, dirUrl: string, so
         const { url, headers } = next.credential;
         let answer: Awaited<ReturnType<TrackingClient['putForHeaders']>>;
         try {
-          answer = await tracking.putForHeaders(url, () => source.open(start, end), { contentLength: end - start + 1, headers: headers ?? {} });
+          answer = await tracking.putForHeaders(url, () => source.open(start, end), { contentLength: end - start + 1, headers: headers ?? {}, peer: 'the artifact store' });
         } catch (error) {
           // The other workers finish the part they are sending and stop: the abort comes after the last part.
           failure ??= { error };

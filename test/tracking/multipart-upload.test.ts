@@ -97,7 +97,7 @@ describe('uploadInParts', () => {
 
   it('aborts the upload on the server after a part fails, once the parts in flight are done, and goes on with the error', async () => {
     const stub = await stubProxy({ part: (number) => (number === 2 ? 403 : 200) });
-    await expect(uploadInParts(client(stub.url), `${stub.url}${DIR}`, bytesSource(Buffer.alloc(800, 2)), 100)).rejects.toMatchObject({ status: 403 });
+    await expect(uploadInParts(client(stub.url), `${stub.url}${DIR}`, bytesSource(Buffer.alloc(800, 2)), 100)).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/^the artifact store answered 403 \(not allowed\) to PUT http:\/\/\S+/) });
     const last = stub.seen.at(-1)!;
     expect(`${last.method} ${last.url}`).toBe('POST /api/2.0/mlflow-artifacts/mpu/abort/0/models/m-1/artifacts/data');
     expect(JSON.parse(last.body)).toEqual({ path: 'weights.bin', upload_id: 'u1' });
