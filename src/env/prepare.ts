@@ -109,7 +109,7 @@ export async function environmentPathFor(
 ): Promise<{ manager: EnvManagerName; envDir: string; key: string; exists: boolean; pythonPath: string }> {
   const model = await loadModelEnvironment(request.model, modelOptions(request));
   if (request.manager === 'local') {
-    const local = await findLocalPython(request.env, request.cwd);
+    const local = await findLocalPython(request.env, request.cwd, resolveMlfHome(request));
     return { manager: 'local', envDir: local.prefix, key: 'local', exists: true, pythonPath: local.pythonPath };
   }
   const resolved = await resolveEntry(request, model, () => undefined);
@@ -236,7 +236,7 @@ async function build(request: EnvRequest, model: ModelEnvironment, resolved: Res
 }
 
 function modelOptions(request: EnvRequest) {
-  return { env: request.env, fallbackPython: async () => (await findLocalPython(request.env, request.cwd)).version };
+  return { env: request.env, fallbackPython: async () => (await findLocalPython(request.env, request.cwd, resolveMlfHome(request))).version };
 }
 
 /** The installers' environment: the caller's, the user's extra variables, and no prompts. */
@@ -283,7 +283,7 @@ async function prepareLocal(
       hint: 'use `--env-manager uv` or `--env-manager virtualenv`',
     });
   }
-  const local = await findLocalPython(request.env, request.cwd);
+  const local = await findLocalPython(request.env, request.cwd, resolveMlfHome(request));
   const [wantMajor, wantMinor] = model.python.split('.');
   const [haveMajor, haveMinor] = local.version.split('.');
   if (wantMajor !== haveMajor || wantMinor !== haveMinor) {

@@ -1,5 +1,7 @@
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bucketDir } from '../../src/config/cache-layout.js';
 import { prepareEnvironment } from '../../src/env/prepare.js';
 import type { EnvRequest } from '../../src/env/types.js';
 import { MlfError } from '../../src/errors.js';
@@ -30,6 +32,18 @@ describe('local manager', () => {
   it('says nothing when the requirements are satisfied', async () => {
     const modelDir = writeModel(path.join(tempDir(), 'model'), { requirements: 'pip\n' });
     expect((await prepareEnvironment(await request(modelDir))).warnings).toEqual([]);
+  });
+
+  it('keeps the interpreter query in MLF_HOME: the next run asks the cache, not the interpreter', async () => {
+    const modelDir = writeModel(path.join(tempDir(), 'model'), { requirements: 'pip\n' });
+    const req = await request(modelDir);
+    const first = await prepareEnvironment(req);
+    const cacheDir = bucketDir(String(req.env.MLF_HOME), 'interpreters');
+    const cached = readdirSync(cacheDir);
+    expect(cached).toHaveLength(1);
+    const again = await prepareEnvironment(req);
+    expect({ pythonPath: again.pythonPath, pythonVersion: again.pythonVersion }).toEqual({ pythonPath: first.pythonPath, pythonVersion: first.pythonVersion });
+    expect(readdirSync(cacheDir)).toEqual(cached);
   });
 
   it('rejects --pip-requirements-override, as MLflow does (exit 2)', async () => {

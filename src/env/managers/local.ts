@@ -18,9 +18,13 @@ export interface LocalInterpreter {
   prefix: string;
 }
 
-export async function findLocalPython(env: Record<string, string | undefined>, cwd: string): Promise<LocalInterpreter> {
+/**
+ * `mlfHome` lets the interpreter's answers be cached (keyed by its path, size and mtime, as
+ * discovery does): a warm predict then starts one Python less before the worker.
+ */
+export async function findLocalPython(env: Record<string, string | undefined>, cwd: string, mlfHome?: string): Promise<LocalInterpreter> {
   const candidate = findExecutable('python3', env) ?? findExecutable('python', env);
-  const info = candidate ? await queryInterpreter(candidate, { env, cwd }) : undefined;
+  const info = candidate ? await queryInterpreter(candidate, { env, cwd, ...(mlfHome ? { mlfHome } : {}) }) : undefined;
   if (!candidate || !info) {
     throw environmentError('PYTHON_NOT_FOUND', '--env-manager local needs `python3` on PATH, and none runs', {
       hint: 'put a Python 3 interpreter on PATH, or use `--env-manager uv`',

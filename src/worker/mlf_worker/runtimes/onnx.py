@@ -62,11 +62,13 @@ def load_onnx(model):
     output_names = [o.name for o in session.get_outputs()]
     if not inputs:
         raise NeedsMlflow("the ONNX model has no inputs")
+    # Every prediction builds a DataFrame: importing pandas here, at load, lets it overlap the
+    # CLI's own start (the early-started worker loads while Node prepares the environment) and
+    # keeps it off the first request when serving.
+    import numpy as np
+    import pandas as pd
 
     def predict(data):
-        import numpy as np
-        import pandas as pd
-
         if len(inputs) > 1:
             feeds = {name: data[name].values for name, _ in inputs}
         else:
