@@ -34,7 +34,9 @@ def load_sklearn(model):
     estimator = load_estimator(model, path, sk_conf.get("serialization_format", "pickle"), sk_conf.get("skops_trusted_types", None))
     predict_fn = pyfunc_conf.get("predict_fn", "predict")
     if predict_fn == "predict":
-        return lambda data: estimator.predict(data)
+        from .sklearn_arrays import predict_function
+
+        return predict_function(estimator)
     if predict_fn in SKLEARN_CUSTOM_PREDICT_FNS and hasattr(estimator, predict_fn):
         return getattr(estimator, predict_fn)
     raise LoadError("Model implementation is missing required {} method.".format(predict_fn))
