@@ -14,7 +14,7 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureLocalBaseImages, type LocalBaseImages } from '../support/docker-base.js';
+import { ensureCondaStandInImage, ensureLocalBaseImages, type LocalBaseImages } from '../support/docker-base.js';
 import { buildkitClientPath, startDockerEngine, type DockerEngine } from '../support/docker-engine.js';
 import { startMlflowServer, type MlflowServer } from '../support/mlflow-server.js';
 import { startPackageIndex, type PackageIndex } from '../support/package-index.js';
@@ -80,7 +80,13 @@ describe.skipIf(skipReason !== undefined)(`the sklearn fixture's images, built a
   const engine = (engineOutcome as { engine: DockerEngine }).engine;
   const kitPath = (kit as { path: string }).path;
   const URI = 'models:/iris@champion';
-  const tags = { kit: `mlf-e2e-iris:${process.pid}`, virtualenv: `mlf-e2e-iris-virtualenv:${process.pid}` };
+  const tags = {
+    kit: `mlf-e2e-iris:${process.pid}`,
+    virtualenv: `mlf-e2e-iris-virtualenv:${process.pid}`,
+    legacy: `mlf-e2e-iris-legacy:${process.pid}`,
+    local: `mlf-e2e-iris-local:${process.pid}`,
+    conda: `mlf-e2e-iris-conda:${process.pid}`,
+  };
   const containers: string[] = [];
   const timings: Record<string, number | string> = {};
   const work = tempDir('mlf-docker-e2e-');
@@ -101,11 +107,13 @@ describe.skipIf(skipReason !== undefined)(`the sklearn fixture's images, built a
     '--netrc', path.join(work, 'netrc'),
   ];
 
-  async function build(args: string[], options: { buildkit: boolean }): Promise<{ seconds: number; output: string }> {
+  /** `legacy`: DOCKER_BUILDKIT=0, Docker's own switch to the legacy builder (no cache mounts, no secrets). */
+  async function build(args: string[], options: { buildkit: boolean; legacy?: boolean; baseImage?: string }): Promise<{ seconds: number; output: string }> {
     const started = performance.now();
     const env: Record<string, string> = { DOCKER_HOST: engine.host, HOME: work, MLFLOW_TRACKING_URI: server.url, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' };
     if (options.buildkit) env.PATH = kitPath;
-    const result = await runMlf(['models', 'build-docker', '--base-image', bases.python, '--node-image', bases.node, '--network', 'host', '-v', ...args], { env, mlfHome });
+    if (options.legacy) env.DOCKER_BUILDKIT = '0';
+    const result = await runMlf(['models', 'build-docker', '--base-image', options.baseImage ?? bases.python, '--node-image', bases.node, '--network', 'host', '-v', ...args], { env, mlfHome });
     if (result.exitCode !== 0) throw new Error(`mlf models build-docker failed (${result.exitCode}):\n${result.stderr.slice(-4000)}`);
     return { seconds: (performance.now() - started) / 1000, output: result.stderr };
   }
@@ -298,6 +306,57 @@ describe.skipIf(skipReason !== undefined)(`the sklearn fixture's images, built a
     const answer = await invoke(url);
     expect(answer.status).toBe(200);
     expect(JSON.parse(await answer.text())).toEqual(reference);
+  }, 900_000);
+
+  /** The image answers /ping and /invocations as `mlflow models predict` does, then is removed from the list of running containers. */
+  async function expectServes(tag: string): Promise<void> {
+    const { id, url } = await runContainer(tag);
+    const answer = await invoke(url);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(await answer.text())).toEqual(reference);
+    await engine.docker(['rm', '--force', id]);
+  }
+
+  it('the legacy builder (DOCKER_BUILDKIT=0) builds the uv image without cache mounts or secrets in it, and it answers', async () => {
+    const built = await build(['-m', iris, '-n', tags.legacy], { buildkit: false, legacy: true });
+    timings.legacy_uv_build_seconds = Number(built.seconds.toFixed(1));
+    expect(built.output).toMatch(/^building \S+ with the legacy builder \(no BuildKit\)$/m);
+    // The environment stage's steps are in the build's output only (the final image's history has the last stage's).
+    const install = buildSteps(built.output).find((step) => step.instruction.startsWith('RUN python3 -m venv /opt/uv'));
+    expect(install?.instruction).toContain('uv pip install --no-cache --python /opt/venv/bin/python');
+    expect(buildSteps(built.output).filter((step) => step.instruction.includes('--mount='))).toEqual([]);
+    const history = await engine.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', tags.legacy]);
+    const config = await engine.docker(['image', 'inspect', tags.legacy]);
+    // The proxy build args are passed by name only; their values (credentials, where a proxy has them) stay out.
+    const proxies = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].map((name) => process.env[name]).filter((v): v is string => !!v);
+    for (const text of [history, config]) {
+      for (const needle of ['--mount=', '/run/secrets', ...proxies]) expect(text.includes(needle), `${needle} in the legacy image`).toBe(false);
+    }
+    await expectServes(tags.legacy);
+  }, 900_000);
+
+  it("--env-manager local: pip installs the model's requirements into the base image's own Python (no /opt/venv), and it answers", async () => {
+    const built = await build(['-m', iris, '-n', tags.local, '--env-manager', 'local'], { buildkit: true });
+    timings.local_build_seconds = Number(built.seconds.toFixed(1));
+    const where = await engine.docker(['run', '--rm', '--network', 'host', '--entrypoint', 'python3', tags.local, '-c', 'import os, sys, sklearn; print(sys.prefix, os.path.exists("/opt/venv"), sklearn.__file__.startswith(sys.prefix))']);
+    expect(where.trim()).toBe('/usr/local False True');
+    await expectServes(tags.local);
+  }, 900_000);
+
+  it('--env-manager conda: `conda env create` on the model\'s conda.yaml (a stand-in conda in the base image) makes the environment, and it answers', async () => {
+    const condaBase = await ensureCondaStandInImage(bases.python, tempDir('mlf-conda-base-'), (args) => engine.docker(args));
+    const built = await build(['-m', iris, '-n', tags.conda, '--env-manager', 'conda'], { buildkit: true, baseImage: condaBase });
+    timings.conda_build_seconds = Number(built.seconds.toFixed(1));
+    const recorded = JSON.parse(await engine.docker(['run', '--rm', '--network', 'host', '--entrypoint', 'cat', tags.conda, '/opt/venv/conda-meta/mlf-stand-in.json'])) as unknown;
+    expect(recorded).toEqual({
+      argv: ['env', 'create', '--file', '/opt/mlf-requirements/conda.yaml', '--prefix', '/opt/venv'],
+      specs: ['python=3.11.7', 'pip<=26.3'],
+      pip: ['-r /opt/mlf-requirements/requirements.txt'],
+    });
+    // The server's Python is the created environment's (PATH), which holds the model's libraries and no MLflow.
+    const python = await engine.docker(['run', '--rm', '--network', 'host', '--entrypoint', 'python', tags.conda, '-c', 'import sys, sklearn, importlib.util as u; print(sys.prefix, u.find_spec("mlflow") is None)']);
+    expect(python.trim()).toBe('/opt/venv True');
+    await expectServes(tags.conda);
   }, 900_000);
 });
 
