@@ -5,8 +5,9 @@
  * `models:/iris@champion` on a real `mlflow server`, with index credentials passed as build
  * secrets and found in no layer; it answers as `mlflow models predict` and MLServer do, and
  * `docker stop` drains; a rebuild after changing only the model file reuses the environment
- * layer; a virtualenv image answers too. The hadolint checks run wherever the CLI is built, with
- * or without an engine.
+ * layer; virtualenv, legacy-builder (DOCKER_BUILDKIT=0) uv, local and conda (on a stand-in conda:
+ * test/e2e/py/conda_stand_in.py) images answer too. The hadolint checks run wherever the CLI is
+ * built, with or without an engine.
  */
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
@@ -69,7 +70,7 @@ const kit = engineOutcome.ok ? await buildkitClientPath(engineOutcome.engine, pa
 const skipReason = engineOutcome.ok ? (kit.ok ? undefined : kit.reason) : engineOutcome.reason;
 
 /**
- * Three builds, each image used by every test its assertions allow: the registered model's image
+ * Six builds (the three below, then legacy uv, local and conda), each image used by every test its assertions allow: the registered model's image
  * (BuildKit, from `models:/iris@champion` on a real `mlflow server`, with index credentials as
  * secrets), a rebuild of it after a change to the model file alone, and a virtualenv image (the
  * PATH's docker: the legacy builder unless it has buildx). The model is the sklearn fixture plus
