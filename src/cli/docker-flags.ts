@@ -22,7 +22,7 @@ export const BUILD_DOCKER_COMMAND = {
 export const IMAGE_ENV_MANAGER: FlagRow = {
   spellings: ['--env-manager'],
   argument: 'MANAGER',
-  description: "how the image's Python environment is built: uv, virtualenv or local (the base image's Python); conda is not supported. MLflow's build-docker defaults to virtualenv; uv is faster and leaves no installer in the image",
+  description: "how the image's Python environment is built: uv, virtualenv, conda (`conda env create` from the model's conda.yaml; needs a --base-image with conda) or local (pip into the base image's Python). MLflow's build-docker defaults to virtualenv; uv is faster and leaves no installer in the image",
   default: 'uv',
   decidesWorker: false,
 };

@@ -7,13 +7,15 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from '../errors.js';
-import { CONTEXT_PATHS } from './dockerfile.js';
+import { CONDA_FILE, CONTEXT_PATHS } from './dockerfile.js';
 
 export interface BuildContextFiles {
   dockerfile: string;
   /** The flattened requirement lines (every -r expanded), or undefined when there are none. */
   requirementsText?: string;
   constraintsText?: string;
+  /** With `--env-manager conda`: the environment file `conda env create` reads. */
+  condaText?: string;
   /** The model directory, copied whole under CONTEXT_PATHS.model. */
   modelDir: string;
   /** mlf's package root and the files of it the image needs (mlfImageFiles). */
@@ -35,6 +37,7 @@ export async function writeBuildContext(target: string, files: BuildContextFiles
     // install after it) changes when they change, not when the model does.
     if (files.requirementsText !== undefined) await writeFile(path.join(staging, CONTEXT_PATHS.requirements, 'requirements.txt'), files.requirementsText);
     if (files.constraintsText !== undefined) await writeFile(path.join(staging, CONTEXT_PATHS.requirements, 'constraints.txt'), files.constraintsText);
+    if (files.condaText !== undefined) await writeFile(path.join(staging, CONTEXT_PATHS.requirements, CONDA_FILE), files.condaText);
     for (const file of files.mlfFiles) {
       const destination = path.join(staging, CONTEXT_PATHS.mlf, file);
       await mkdir(path.dirname(destination), { recursive: true });

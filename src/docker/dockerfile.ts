@@ -17,7 +17,7 @@ export const IMAGE_PATHS = {
   model: '/opt/ml/model',
   /** mlf itself: package.json, bin/, dist/bundle/, the worker's Python files. */
   mlf: '/opt/mlf',
-  /** The model's Python environment (a virtual environment, except with `local`). */
+  /** The model's Python environment (a virtual environment; a conda prefix with `conda`; unused with `local`). */
   venv: '/opt/venv',
   /** The requirement files the environment is installed from, in the build stage. */
   requirements: '/opt/mlf-requirements',
@@ -62,7 +62,10 @@ export const IMAGE_UID = 10001;
 export const DEFAULT_NODE_IMAGE = 'node:20-bookworm-slim';
 
 /** How the image's Python environment is built. */
-export type ImageEnvManager = 'uv' | 'virtualenv' | 'local';
+export type ImageEnvManager = 'uv' | 'virtualenv' | 'conda' | 'local';
+
+/** The environment file `conda env create` reads (the model's conda.yaml, its pip list pointing at CONTEXT_PATHS.requirements). */
+export const CONDA_FILE = 'conda.yaml';
 
 export interface DockerfileSpec {
   /** The Python image the stages start from (`python:3.11.7-slim` unless --base-image). */
@@ -72,6 +75,8 @@ export interface DockerfileSpec {
   envManager: ImageEnvManager;
   /** The model's Python version (python_env.yaml); the base's Python must have its major.minor. */
   pythonVersion: string;
+  /** With conda: the Python version conda.yaml pins (the created environment's must have its major.minor), if it pins one. */
+  condaPython?: string;
   /** Installed first, without hashes (python_env.yaml's build_dependencies). */
   buildDependencies: readonly string[];
   /** Whether CONTEXT_PATHS.requirements holds requirements.txt / constraints.txt. */
@@ -115,7 +120,8 @@ export function renderDockerfile(spec: DockerfileSpec): string {
   );
   if (spec.envManager !== 'local') {
     out.push('# The model\'s Python environment, built where its installer and caches stay behind.', 'FROM ${BASE_IMAGE} AS environment', 'SHELL ["/bin/sh", "-eu", "-c"]');
-    out.push(`RUN ${pythonCheck(majorMinor)}`);
+    // With conda the base's Python is not the environment's: conda makes its own, checked once made.
+    if (spec.envManager !== 'conda') out.push(`RUN ${pythonCheck('python3', majorMinor)}`);
     out.push(`COPY ${CONTEXT_PATHS.requirements}/ ${IMAGE_PATHS.requirements}/`);
     out.push(...environmentInstall(spec), '');
   }
@@ -129,7 +135,7 @@ export function renderDockerfile(spec: DockerfileSpec): string {
   }
   // A fixed uid, so that volume permissions can be set before the container first runs.
   const useradd = `useradd --create-home --uid ${IMAGE_UID} --user-group mlf`;
-  out.push(spec.envManager === 'local' ? `RUN ${pythonCheck(majorMinor)} \\\n && ${useradd}` : `RUN ${useradd}`);
+  out.push(spec.envManager === 'local' ? `RUN ${pythonCheck('python3', majorMinor)} \\\n && ${useradd}` : `RUN ${useradd}`);
   if (spec.envManager === 'local') {
     out.push(`COPY ${CONTEXT_PATHS.requirements}/ ${IMAGE_PATHS.requirements}/`, ...environmentInstall(spec));
   } else {
@@ -165,10 +171,9 @@ function serveCommand(spec: DockerfileSpec): string {
   ].join(' ');
 }
 
-function pythonCheck(majorMinor: string): string {
+function pythonCheck(python: string, majorMinor: string, message = `the base image has Python %s; the model needs ${majorMinor} (choose another --base-image)`): string {
   const [major, minor] = majorMinor.split('.');
-  const message = `the base image has Python %s; the model needs ${majorMinor} (choose another --base-image)`;
-  return `python3 -c 'import sys; v = sys.version_info; sys.exit(0 if (v.major, v.minor) == (${major}, ${minor}) else "${message}" % sys.version.split()[0])'`;
+  return `${python} -c 'import sys; v = sys.version_info; sys.exit(0 if (v.major, v.minor) == (${major}, ${minor}) else "${message}" % sys.version.split()[0])'`;
 }
 
 /** The one RUN that builds the environment (its layer is what a model-only rebuild must reuse). */
@@ -181,6 +186,7 @@ function environmentInstall(spec: DockerfileSpec): string[] {
   const hashes = spec.requireHashes ? ['--require-hashes'] : [];
   const buildDeps = spec.buildDependencies.map(shellQuote);
   const lines: string[] = [];
+  if (spec.envManager === 'conda') return condaInstall(spec);
   if (spec.envManager === 'uv') {
     const mounts = spec.buildkit ? `--mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/root/.cache/uv ${SECRET_MOUNTS} ` : '';
     const pipCache = spec.buildkit ? '' : ' --no-cache-dir';
@@ -208,6 +214,26 @@ function environmentInstall(spec: DockerfileSpec): string[] {
   if (steps.length === 0) return [];
   if (spec.buildkit) steps.unshift(READ_SECRETS);
   return [`RUN ${mounts}${steps.join(' \\\n && ')}`];
+}
+
+/**
+ * `conda env create` from the model's conda.yaml into the image's environment path, as MLflow's
+ * container does (`conda env create -n custom_env`; a prefix here, so that the final stage copies
+ * one directory). The pip list was rewritten to `-r` the flattened requirement files, which conda
+ * hands to pip as a requirements file; the pip cache is a cache mount or off, like pip's elsewhere.
+ */
+function condaInstall(spec: DockerfileSpec): string[] {
+  const mounts = spec.buildkit ? `--mount=type=cache,target=/root/.cache/pip ${SECRET_MOUNTS} ` : '';
+  const steps = [
+    ...(spec.buildkit ? [READ_SECRETS] : []),
+    `conda env create --file ${IMAGE_PATHS.requirements}/${CONDA_FILE} --prefix ${IMAGE_PATHS.venv}`,
+  ];
+  if (spec.condaPython !== undefined) {
+    const majorMinor = spec.condaPython.split('.').slice(0, 2).join('.');
+    steps.push(pythonCheck(`${IMAGE_PATHS.venv}/bin/python`, majorMinor, `conda made Python %s; conda.yaml asks for ${majorMinor}`));
+  }
+  steps.push(REMOVE_TEST_SUITES);
+  return [...(spec.buildkit ? [] : ['ENV PIP_NO_CACHE_DIR=1']), `RUN ${mounts}${steps.join(' \\\n && ')}`];
 }
 
 const SECRET_MOUNTS = `--mount=type=secret,id=${BUILD_SECRETS.index} --mount=type=secret,id=${BUILD_SECRETS.netrc}`;

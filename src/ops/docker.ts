@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeBuildContext, requirementsDigest } from '../docker/context.js';
-import { DEFAULT_NODE_IMAGE, LABELS, renderDockerfile, type DockerfileSpec, type ImageEnvManager } from '../docker/dockerfile.js';
+import { DEFAULT_NODE_IMAGE, IMAGE_PATHS, LABELS, renderDockerfile, type DockerfileSpec, type ImageEnvManager } from '../docker/dockerfile.js';
 import { checkIndexUrl, hasIndexSettings, writeIndexSecrets, type IndexSettings } from '../docker/build-secrets.js';
 import { dockerBuild, probeEngine, type EngineFacts } from '../docker/engine.js';
 import { mlfImageFiles } from '../docker/mlf-files.js';
@@ -16,6 +16,7 @@ import { planInstall, requirementNameOf } from '../env/install-plan.js';
 import { loadModelEnvironment, type ModelEnvironment } from '../env/model-environment.js';
 import type { EnvManagerName } from '../env/types.js';
 import { inputError, usageError } from '../errors.js';
+import { parseCondaEnv, serializeCondaEnv, withPipDependencies } from '../model/conda-env.js';
 import { readModelDirectory, type ModelDirectory } from '../model/directory/strict.js';
 import { redactUri } from '../tracking/model-uri.js';
 import { MLF_VERSION } from '../version.js';
@@ -61,9 +62,11 @@ const MLFLOW_DISTRIBUTIONS = new Set(['mlflow', 'mlflow-skinny']);
 /** Writes the build context into `outputDirectory` (which must be absent or empty). */
 export async function generateDockerfile(options: DockerfileOptions & { outputDirectory: string }): Promise<GeneratedImage> {
   const outputDirectory = path.resolve(options.cwd, options.outputDirectory);
-  if (options.envManager === 'conda') {
-    throw usageError('DOCKER_CONDA_UNSUPPORTED', "`--env-manager conda` is not supported for images: mlf's image has no conda", {
-      hint: 'use `--env-manager uv` (the default) or `virtualenv`',
+  if (options.envManager === 'conda' && options.baseImage === undefined) {
+    // MLflow installs Miniconda3-latest from the internet into ubuntu (not reproducible, and no
+    // use behind a registry that mirrors images only): the user names the conda image instead.
+    throw usageError('DOCKER_CONDA_NEEDS_BASE_IMAGE', '`--env-manager conda` needs a --base-image that has `conda` on its PATH (python:X.Y-slim has none)', {
+      hint: 'pass --base-image with conda (your registry\'s copy of condaforge/miniforge3 or continuumio/miniconda3), or use `--env-manager uv` (the default)',
     });
   }
   const envManager: ImageEnvManager = options.envManager;
@@ -80,13 +83,15 @@ export async function generateDockerfile(options: DockerfileOptions & { outputDi
       hint: 'set `python: X.Y.Z` in python_env.yaml, or pass --base-image',
     });
   }
-  const { whyMlflow, leftOut, plan, requirementsText, constraintsText, requireHashes, digest } = planImageRequirements(model, environment, options.installMlflow);
+  const conda = envManager === 'conda' ? condaEnvironment(model.dir, environment) : undefined;
+  const { whyMlflow, leftOut, plan, requirementsText, constraintsText, requireHashes, digest } = planImageRequirements(model, conda?.environment ?? environment, options.installMlflow);
   const baseImage = options.baseImage ?? `python:${environment.python}-slim`;
   const spec: DockerfileSpec = {
     baseImage,
     nodeImage: options.nodeImage ?? DEFAULT_NODE_IMAGE,
     envManager,
     pythonVersion: environment.python,
+    ...(conda?.environment.condaPython !== undefined ? { condaPython: conda.environment.condaPython } : {}),
     // Hash-checked installs refuse unhashed build dependencies; a lock pins what it needs itself.
     buildDependencies: requireHashes ? [] : plan.buildDependencies,
     hasRequirements: requirementsText !== undefined,
@@ -111,6 +116,7 @@ export async function generateDockerfile(options: DockerfileOptions & { outputDi
     dockerfile: renderDockerfile(spec),
     ...(requirementsText ? { requirementsText } : {}),
     ...(constraintsText ? { constraintsText } : {}),
+    ...(conda ? { condaText: conda.imageCondaText({ requirementsText, constraintsText, requireHashes, buildDependencies: requireHashes ? [] : plan.buildDependencies }) } : {}),
     modelDir: model.dir,
     mlfRoot,
     mlfFiles: await mlfImageFiles(mlfRoot),
@@ -126,6 +132,30 @@ export async function generateDockerfile(options: DockerfileOptions & { outputDi
     requirementsDigest: digest,
     warnings: environment.warnings,
     ...(location.remote ? { remote: location.remote } : {}),
+  };
+}
+
+/**
+ * With conda, the image installs what `conda env create` on the model's conda.yaml would: its
+ * conda specs, and its pip list (not requirements.txt) planned as the other managers' lists are.
+ */
+function condaEnvironment(dir: string, environment: ModelEnvironment) {
+  if (environment.condaText === undefined) {
+    throw inputError('MODEL_CONDA_MISSING', `\`${dir}\` has no conda.yaml, so \`--env-manager conda\` has nothing to create`, { hint: 'use `--env-manager uv` (the default) or `virtualenv`' });
+  }
+  const document = parseCondaEnv(environment.condaText, path.join(dir, 'conda.yaml')).document;
+  return {
+    environment: { ...environment, buildDependencies: [], requirements: environment.condaRequirements ?? [], constraints: environment.condaConstraints ?? [] },
+    /** The model's conda.yaml with its pip list pointing at the flattened files the image copies in. */
+    imageCondaText(files: { requirementsText: string | undefined; constraintsText: string | undefined; requireHashes: boolean; buildDependencies: readonly string[] }): string {
+      const pip = [
+        ...files.buildDependencies,
+        ...(files.requireHashes ? ['--require-hashes'] : []),
+        ...(files.requirementsText !== undefined ? [`-r ${IMAGE_PATHS.requirements}/requirements.txt`] : []),
+        ...(files.constraintsText !== undefined ? [`-c ${IMAGE_PATHS.requirements}/constraints.txt`] : []),
+      ];
+      return serializeCondaEnv(withPipDependencies(document, pip));
+    },
   };
 }
 

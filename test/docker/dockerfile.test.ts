@@ -112,6 +112,25 @@ describe('renderDockerfile', () => {
     expect(text).toContain('RUN python3 -m venv /opt/venv \\\n && /opt/venv/bin/python -m pip install --no-cache-dir');
   });
 
+  it('with conda, creates the environment from conda.yaml into the prefix the final stage copies, and checks its Python', () => {
+    const text = renderDockerfile({ ...spec, envManager: 'conda', condaPython: '3.11.7' });
+    const lines = instructions(text);
+    const stage = lines.slice(indexOf(lines, 'FROM ${BASE_IMAGE} AS environment'), lines.lastIndexOf('FROM ${BASE_IMAGE}'));
+    expect(stage.filter((l) => l.startsWith('RUN'))).toHaveLength(1);
+    const install = stage.find((l) => l.startsWith('RUN'))!;
+    expect(install).toMatch(/^RUN conda env create --file \/opt\/mlf-requirements\/conda\.yaml --prefix \/opt\/venv +&& \/opt\/venv\/bin\/python -c /);
+    expect(install).toContain('(v.major, v.minor) == (3, 11)');
+    // The base image's python3 is not the environment's: it is not checked, and no uv or venv is made.
+    expect(stage.some((l) => l.startsWith('RUN python3'))).toBe(false);
+    expect(text).not.toContain('uv==');
+    expect(stage).toContain('ENV PIP_NO_CACHE_DIR=1');
+    expect(lines).toContain('COPY --from=environment /opt/venv /opt/venv');
+    const kit = renderDockerfile({ ...spec, envManager: 'conda', buildkit: true });
+    expect(kit).toContain('RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=mlf-index --mount=type=secret,id=netrc if [ -f /run/secrets/mlf-index ]');
+    expect(kit).not.toContain('PIP_NO_CACHE_DIR');
+    expect(kit).not.toContain('(v.major, v.minor)');
+  });
+
   it('checks that the base image has the model\'s major.minor Python', () => {
     expect(renderDockerfile({ ...spec, pythonVersion: '3.12.1' })).toContain('(v.major, v.minor) == (3, 12)');
   });

