@@ -171,9 +171,12 @@ if (unavailable) {
       // What the pool adds to the replacement's own start (its imports and load, which the machine's
       // load decides: ~1 s on an idle 2-core machine, ten times that beside a build of twelve
       // environments) is noticing the death and starting another at once: no backoff for a first crash.
+      // The bound is the issue's 2 s for what the pool adds (a loaded machine has taken ~570 ms for
+      // the noticing and this test's /metrics polling alone); that a first crash gets no backoff is
+      // test/serve/pool.test.ts's, on fake timers.
       const replaced = server.stderr.map((line) => JSON.parse(line) as { type: string; start_ms?: number }).find((line) => line.type === 'worker-replaced');
       expect(replaced?.start_ms, 'the replacement reports how long its start took').toBeGreaterThan(0);
-      expect(backMs - replaced!.start_ms!, `back ${backMs} ms after the kill, of which the start took ${replaced!.start_ms} ms`).toBeLessThan(500);
+      expect(backMs - replaced!.start_ms!, `back ${backMs} ms after the kill, of which the start took ${replaced!.start_ms} ms`).toBeLessThan(2000);
       expect(isProcessAlive(server.pids[0]!)).toBe(false);
       expect((await post(server)).status).toBe(200);
       expect(server.stderr.join('\n')).toMatch(/"type":"worker-exited","pid":\d+,"in_flight":(true|false)/);
