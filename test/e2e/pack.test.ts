@@ -5,21 +5,19 @@
  * mlf-worker/) predicts exactly what `mlf models predict` printed. Each manager gets its own
  * MLF_HOME, so that removing the entry removes the only copy.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parsePackManifest, type PackManifest } from '../../src/env/pack/manifest.js';
 import { startSessionWorker } from '../../src/worker/session.js';
-import { e2eUnavailableReason, fixturesDir, repoRoot, runMlf, tempDir } from '../support/cli.js';
+import { e2eUnavailableReason, fixturesDir, runMlf, tempDir } from '../support/cli.js';
+import { MLSERVER, MLSERVER_MODEL_NAME, startMlserver, stopGroup } from '../support/mlserver.js';
 
 const unavailable = e2eUnavailableReason();
 const MODEL = path.join(fixturesDir, 'models', 'sklearn-iris');
 const INPUT = path.join(fixturesDir, 'inputs', 'sklearn-iris', 'dataframe_split.json');
 const MANAGERS = ['uv', 'virtualenv'] as const;
-/** Seldon MLServer 1.7.1 with its MLflow runtime, in a venv of its own (.ci/run, test/e2e/mlserver.lock). */
-const MLSERVER = path.join(repoRoot, '.e2e', 'mlserver', 'bin', 'mlserver');
 
 interface PackJson {
   ok: boolean;
@@ -44,35 +42,6 @@ function filesNaming(root: string, needle: string): string[] {
   };
   visit(root);
   return found;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** SIGTERM to the server's process group, SIGKILL after 15 s (MLServer 1.7.1 can hang in its shutdown). */
-async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(-child.pid!, 'SIGTERM');
-  const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 15_000));
-  if ((await Promise.race([exited, timer])) === 'late') {
-    process.kill(-child.pid!, 'SIGKILL');
-    await exited;
-  }
-  // Its multiprocessing helpers are in the group too.
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    // the group is gone
-  }
 }
 
 /** The pids of processes whose first argument starts with `prefix`. */
@@ -173,36 +142,11 @@ if (unavailable) {
       it('is what a real MLServer takes as a model\'s environment_tarball: its worker runs from the archive and predicts as mlf does', async (context) => {
         expect(packed, 'the pack step failed').toBeDefined();
         if (!existsSync(MLSERVER)) context.skip(`no MLServer venv at ${MLSERVER} (.ci/run makes it from test/e2e/mlserver.lock)`);
-        const repo = path.join(work, 'mlserver-repo');
-        const environments = path.join(work, 'mlserver-envs');
-        mkdirSync(repo);
-        const port = await freePort();
-        writeFileSync(path.join(repo, 'settings.json'), JSON.stringify({
-          host: '127.0.0.1', http_port: port, grpc_port: await freePort(), metrics_port: await freePort(),
-          // environment_tarball is honoured by the parallel inference pools only.
-          parallel_workers: 1, environments_dir: environments, debug: false,
-        }));
-        writeFileSync(path.join(repo, 'model-settings.json'), JSON.stringify({
-          name: 'mlflow-model', implementation: 'mlserver_mlflow.MLflowRuntime',
-          parameters: { uri: MODEL, environment_tarball: packed.archive },
-        }));
-        const log = path.join(work, 'mlserver.log');
-        const out = openSync(log, 'w');
-        const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('MLSERVER')));
-        const server = spawn(MLSERVER, ['start', repo], { cwd: repo, env, stdio: ['ignore', out, out], detached: true });
-        closeSync(out);
+        const server = await startMlserver({ model: MODEL, tarball: packed.archive, work });
         try {
-          const base = `http://127.0.0.1:${port}/v2/models/mlflow-model`;
-          const deadline = Date.now() + 240_000;
-          for (;;) {
-            if (server.exitCode !== null) throw new Error(`mlserver exited: ${readFileSync(log, 'utf8').slice(-2000)}`);
-            const ready = await fetch(`${base}/ready`).then((r) => r.status, () => 0);
-            if (ready === 200) break;
-            if (Date.now() > deadline) throw new Error(`mlserver was not ready in 240 s: ${readFileSync(log, 'utf8').slice(-2000)}`);
-            await new Promise((resolve) => setTimeout(resolve, 500));
-          }
+          const base = `${server.url}/v2/models/${MLSERVER_MODEL_NAME}`;
           // The model's worker process is the unpacked archive's interpreter.
-          const unpackedByServer = readdirSync(environments).map((name) => path.join(environments, name));
+          const unpackedByServer = readdirSync(server.environments).map((name) => path.join(server.environments, name));
           expect(unpackedByServer).toHaveLength(1);
           expect(readFileSync(path.join(unpackedByServer[0]!, 'mlf-pack.json'), 'utf8')).toBe(`${JSON.stringify(packed.manifest, null, 2)}\n`);
           expect(processesUnder(path.join(unpackedByServer[0]!, 'bin', 'python')).length).toBeGreaterThan(0);
@@ -214,7 +158,7 @@ if (unavailable) {
           const body = (await response.json()) as { outputs: { data: unknown[] }[] };
           expect(body.outputs[0]!.data).toEqual((JSON.parse(reference) as { predictions: unknown[] }).predictions);
         } finally {
-          await stopGroup(server);
+          await stopGroup(server.child);
         }
       }, 400_000);
       it('finds a python3.X of the same version on PATH when the recorded base interpreter is absent, and says so when there is none', () => {

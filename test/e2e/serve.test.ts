@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { e2ePython, e2eUnavailableReason, fixturesDir, repoRoot, tempDir } from '../support/cli.js';
+import { e2ePython, e2eUnavailableReason, fixturesDir, tempDir } from '../support/cli.js';
 import { IRIS_COLUMNS, IRIS_ROWS } from '../support/iris.js';
 import { invocationsCorpus, isProcessAlive, send, startMlflowServe, startMlfServe, stopServer as stop, stopServers, type MlfServer } from '../support/serve.js';
 
@@ -88,30 +88,7 @@ if (unavailable) {
     });
   });
 
-  describe('mlf models serve: Open Inference (V2), against MLServer 1.7.1 (e2e)', () => {
-    // MLServer's own answers on this model, recorded by test/serve/make_v2_golden.py (MLServer is
-    // too large to install in CI). Where mlf deliberately answers otherwise (docs/serve-v2.md: 500s
-    // of MLServer's that mlf answers as 400s with MLflow's message, FastAPI's 422 bodies), only the
-    // answers MLServer gives as the protocol's own are compared: every 200 and 404 byte for byte as
-    // JSON, and the statuses of the 422s.
-    const golden = JSON.parse(readFileSync(path.join(repoRoot, 'test', 'serve', 'v2-golden', 'server-sklearn-iris.json'), 'utf8')) as {
-      cases: { case: string; method: string; path: string; body?: unknown; content_type?: string | null; status: number; json?: unknown }[];
-    };
-    const compared = golden.cases.filter((c) => c.status === 200 || c.status === 404 || c.status === 422).filter((c) => c.path !== '/v2');
-    it.each(compared.map((c) => [c.case, c] as const))('%s: what MLServer answers', async (_name, c) => {
-      const body = c.body === undefined ? undefined : JSON.stringify(c.body);
-      // The Content-Type MLServer was sent (none when null), else JSON's.
-      const contentType = 'content_type' in c ? c.content_type : body === undefined ? null : 'application/json';
-      const answer = await send(mlf.url, c.method, c.path, body, contentType ? { 'Content-Type': contentType } : {});
-      expect(answer.status).toBe(c.status);
-      if (c.status !== 422 && c.json !== undefined) {
-        const ours = JSON.parse(answer.body) as Record<string, unknown>;
-        // MLServer makes up an id when the request has none; so does mlf (a different one).
-        if (c.json && typeof c.json === 'object' && 'id' in c.json && !(c.body as { id?: unknown } | undefined)?.id) ours.id = (c.json as { id: unknown }).id;
-        expect(ours).toEqual(c.json);
-      }
-    }, 60_000);
-  });
+  // The Open Inference (V2) routes are compared with a live MLServer in serve-v2-live.test.ts.
 
   describe('mlf models serve: adaptive batching (e2e)', () => {
     let batched: MlfServer;
