@@ -123,6 +123,7 @@ if (unavailable) {
 
     it.each([
       ['GET', '/ping'],
+      ['GET', '/health'],
       ['GET', '/version'],
       ['GET', '/nope'],
     ])('%s %s: the same status, content type and body as MLflow', async (method, urlPath) => {
