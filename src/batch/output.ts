@@ -164,12 +164,15 @@ export function refuseForeignOutput(outputDir: string, shown: string): boolean {
 
 /** OUTPUT_DIR exists as a directory holding only what batch-predict writes (created when absent). */
 function prepareDirectory(outputDir: string, shown: string): void {
-  if (!refuseForeignOutput(outputDir, shown)) {
-    try {
-      mkdirSync(outputDir, { recursive: true });
-    } catch (error) {
-      throw inputError('OUTPUT_NOT_WRITABLE', `cannot create the output directory \`${shown}\`: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
+  if (!refuseForeignOutput(outputDir, shown)) createOutputDirectory(outputDir, shown);
+}
+
+/** Makes OUTPUT_DIR (and its parents); a failure is one input error naming it. */
+export function createOutputDirectory(outputDir: string, shown: string): void {
+  try {
+    mkdirSync(outputDir, { recursive: true });
+  } catch (error) {
+    throw inputError('OUTPUT_NOT_WRITABLE', `cannot create the output directory \`${shown}\`: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }
 

@@ -5,15 +5,15 @@
  * Everything a user can get wrong (the engine, the flags' values, the input) is refused before
  * the environment is built.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { EnvRequest, PreparedEnvironment } from '../env/index.js';
-import { inputError, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
 import { acquireModelWriteLock } from '../model/write-lock.js';
 import { loadEngine, type BatchEngineName, type BatchProgress, type BatchResult } from '../batch/engine.js';
 import { discoverInput, type BatchInput } from '../batch/input.js';
-import { refuseForeignOutput } from '../batch/output.js';
+import { createOutputDirectory, refuseForeignOutput } from '../batch/output.js';
 import { formatOfUri, isStorageUri, localPathForLocalEngine } from '../batch/uri.js';
 import type { BatchFormat, RuntimeChoice } from '../worker/protocol.js';
 import type { WorkerOutputHandlers } from '../worker/worker-client.js';
@@ -136,13 +136,7 @@ async function runJob(
  */
 async function lockOutputDirectory(outputPath: string, shown: string): Promise<() => Promise<void>> {
   const existed = existsSync(outputPath);
-  if (!existed) {
-    try {
-      mkdirSync(outputPath, { recursive: true });
-    } catch (error) {
-      throw inputError('OUTPUT_NOT_WRITABLE', `cannot create the output directory \`${shown}\`: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-  }
+  if (!existed) createOutputDirectory(outputPath, shown);
   const release = await acquireModelWriteLock(outputPath, { timeoutMs: 0, displayPath: shown, doing: 'written' });
   return async () => {
     await release();

@@ -41,6 +41,8 @@ const FIXTURES: Fixture[] = [
 
 const unavailable = e2eUnavailableReason();
 const torchPython = e2eTorchPython();
+// The reason a torch case gives in its title when it is skipped.
+const NO_TORCH = torchPython ? '' : ' [skipped: no .e2e/torch (MLF_E2E_TORCH_PYTHON); .ci/run makes it]';
 const path_ = (python: string) => `${path.dirname(python)}${path.delimiter}${process.env.PATH ?? ''}`;
 /** The keras fixtures were saved with the torch backend; Keras reads it from here, under MLflow and mlf alike.
  * TMPDIR is the test's own directory: torch leaves `torchinductor_<user>/` and a `.ses` file there. */
@@ -99,7 +101,7 @@ if (unavailable) {
   describe('--env-manager local', () => {
     for (const f of FIXTURES) {
       const run = f.venv === 'torch' && !torchPython ? it.skip : it;
-      const skipped = f.venv === 'torch' && !torchPython ? ' [skipped: no .e2e/torch (MLF_E2E_TORCH_PYTHON); .ci/run makes it]' : '';
+      const skipped = f.venv === 'torch' ? NO_TORCH : '';
       run(`${title(f)}${skipped}`, async () => {
         for (const type of requests(f)) {
           const report = await predict(f, type, 'local');
@@ -113,7 +115,7 @@ if (unavailable) {
     }
   });
 
-  (torchPython ? it : it.skip)('pytorch (pt2) with MLFLOW_ALLOW_PICKLE_DESERIALIZATION=false: MLflow vets the archive, so its loader, with the reason; MLflow\'s bytes', async () => {
+  (torchPython ? it : it.skip)(`pytorch (pt2) with MLFLOW_ALLOW_PICKLE_DESERIALIZATION=false: MLflow vets the archive, so its loader, with the reason; MLflow's bytes${NO_TORCH}`, async () => {
     const f = FIXTURES.find((x) => x.name === 'pytorch')!;
     const report = await predict(f, 'json', 'local', { MLFLOW_ALLOW_PICKLE_DESERIALIZATION: 'false' });
     expect(report.runtime).toBe('mlflow');
@@ -121,7 +123,7 @@ if (unavailable) {
     expect(report.output).toBe(reference.get('pytorch/json'));
   }, 300_000);
 
-  (torchPython ? it : it.skip)('pytorch (pt2) given rows of the wrong width: exit 2, one line in the words of MLflow\'s _enforce_tensor_spec', async () => {
+  (torchPython ? it : it.skip)(`pytorch (pt2) given rows of the wrong width: exit 2, one line in the words of MLflow's _enforce_tensor_spec${NO_TORCH}`, async () => {
     const input = path.join(work, 'three-columns.json');
     writeFileSync(input, JSON.stringify({ inputs: [[1, 2, 3]] }));
     const f = FIXTURES.find((x) => x.name === 'pytorch')!;
