@@ -15,6 +15,8 @@ export const CACHE_BUCKETS = {
   envs: 'envs-v1',
   /** Answers of interpreter queries, by path, size and mtime (env/python-discovery.ts). */
   interpreters: 'interpreters-v1',
+  /** Answers of `--env-manager local`'s requirement check, valid while `sys.path` is unchanged (env/local-check-cache.ts). */
+  localChecks: 'local-checks-v1',
   /** Tools mlf installs for itself: uv, when it is not on PATH (env/select-manager.ts). */
   tools: 'tools-v1',
   /**

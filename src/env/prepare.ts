@@ -289,7 +289,7 @@ async function prepareLocal(
   if (wantMajor !== haveMajor || wantMinor !== haveMinor) {
     emit({ kind: 'warning', message: `the model was saved with Python \`${model.python}\`; the local Python \`${local.pythonPath}\` is \`${local.version}\`` });
   }
-  const unsatisfied = await checkLocalRequirements(local.pythonPath, model.requirements, { env: request.env, cwd: request.cwd });
+  const unsatisfied = await checkLocalRequirements(local.pythonPath, model.requirements, { env: request.env, cwd: request.cwd, mlfHome: resolveMlfHome(request) });
   if (unsatisfied.length > 0) emit({ kind: 'warning', message: describeUnsatisfied(local.pythonPath, unsatisfied) });
   return {
     manager: 'local',

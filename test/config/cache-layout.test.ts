@@ -11,7 +11,7 @@ const home = path.join(path.sep, 'home', 'u', '.cache', 'mlf');
 describe('cache layout', () => {
   it('names every bucket under $MLF_HOME', () => {
     expect(Object.values(CACHE_BUCKETS).map((bucket) => path.join(home, bucket))).toEqual(
-      ['envs-v1', 'interpreters-v1', 'tools-v1', 'pycache-v1', 'model-cache-v1', 'launch-v1', 'models-v1', 'serving-memory-v1'].map((name) => path.join(home, name)),
+      ['envs-v1', 'interpreters-v1', 'local-checks-v1', 'tools-v1', 'pycache-v1', 'model-cache-v1', 'launch-v1', 'models-v1', 'serving-memory-v1'].map((name) => path.join(home, name)),
     );
     expect(bucketDir(home, 'envs')).toBe(path.join(home, 'envs-v1'));
   });

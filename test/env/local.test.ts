@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bucketDir } from '../../src/config/cache-layout.js';
@@ -44,6 +44,41 @@ describe('local manager', () => {
     const again = await prepareEnvironment(req);
     expect({ pythonPath: again.pythonPath, pythonVersion: again.pythonVersion }).toEqual({ pythonPath: first.pythonPath, pythonVersion: first.pythonVersion });
     expect(readdirSync(cacheDir)).toEqual(cached);
+  });
+
+  it('keeps the requirement check in MLF_HOME while the sys.path directories are unchanged, and asks again once one changes', async () => {
+    // A sys.path directory of the test's own (PYTHONPATH) holding one distribution's metadata.
+    const site = tempDir();
+    const distInfo = (version: string) => path.join(site, `mlf_fake_dist-${version}.dist-info`);
+    const writeDist = (version: string) => {
+      mkdirSync(distInfo(version));
+      writeFileSync(path.join(distInfo(version), 'METADATA'), `Metadata-Version: 2.1\nName: mlf-fake-dist\nVersion: ${version}\n`);
+    };
+    writeDist('1.0');
+    const modelDir = writeModel(path.join(tempDir(), 'model'), { requirements: 'mlf-fake-dist==2.0\n' });
+    const req = await request(modelDir);
+    req.env = { ...req.env, PYTHONPATH: site };
+    const warning = (version: string) => expect.stringMatching(new RegExp(`\`mlf-fake-dist==2\\.0\` \\(installed: \`${version.replace('.', '\\.')}\`\\)$`));
+    expect((await prepareEnvironment(req)).warnings).toEqual([warning('1.0')]);
+    expect(readdirSync(bucketDir(String(req.env.MLF_HOME), 'localChecks'))).toHaveLength(1);
+
+    // Metadata rewritten in place leaves the directory's mtime alone: the cached answer stands
+    // (the one case local-check-cache.ts names that it cannot see; here it shows the cache is read).
+    writeFileSync(path.join(distInfo('1.0'), 'METADATA'), 'Metadata-Version: 2.1\nName: mlf-fake-dist\nVersion: 1.5\n');
+    expect((await prepareEnvironment(req)).warnings).toEqual([warning('1.0')]);
+
+    // An upgrade as pip and uv do it (the old .dist-info removed, a new one written) changes the
+    // directory: the interpreter is asked again.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    renameSync(distInfo('1.0'), path.join(tempDir(), 'removed.dist-info'));
+    writeDist('2.0');
+    expect((await prepareEnvironment(req)).warnings).toEqual([]);
+
+    // Another PYTHONPATH is another sys.path: not the cached answer.
+    const otherSite = tempDir();
+    expect((await prepareEnvironment({ ...req, env: { ...req.env, PYTHONPATH: otherSite } })).warnings).toEqual([
+      expect.stringMatching(/`mlf-fake-dist==2\.0` \(not installed\)$/),
+    ]);
   });
 
   it('rejects --pip-requirements-override, as MLflow does (exit 2)', async () => {

@@ -3,6 +3,7 @@ import { SpecifierSet } from '../../deps/specifier-set.js';
 import { parseStatement, type ResolvedLine } from '../../deps/requirements-txt.js';
 import { environmentError } from '../../errors.js';
 import { runTool } from '../exec.js';
+import { checkKey, isCheckOutput, readCachedCheck, writeCachedCheck, type CheckAnswer } from '../local-check-cache.js';
 import { queryInterpreter } from '../python-discovery.js';
 import { findExecutable } from '../which.js';
 
@@ -46,10 +47,24 @@ export interface UnsatisfiedRequirement {
 /**
  * Asks the interpreter (importlib.metadata) for the installed version of every requirement
  * and compares with the specifiers. Markers are evaluated by `packaging` when the interpreter
- * has it; a requirement whose marker cannot be evaluated is not judged.
+ * has it; a requirement whose marker cannot be evaluated is not judged. The script also says which
+ * `sys.path` entries it read and their mtimes, taken before any lookup, so that its answers can be
+ * reused while those stay the same (local-check-cache.ts).
  */
 const CHECK_SCRIPT = `
-import json, sys
+import json, os, site, sys
+# \`-c\` puts the working directory first on sys.path; the worker, a script, does not see it.
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+paths = [os.path.abspath(p) for p in sys.path]
+if site.ENABLE_USER_SITE:
+    paths.append(site.getusersitepackages())
+stamps = []
+for p in dict.fromkeys(paths):
+    try:
+        stamps.append([p, str(os.stat(p).st_mtime_ns)])
+    except OSError:
+        stamps.append([p, None])
 from importlib import metadata
 try:
     from packaging.markers import Marker
@@ -70,13 +85,13 @@ for name, marker in json.loads(sys.argv[1]):
     except metadata.PackageNotFoundError:
         version = None
     out.append({"version": version, "applies": applies})
-print(json.dumps(out))
+print(json.dumps({"answers": out, "paths": stamps}))
 `;
 
 export async function checkLocalRequirements(
   pythonPath: string,
   requirements: ResolvedLine[],
-  options: { env: Record<string, string | undefined>; cwd: string },
+  options: { env: Record<string, string | undefined>; cwd: string; mlfHome?: string },
 ): Promise<UnsatisfiedRequirement[]> {
   const parsed = requirements.flatMap((line) => {
     try {
@@ -87,9 +102,8 @@ export async function checkLocalRequirements(
     }
   });
   if (parsed.length === 0) return [];
-  const args = JSON.stringify(parsed.map(({ requirement }) => [requirement.name, requirement.marker ?? null]));
-  const { stdout } = await runTool('python', pythonPath, ['-c', CHECK_SCRIPT, args], { cwd: options.cwd, env: options.env, timeoutMs: 60_000 });
-  const answers = JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as Array<{ version: string | null; applies: boolean | null }>;
+  const asked = parsed.map(({ requirement }): [string, string | null] => [requirement.name, requirement.marker ?? null]);
+  const answers = await installedVersions(pythonPath, asked, options);
   const unsatisfied: UnsatisfiedRequirement[] = [];
   parsed.forEach(({ line, requirement }, i) => {
     const answer = answers[i];
@@ -107,6 +121,24 @@ export async function checkLocalRequirements(
     if (!ok) unsatisfied.push({ requirement: line.text, origin: line.origin, installed: answer.version });
   });
   return unsatisfied;
+}
+
+/** The check's answers: from MLF_HOME's cache while `sys.path` is unchanged, else from the interpreter. */
+async function installedVersions(
+  pythonPath: string,
+  asked: Array<[string, string | null]>,
+  options: { env: Record<string, string | undefined>; cwd: string; mlfHome?: string },
+): Promise<CheckAnswer[]> {
+  const key = options.mlfHome ? await checkKey({ mlfHome: options.mlfHome, pythonPath, cwd: options.cwd, env: options.env, requirements: asked }) : undefined;
+  if (options.mlfHome && key) {
+    const cached = await readCachedCheck(options.mlfHome, key);
+    if (cached) return cached.answers;
+  }
+  const { stdout } = await runTool('python', pythonPath, ['-c', CHECK_SCRIPT, JSON.stringify(asked)], { cwd: options.cwd, env: options.env, timeoutMs: 60_000 });
+  const output: unknown = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
+  if (!isCheckOutput(output)) return [];
+  if (options.mlfHome && key) await writeCachedCheck(options.mlfHome, key, output);
+  return output.answers;
 }
 
 export function describeUnsatisfied(pythonPath: string, items: UnsatisfiedRequirement[]): string {
