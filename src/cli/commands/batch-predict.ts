@@ -99,7 +99,13 @@ export const registerBatchPredict: RegisterCommand = ({ models }, ctx) => {
       printJson(ctx, { ok: true, ...result });
       return;
     }
-    const resumed = result.partsResumed > 0 ? `, ${result.partsResumed} kept from an earlier run of the same job` : '';
-    ctx.stdout.write(`wrote ${result.rows} rows in ${result.partitions} part${result.partitions === 1 ? '' : 's'} to ${flags.outputPath} (${result.format}${resumed})\n`);
+    ctx.stdout.write(`${describeBatchResult(result, flags.outputPath)}\n`);
   });
 };
+
+/** The line a finished job prints: `wrote 1000 rows in 4 parts to out (parquet, 1 kept from an earlier run of the same job)`. */
+export function describeBatchResult(result: { rows: number; partitions: number; partsResumed: number; format: string }, outputPath: string): string {
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const resumed = result.partsResumed > 0 ? `, ${result.partsResumed} kept from an earlier run of the same job` : '';
+  return `wrote ${count(result.rows, 'row')} in ${count(result.partitions, 'part')} to ${outputPath} (${result.format}${resumed})`;
+}
