@@ -1,7 +1,7 @@
 """The flavor runtimes (xgboost, lightgbm, catboost, statsmodels, onnx, keras, pytorch; sklearn's with
 a tensor signature) on the directories MLflow 3.17.2 wrote (fixtures/flavors/,
-fixtures/make_flavor_fixtures.py): loaded through runtimes/registry.py and answered through the request loop's predict, as the worker does; the
-output must be the bytes MLflow's scoring server gave for the same request (expected-response.json).
+fixtures/make_flavor_fixtures.py): loaded through runtimes/registry.py and answered through the
+request loop's predict, as the worker does; the output must be the bytes MLflow's scoring server gave for the same request (expected-response.json).
 A flavor whose library this Python lacks is skipped with the reason (torch and keras are in the
 .e2e/torch environment only; test/worker/python-unit.test.ts runs this file there too). None of
 this may import mlflow: each test checks that it did not."""
@@ -269,10 +269,11 @@ class TensorSignatures(ModelDirTestCase):
         self.assertEqual(kind, "model_error")
         self.assertTrue(message.startswith("ValueError: Expected 2D array, got scalar array instead:"), message)
 
-    def test_sklearn_the_array_fast_path_leaves_an_array_to_predict(self):
+    def test_sklearn_a_csv_reaches_predict_as_the_enforced_array(self):
         # sklearn-tensor's LogisticRegression was fitted on a DataFrame, so mlf's array fast path
-        # wraps its predict: an enforced array must reach predict unchanged, and a CSV of the named
-        # columns (a DataFrame, reshaped by the tensor enforcement) too.
+        # (sklearn_arrays.py) wraps its predict; a CSV is a DataFrame, which the tensor enforcement
+        # turns into the (-1, 4) array, which must reach predict as it is, column names ignored.
+        # `mlflow models predict -t csv` writes expected-response.json's bytes for it (checked by hand).
         skip_without(self, "sklearn")
         runtime, _ = self.fixture("sklearn-tensor", TENSOR_FLOAT64_X4)
         expected = read(os.path.join(FLAVORS, "sklearn-tensor", "expected-response.json"))
