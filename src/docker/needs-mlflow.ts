@@ -1,8 +1,8 @@
 /**
  * Whether a model's image must hold MLflow: the worker loads some models without importing it
- * (src/worker/mlf_worker/runtimes/registry.py, sklearn.py, scoring/signature.py), and then the
- * `mlflow` line of the model's requirements only adds MLflow's own dependency tree (hundreds of MB)
- * to the image. This follows those files' checks that MLmodel alone decides; the worker still makes
+ * (src/worker/mlf_worker/runtimes/registry.py, sklearn.py, scoring/signature.py and, for a tensor
+ * signature, scoring/tensor_schema.py), and then the `mlflow` line of the model's requirements only
+ * adds MLflow's own dependency tree (hundreds of MB) to the image. This follows those files' checks that MLmodel alone decides; the worker still makes
  * the final choice when the container starts (a model it cannot load without MLflow then fails at
  * start with a missing-module error, and `--install-mlflow` keeps MLflow in).
  */
@@ -55,9 +55,35 @@ function signatureNeedsMlflow(signature: unknown): string | undefined {
     return "its signature's inputs are not JSON";
   }
   if (!Array.isArray(specs) || specs.length === 0) return "its signature's inputs are not a non-empty list";
+  if (specs.every((spec) => record(spec)?.type === 'tensor')) return tensorSignatureNeedsMlflow(specs.map((spec) => record(spec)!));
   const named = specs.map((spec) => record(spec)?.name !== undefined && record(spec)?.name !== null);
   if (specs.some((spec) => !SCALAR_TYPES.has(String(record(spec)?.type)))) return 'its signature has a non-scalar input type';
   if (named.some(Boolean) && !named.every(Boolean)) return 'its signature mixes named and unnamed inputs';
+  return undefined;
+}
+
+/**
+ * The numpy dtype names a TensorSpec's `dtype` takes as MLflow writes them (`str(np.dtype)`), which
+ * the worker's np.dtype reads; any other is left to the worker, and the image keeps MLflow.
+ */
+const TENSOR_DTYPES = new Set([
+  'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
+  'float16', 'float32', 'float64', 'complex64', 'complex128', 'object', 'str', 'bytes', '<U0', '|S0',
+]);
+
+/** scoring/tensor_schema.py's parse_tensor_schema: what the worker refuses to enforce itself. */
+function tensorSignatureNeedsMlflow(specs: Record<string, unknown>[]): string | undefined {
+  for (const spec of specs) {
+    const info = record(spec['tensor-spec']);
+    if (!info || !('dtype' in info) || !Array.isArray(info.shape)) return 'a tensor input of its signature lacks its dtype or shape';
+    if (typeof info.dtype !== 'string' || !TENSOR_DTYPES.has(info.dtype)) return `a tensor input of its signature has the dtype \`${String(info.dtype)}\`, which this check does not know`;
+    if (!info.shape.every((d) => typeof d === 'number' && Number.isInteger(d))) return 'a tensor input of its signature has a non-integer dimension';
+    const name = spec.name;
+    if (name !== undefined && name !== null && (typeof name !== 'string' || name === '')) return 'a tensor input of its signature has a name that is not a string';
+  }
+  const named = specs.map((spec) => spec.name !== undefined && spec.name !== null);
+  if (named.some(Boolean) && !named.every(Boolean)) return 'its signature mixes named and unnamed inputs';
+  if (specs.length > 1 && !named.every(Boolean)) return 'its signature has several unnamed tensors';
   return undefined;
 }
 

@@ -37,6 +37,14 @@ const FIXTURES: Fixture[] = [
   // an `inputs` request (the serving example MLflow writes for an ndarray example).
   { name: 'pytorch', runtime: 'pytorch', venv: 'torch', csv: false },
   { name: 'keras', runtime: 'keras', venv: 'torch', csv: false },
+  // The same kinds of models logged with an ndarray example: tensor signatures on the other
+  // flavors, the enforced array handed to the flavor's predict (onnx: a dict of outputs back).
+  { name: 'sklearn-tensor', runtime: 'sklearn', venv: 'main', csv: false },
+  { name: 'xgboost-tensor', runtime: 'xgboost', venv: 'main', csv: false },
+  { name: 'lightgbm-tensor', runtime: 'lightgbm', venv: 'main', csv: false },
+  { name: 'catboost-tensor', runtime: 'catboost', venv: 'main', csv: false },
+  { name: 'statsmodels-tensor', runtime: 'statsmodels', venv: 'main', csv: false },
+  { name: 'onnx-tensor', runtime: 'onnx', venv: 'main', csv: false },
 ];
 
 const unavailable = e2eUnavailableReason();

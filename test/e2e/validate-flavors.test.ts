@@ -29,6 +29,13 @@ const FLAVOR_FIXTURES: { fixture: string; flavor: string; file: string; needs: s
   { fixture: 'keras', flavor: 'keras', file: 'data/model.keras', needs: ['keras', 'torch'], replaced: 'MLF112' },
   { fixture: 'pytorch', flavor: 'pytorch', file: 'data/model.pt2', needs: ['torch', 'cloudpickle'], replaced: 'MLF112' },
   { fixture: 'pytorch-pickle', flavor: 'pytorch', file: 'data/model.pth', needs: ['torch', 'cloudpickle'], replaced: 'MLF112' },
+  // Logged with ndarray input examples: tensor signatures, an `ndarray` example.
+  { fixture: 'sklearn-tensor', flavor: 'sklearn', file: 'model.skops', needs: ['scikit-learn', 'skops'], replaced: 'MLF112' },
+  { fixture: 'xgboost-tensor', flavor: 'xgboost', file: 'model.ubj', needs: ['xgboost'], replaced: 'MLF112' },
+  { fixture: 'lightgbm-tensor', flavor: 'lightgbm', file: 'model.lgb', needs: ['lightgbm'], replaced: 'MLF112' },
+  { fixture: 'catboost-tensor', flavor: 'catboost', file: 'model.cb', needs: ['catboost'], replaced: 'MLF112' },
+  { fixture: 'statsmodels-tensor', flavor: 'statsmodels', file: 'model.statsmodels', needs: ['statsmodels'], replaced: 'MLF504' },
+  { fixture: 'onnx-tensor', flavor: 'onnx', file: 'model.onnx', needs: ['onnx', 'onnxruntime'], replaced: 'MLF112' },
 ];
 
 /** The model directory with every line naming `distribution` removed from requirements.txt and conda.yaml. */

@@ -86,6 +86,12 @@ class ResultColumnsTest(unittest.TestCase):
         self.assertEqual(list(result_columns(np.array([[1, 2], [3, 4]]), 2, "r")), ["r_0", "r_1"])
         self.assertEqual(list(result_columns(pd.DataFrame({"a": [1, 2], "b": [3, 4]}), 2, "r")), ["r_a", "r_b"])
         self.assertEqual(list(result_columns({"a": [1, 2]}, 2, "r")), ["r_a"])
+        # onnx's dict of outputs for an array input: each output (rows, 1) or (rows, k).
+        outputs = {"label": np.array([[0], [1]]), "p": np.array([[0.25, 0.75], [0.5, 0.5]])}
+        columns = result_columns(outputs, 2, "r")
+        self.assertEqual(list(columns), ["r_label", "r_p_0", "r_p_1"])
+        self.assertEqual(columns["r_label"].tolist(), [0, 1])
+        self.assertEqual(columns["r_p_1"].tolist(), [0.75, 0.5])
         self.assertEqual(result_columns(np.array([[1, 2], [3, 4]]), 2, "r")["r_1"].tolist(), [2, 4])
 
     def test_a_wrong_count_or_a_scalar_is_the_models_error(self):

@@ -1,7 +1,7 @@
-"""The flavor runtimes (xgboost, lightgbm, catboost, statsmodels, onnx, keras, pytorch) on the
-directories MLflow 3.17.2 wrote (fixtures/flavors/, fixtures/make_flavor_fixtures.py): loaded through
-runtimes/registry.py and answered through the request loop's predict, as the worker does; the
-output must be the bytes MLflow's scoring server gave for the same request (expected-response.json).
+"""The flavor runtimes (xgboost, lightgbm, catboost, statsmodels, onnx, keras, pytorch; sklearn's with
+a tensor signature) on the directories MLflow 3.17.2 wrote (fixtures/flavors/,
+fixtures/make_flavor_fixtures.py): loaded through runtimes/registry.py and answered through the
+request loop's predict, as the worker does; the output must be the bytes MLflow's scoring server gave for the same request (expected-response.json).
 A flavor whose library this Python lacks is skipped with the reason (torch and keras are in the
 .e2e/torch environment only; test/worker/python-unit.test.ts runs this file there too). None of
 this may import mlflow: each test checks that it did not."""
@@ -39,7 +39,18 @@ FIXTURES = {
     "pytorch": ("torch", "pytorch", False),
     "keras-no-signature": ("keras", "keras", True),
     "keras": ("keras", "keras", False),
+    # Logged with an ndarray input example: a tensor signature, enforced by the port, then the
+    # flavor's predict on the array (onnx: a dict of its outputs).
+    "sklearn-tensor": ("sklearn", "sklearn", False),
+    "xgboost-tensor": ("xgboost", "xgboost", False),
+    "lightgbm-tensor": ("lightgbm", "lightgbm", False),
+    "catboost-tensor": ("catboost", "catboost", False),
+    "statsmodels-tensor": ("statsmodels", "statsmodels", False),
+    "onnx-tensor": ("onnxruntime", "onnx", False),
 }
+
+
+TENSOR_FLOAT64_X4 = '[{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 4]}}]'
 
 
 def has(library):
@@ -106,15 +117,22 @@ class WhatMlflowLoads(ModelDirTestCase):
             self.loader_of(module)(model)
         self.assertEqual(str(caught.exception), reason)
 
-    def test_a_tensor_signature_on_a_runtime_other_than_keras_and_pytorch(self):
-        model_dir = os.path.join(FLAVORS, "lightgbm", "model")
-        mlmodel = read_mlmodel(model_dir)
-        mlmodel["signature"]["inputs"] = '[{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 4]}}]'
+    def test_a_tensor_signature_on_a_model_from_code(self):
+        # The one runtime without mlflow that does not take tensor signatures (its function may
+        # expect anything): MLflow's loader, with the reason.
+        model_dir = os.path.join(self.dir, "echo")
+        os.makedirs(model_dir)
+        with open(os.path.join(model_dir, "echo.py"), "w") as f:
+            f.write("from mlflow.models import set_model\nset_model(lambda model_input: model_input)\n")
+        mlmodel = {
+            "flavors": {"python_function": {"loader_module": "mlflow.pyfunc.loaders.code_model", "model_code_path": "echo.py"}},
+            "signature": {"inputs": TENSOR_FLOAT64_X4},
+        }
         stand_in = mock.Mock()
         with mock.patch("mlf_worker.runtimes.registry.mlflow_runtime", return_value=stand_in):
             runtime, reason = load_runtime(model_dir, "auto", mlmodel)
         self.assertIs(runtime, stand_in.load.return_value)
-        self.assertEqual(reason, "the signature is tensor-based, which only the keras and pytorch runtimes enforce")
+        self.assertEqual(reason, "the signature is tensor-based, which the code-model runtime does not enforce")
 
     def test_a_pt2_archive_when_pickles_are_disallowed(self):
         skip_without(self, "torch")
@@ -163,6 +181,105 @@ class WhatMlflowLoads(ModelDirTestCase):
             load_runtime(model_dir, "auto", read_mlmodel(model_dir))
         reply = error_reply(caught.exception)
         self.assertEqual(reply.get("file"), os.path.join(model_dir, "model.ubj"))
+
+
+class TensorSignatures(ModelDirTestCase):
+    """What a tensor signature's enforcement hands the flavors' predict beyond the fixtures' one
+    unnamed array: a dict of named arrays, an array for a model of several inputs, no signature."""
+
+    def fixture(self, name, inputs):
+        """The fixture's model with its signature's inputs replaced (None: no signature)."""
+        model_dir = os.path.join(FLAVORS, name, "model")
+        mlmodel = read_mlmodel(model_dir)
+        if inputs is None:
+            del mlmodel["signature"]
+        else:
+            mlmodel["signature"]["inputs"] = inputs
+        return load_runtime(model_dir, "auto", mlmodel)
+
+    def onnx_tensor(self, name):
+        return read(os.path.join(FLAVORS, "onnx-tensor", name))
+
+    def test_onnx_a_named_tensor_feeds_the_dict_and_predicts_mlflows_dict(self):
+        # MLflow 3.17.2 answers this request with onnx-tensor's bytes (checked with its scoring
+        # server): the dict {"input": array} is the feed dict as it is.
+        skip_without(self, "onnxruntime")
+        named = '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}, "name": "input"}]'
+        runtime, fallback = self.fixture("onnx-tensor", named)
+        self.assertEqual((runtime.name, fallback), ("onnx", None))
+        self.assertEqual(self.answer(runtime, self.onnx_tensor("request.json")), self.onnx_tensor("expected-response.json"))
+
+    def test_onnx_without_a_signature_an_inputs_request_is_an_array_and_a_dict_comes_back(self):
+        # The onnx fixture is onnx-tensor's regression: MLflow answers onnx-tensor's request to it,
+        # signature removed, with onnx-tensor's bytes (float64 rows cast to float32).
+        skip_without(self, "onnxruntime")
+        runtime, fallback = self.fixture("onnx", None)
+        self.assertEqual((runtime.name, fallback), ("onnx", None))
+        self.assertEqual(self.answer(runtime, self.onnx_tensor("request.json")), self.onnx_tensor("expected-response.json"))
+
+    def test_onnx_an_array_for_a_model_of_two_inputs_is_mlflows_error(self):
+        # The message is the MlflowException MLflow 3.17.2 raises for this model, and its scoring
+        # server answers the dict request below with these bytes (both checked by hand).
+        skip_without(self, "onnxruntime")
+        import onnx
+        from onnx import TensorProto, helper
+
+        graph = helper.make_graph(
+            [helper.make_node("Add", ["a", "b"], ["sum"])],
+            "add",
+            [helper.make_tensor_value_info(n, TensorProto.FLOAT, [None, 2]) for n in ("a", "b")],
+            [helper.make_tensor_value_info("sum", TensorProto.FLOAT, [None, 2])],
+        )
+        model_dir = os.path.join(self.dir, "add")
+        os.makedirs(model_dir)
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), os.path.join(model_dir, "model.onnx"))
+        mlmodel = {
+            "flavors": {
+                "onnx": {"data": "model.onnx", "providers": ["CPUExecutionProvider"]},
+                "python_function": {"loader_module": "mlflow.onnx", "data": "model.onnx"},
+            },
+            "signature": {"inputs": '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 2]}}]'},
+        }
+        runtime, fallback = load_runtime(model_dir, "auto", mlmodel)
+        self.assertEqual((runtime.name, fallback), ("onnx", None))
+        kind, message = self.answer(runtime, '{"inputs": [[1, 2]]}')
+        self.assertEqual(kind, "model_error")
+        self.assertTrue(message.startswith("ArrayForSeveralInputsError: Unable to map numpy array input"), message)
+        import numpy as np
+
+        with self.assertRaises(ValueError) as caught:
+            runtime.predict(np.array([[1, 2]], dtype=np.float32), None)
+        self.assertEqual(
+            str(caught.exception),
+            "Unable to map numpy array input to the expected model input. Numpy arrays can only be used as input for "
+            "MLflow ONNX models that have a single input. This model requires 2 inputs. Please pass in data as either "
+            "a dictionary or a DataFrame with the following tensors: ['a', 'b'].",
+        )
+        # Without a signature, an `inputs` dict of both names is the feed dict (float64 cast to float32).
+        del mlmodel["signature"]
+        runtime, _ = load_runtime(model_dir, "auto", mlmodel)
+        self.assertEqual(self.answer(runtime, '{"inputs": {"a": [[1.5, 2]], "b": [[10.5, 20.25]]}}'), '{"predictions": {"sum": [[12.0, 22.25]]}}')
+
+    def test_sklearn_a_named_tensor_hands_the_estimator_the_dict_which_fails_as_under_mlflow(self):
+        # MLflow passes the dict to `predict` too, which raises scikit-learn's own error.
+        skip_without(self, "sklearn")
+        runtime, fallback = self.fixture("sklearn-tensor", TENSOR_FLOAT64_X4.replace('"shape": [-1, 4]}', '"shape": [-1, 4]}, "name": "x"'))
+        self.assertEqual((runtime.name, fallback), ("sklearn", None))
+        kind, message = self.answer(runtime, read(os.path.join(FLAVORS, "sklearn-tensor", "request.json")))
+        self.assertEqual(kind, "model_error")
+        self.assertTrue(message.startswith("ValueError: Expected 2D array, got scalar array instead:"), message)
+
+    def test_sklearn_a_csv_reaches_predict_as_the_enforced_array(self):
+        # sklearn-tensor's LogisticRegression was fitted on a DataFrame, so mlf's array fast path
+        # (sklearn_arrays.py) wraps its predict; a CSV is a DataFrame, which the tensor enforcement
+        # turns into the (-1, 4) array, which must reach predict as it is, column names ignored.
+        # `mlflow models predict -t csv` writes expected-response.json's bytes for it (checked by hand).
+        skip_without(self, "sklearn")
+        runtime, _ = self.fixture("sklearn-tensor", TENSOR_FLOAT64_X4)
+        expected = read(os.path.join(FLAVORS, "sklearn-tensor", "expected-response.json"))
+        rows = json.loads(read(os.path.join(FLAVORS, "sklearn-tensor", "request.json")))["inputs"]
+        csv = "a,b,c,d\n" + "".join(",".join(repr(v) for v in row) + "\n" for row in rows)
+        self.assertEqual(self.answer(runtime, csv, "csv"), expected)
 
 
 if __name__ == "__main__":

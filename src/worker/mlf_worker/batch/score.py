@@ -12,7 +12,8 @@ How predictions become columns (the one place that decides it):
     `result_column`;
   - a DataFrame of several columns: one column per column, `<result_column>_<name>`;
   - a 2-D array of k > 1 columns: `<result_column>_0` ... `<result_column>_<k-1>`;
-  - a dict of equal-length arrays: one column per key, `<result_column>_<key>`.
+  - a dict of equal-length arrays: each as above under `<result_column>_<key>` (one column of that
+    name for a 1-D or one-column array, `<result_column>_<key>_<i>` for k > 1 columns).
 Anything else (a scalar, a length other than the row count, deeper arrays) is a ModelOutputError,
 and so is a result column whose name is one of the input's.
 """
@@ -82,7 +83,12 @@ def result_columns(raw, rows, result_column):
     if isinstance(raw, pd.Series):
         return {result_column: checked(raw.to_numpy(), rows)}
     if isinstance(raw, dict):
-        return {"{}_{}".format(result_column, key): checked(np.asarray(value), rows) for key, value in raw.items()}
+        # Each value by the rules for one prediction, under `<result_column>_<key>`: an onnx model
+        # given an array returns its outputs so, each of shape (rows, 1) or (rows, k).
+        columns = {}
+        for key, value in raw.items():
+            columns.update(result_columns(np.asarray(value), rows, "{}_{}".format(result_column, key)))
+        return columns
     if isinstance(raw, (list, tuple)):
         raw = np.asarray(raw)
     if isinstance(raw, np.ndarray):

@@ -34,4 +34,5 @@ def load_catboost(model):
 
 class CatboostRuntime(FlavorRuntime):
     name = "catboost"
+    takes_tensor_signatures = True
     load_predict_fn = staticmethod(load_catboost)

@@ -26,4 +26,5 @@ def load_lightgbm(model):
 
 class LightgbmRuntime(FlavorRuntime):
     name = "lightgbm"
+    takes_tensor_signatures = True
     load_predict_fn = staticmethod(load_lightgbm)

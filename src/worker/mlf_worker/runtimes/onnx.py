@@ -1,8 +1,11 @@
 """The onnx flavor without mlflow, after mlflow/onnx/__init__.py (MLflow 3.17.2): `_OnnxModelWrapper`
 (an onnxruntime InferenceSession on the pyfunc data file with the providers MLmodel declares, those
 this onnxruntime lacks dropped with a warning, CPU when none is left or they fail to start) and its
-`predict` for a DataFrame (one input takes the frame's values, several inputs a column each; float64
-cast to float32 where the input is `tensor(float)`; each output flattened into a column)."""
+`predict`: a DataFrame (one input takes the frame's values, several inputs a column each; each output
+flattened into a column), an array (the model's one input; MLflow's error for a model with several)
+or a dict of named arrays (the feeds as they are; an array or a dict, what a tensor signature's
+enforcement gives, predicts a dict of the outputs); float64 cast to float32 where the input is
+`tensor(float)`."""
 
 from .. import logs
 from ..errors import LoadFailure, NeedsMlflow
@@ -69,20 +72,44 @@ def load_onnx(model):
     import pandas as pd
 
     def predict(data):
-        if len(inputs) > 1:
-            feeds = {name: data[name].values for name, _ in inputs}
+        if isinstance(data, dict):
+            feeds = data
+        elif isinstance(data, np.ndarray):
+            # An array feeds the model's one input; MLflow raises for a model with several.
+            if len(inputs) != 1:
+                raise ArrayForSeveralInputsError(
+                    "Unable to map numpy array input to the expected model input. Numpy arrays can only be used as "
+                    "input for MLflow ONNX models that have a single input. This model requires {} inputs. Please "
+                    "pass in data as either a dictionary or a DataFrame with the following tensors: {}.".format(
+                        len(inputs), [name for name, _ in inputs]
+                    )
+                )
+            feeds = {inputs[0][0]: data}
+        elif isinstance(data, pd.DataFrame):
+            if len(inputs) > 1:
+                feeds = {name: data[name].values for name, _ in inputs}
+            else:
+                feeds = {inputs[0][0]: data.values}
         else:
-            feeds = {inputs[0][0]: data.values}
+            raise TypeError("Input should be a dictionary or a numpy array or a pandas.DataFrame, got '{}'".format(type(data)))
         for name, kind in inputs:
             feed = feeds.get(name)
             if kind == "tensor(float)" and feed is not None and feed.dtype == np.float64:
                 feeds[name] = feed.astype(np.float32)
         predicted = session.run(output_names, feeds)
-        return pd.DataFrame.from_dict({c: np.asarray(p).reshape(-1) for c, p in zip(output_names, predicted)})
+        if isinstance(data, pd.DataFrame):
+            return pd.DataFrame.from_dict({c: np.asarray(p).reshape(-1) for c, p in zip(output_names, predicted)})
+        # An array or a dict (what a tensor signature's enforcement gives) predicts a dict of outputs.
+        return dict(zip(output_names, predicted))
 
     return predict
 
 
+class ArrayForSeveralInputsError(ValueError):
+    """MLflow raises an MlflowException with this message; the model's own failure to mlf."""
+
+
 class OnnxRuntime(FlavorRuntime):
     name = "onnx"
+    takes_tensor_signatures = True
     load_predict_fn = staticmethod(load_onnx)

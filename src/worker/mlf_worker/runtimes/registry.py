@@ -51,7 +51,7 @@ def load_chosen_runtime(model, choice, mlmodel):
         module, name = RUNTIMES_WITHOUT_MLFLOW[loader]
         runtime_class = getattr(importlib.import_module("." + module, __package__), name)
         if schema is not None and schema.is_tensor and not runtime_class.takes_tensor_signatures:
-            raise NeedsMlflow("the signature is tensor-based, which only the keras and pytorch runtimes enforce")
+            raise NeedsMlflow("the signature is tensor-based, which the {} runtime does not enforce".format(runtime_class.name))
         return runtime_class.load(model, schema), None
     except NeedsMlflow as e:
         reason, _ = cut_message(str(e))

@@ -14,6 +14,7 @@ SKLEARN_CUSTOM_PREDICT_FNS = ("predict_proba", "predict_log_proba", "predict_joi
 
 class SklearnRuntime(WithoutMlflowRuntime):
     name = "sklearn"
+    takes_tensor_signatures = True
 
     @classmethod
     def load(cls, model, schema=None):

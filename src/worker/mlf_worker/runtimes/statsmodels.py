@@ -40,4 +40,5 @@ def load_statsmodels(model):
 
 class StatsmodelsRuntime(FlavorRuntime):
     name = "statsmodels"
+    takes_tensor_signatures = True
     load_predict_fn = staticmethod(load_statsmodels)

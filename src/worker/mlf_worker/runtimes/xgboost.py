@@ -36,4 +36,5 @@ def load_xgboost(model):
 
 class XgboostRuntime(FlavorRuntime):
     name = "xgboost"
+    takes_tensor_signatures = True
     load_predict_fn = staticmethod(load_xgboost)
