@@ -86,7 +86,7 @@ export const CONTENT_TYPE: FlagRow = {
 export const RUNTIME: FlagRow = {
   spellings: ['--runtime'],
   argument: 'RUNTIME',
-  description: 'auto (load sklearn, xgboost, lightgbm, catboost, statsmodels, onnx, keras, pytorch and models-from-code models without importing mlflow where the model allows) or mlflow',
+  description: 'auto (load sklearn, xgboost, lightgbm, catboost, statsmodels, onnx, keras, pytorch, tensorflow (Keras) and models-from-code models without importing mlflow where the model allows) or mlflow',
   default: 'auto',
   decidesWorker: true,
 };

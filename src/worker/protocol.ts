@@ -137,7 +137,7 @@ export const HelloMessage = z.object({
 export type HelloMessage = z.infer<typeof HelloMessage>;
 
 /** Which loader the worker used: a fast path that skips mlflow, or mlflow.pyfunc. */
-export const LoadedRuntime = z.enum(['sklearn', 'xgboost', 'lightgbm', 'catboost', 'statsmodels', 'onnx', 'keras', 'pytorch', 'code-model', 'mlflow']);
+export const LoadedRuntime = z.enum(['sklearn', 'xgboost', 'lightgbm', 'catboost', 'statsmodels', 'onnx', 'keras', 'pytorch', 'tensorflow', 'code-model', 'mlflow']);
 export type LoadedRuntime = z.infer<typeof LoadedRuntime>;
 
 export const ReadyMessage = z.object({

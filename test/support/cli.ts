@@ -25,6 +25,15 @@ export function e2eTorchPython(): string | undefined {
   return existsSync(candidate) ? candidate : undefined;
 }
 
+/** The Python with real MLflow, TensorFlow's CPU build and Keras 3 (.ci/run creates it from test/e2e/tf.lock). */
+export function e2eTfPython(): string | undefined {
+  const candidate = process.env.MLF_E2E_TF_PYTHON ?? path.join(repoRoot, '.e2e', 'tf', 'bin', 'python');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+/** The reason a case that needs .e2e/tf gives in its title when it is skipped ('' when it runs). */
+export const NO_TF_REASON = ' [skipped: no .e2e/tf (MLF_E2E_TF_PYTHON); .ci/run makes it]';
+
 /** Why e2e tests cannot run here, or undefined when they can. Shown in the skip reason. */
 export function e2eUnavailableReason(): string | undefined {
   if (!cliIsBuilt()) return 'the CLI is not built (run `npm run build`)';

@@ -23,6 +23,7 @@ RUNTIMES_WITHOUT_MLFLOW = {
     "mlflow.onnx": ("onnx", "OnnxRuntime"),
     "mlflow.keras": ("keras", "KerasRuntime"),
     "mlflow.pytorch": ("pytorch", "PytorchRuntime"),
+    "mlflow.tensorflow": ("tensorflow", "TensorflowRuntime"),
     "mlflow.pyfunc.loaders.code_model": ("code_model", "CodeModelRuntime"),
 }
 
