@@ -236,6 +236,10 @@ export async function packageModel(options: PackageOptions): Promise<PackageResu
   const example = options.inputExample !== undefined
     ? readExampleFile(readRegularTextSync(requireFile(cwd, options.inputExample, 'input example', 'INPUT_EXAMPLE_NOT_FOUND'), { shown: options.inputExample }), options.inputExample)
     : undefined;
+  // A save_model that infers a signature from the example checks the inferred one as it checks a given one (mlflow.tensorflow refuses a column signature).
+  if (example !== undefined && !signatureFromFile && !options.noSignature && writer.infersSignature) {
+    writer.checkSignature?.({ inputs: inferInputSchema(example) }, options.inputExample!);
+  }
 
   // The requirement arguments with the files their `-r`/`-c` lines name: a bad one fails before Python starts.
   const userArgument = options.pipRequirements ?? options.extraPipRequirements;

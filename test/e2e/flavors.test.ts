@@ -5,14 +5,17 @@
  * environment, and --json must say which runtime loaded it: the flavor's own (no mlflow import)
  * or MLflow's loader with the reason. The libraries of xgboost, lightgbm, catboost, statsmodels and
  * onnx are in the MLflow test environment (MLF_E2E_PYTHON); torch and keras in .e2e/torch
- * (MLF_E2E_TORCH_PYTHON), which .ci/run makes from test/e2e/torch.lock.
+ * (MLF_E2E_TORCH_PYTHON), which .ci/run makes from test/e2e/torch.lock; TensorFlow in .e2e/tf
+ * (MLF_E2E_TF_PYTHON, test/e2e/tf.lock).
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { e2ePython, e2eTorchPython, e2eUnavailableReason, fixturesDir, repoRoot, runMlf, tempDir } from '../support/cli.js';
+import { e2ePython, e2eTfPython, e2eTorchPython, e2eUnavailableReason, fixturesDir, NO_TF_REASON, repoRoot, runMlf, tempDir } from '../support/cli.js';
 import { jsonDifference } from '../support/json-close.js';
+
+type Venv = 'main' | 'torch' | 'tf';
 
 interface Fixture {
   name: string;
@@ -20,7 +23,7 @@ interface Fixture {
   runtime: string;
   fallback?: string;
   /** Which test Python has the library. */
-  venv: 'main' | 'torch';
+  venv: Venv;
   csv: boolean;
 }
 
@@ -46,16 +49,22 @@ const FIXTURES: Fixture[] = [
   { name: 'catboost-tensor', runtime: 'catboost', venv: 'main', csv: false },
   { name: 'statsmodels-tensor', runtime: 'statsmodels', venv: 'main', csv: false },
   { name: 'onnx-tensor', runtime: 'onnx', venv: 'main', csv: false },
+  // mlflow.tensorflow's Keras 3 model on TensorFlow (tensor signature).
+  { name: 'tensorflow', runtime: 'tensorflow', venv: 'tf', csv: false },
 ];
 
 const unavailable = e2eUnavailableReason();
 const torchPython = e2eTorchPython();
+const tfPython = e2eTfPython();
 // The reason a torch case gives in its title when it is skipped.
 const NO_TORCH = torchPython ? '' : ' [skipped: no .e2e/torch (MLF_E2E_TORCH_PYTHON); .ci/run makes it]';
 const path_ = (python: string) => `${path.dirname(python)}${path.delimiter}${process.env.PATH ?? ''}`;
 /** The keras fixtures were saved with the torch backend; Keras reads it from here, under MLflow and mlf alike.
  * TMPDIR is the test's own directory: torch leaves `torchinductor_<user>/` and a `.ses` file there. */
 const TORCH_ENV = { KERAS_BACKEND: 'torch' };
+/** Keras' backend per test Python: the tensorflow fixture runs on TensorFlow's. */
+const KERAS_ENV: Record<Venv, Record<string, string>> = { main: TORCH_ENV, torch: TORCH_ENV, tf: { KERAS_BACKEND: 'tensorflow' } };
+const skipReason = (venv: Venv) => (venv === 'torch' ? NO_TORCH : venv === 'tf' && !tfPython ? NO_TF_REASON : '');
 
 const title = (f: Fixture) =>
   f.fallback ? `${f.name}: MLflow's loader (fallback: ${f.fallback}), MLflow's bytes` : `${f.name}: the ${f.runtime} fast path, MLflow's bytes`;
@@ -68,7 +77,7 @@ if (unavailable) {
   const work = tempDir('mlf-flavors-e2e-');
   const mlfHome = path.join(work, 'home');
   const reference = new Map<string, string>();
-  const pythons = { main: e2ePython()!, torch: torchPython };
+  const pythons: Record<Venv, string | undefined> = { main: e2ePython()!, torch: torchPython, tf: tfPython };
   const requests = (f: Fixture) => (f.csv ? (['json', 'csv'] as const) : (['json'] as const));
   const requestFile = (f: Fixture, type: 'json' | 'csv') => path.join(fixturesDir, 'flavors', f.name, `request.${type}`);
   const modelDir = (f: Fixture) => path.join(fixturesDir, 'flavors', f.name, 'model');
@@ -77,7 +86,7 @@ if (unavailable) {
 
   beforeAll(async () => {
     // MLflow's own `models predict` for every case of one test Python, in one process each.
-    for (const venv of ['main', 'torch'] as const) {
+    for (const venv of ['main', 'torch', 'tf'] as const) {
       const python = pythons[venv];
       if (!python) continue;
       const cases = FIXTURES.filter((f) => f.venv === venv).flatMap((f) =>
@@ -86,7 +95,7 @@ if (unavailable) {
       const result = await execa(python, [path.join(repoRoot, 'test/e2e/py/mlflow_predict_many.py')], {
         input: JSON.stringify(cases.map((c) => ['predict', '-m', modelDir(c.f), '-i', requestFile(c.f, c.type), '-o', c.out, '-t', c.type, '--env-manager', 'local'])),
         reject: false,
-        env: { PATH: path_(python), HOME: process.env.HOME ?? work, TMPDIR: work, ...TORCH_ENV },
+        env: { PATH: path_(python), HOME: process.env.HOME ?? work, TMPDIR: work, ...KERAS_ENV[venv] },
       });
       if (result.exitCode !== 0) throw new Error(`mlflow_predict_many.py failed:\n${result.stderr}`);
       const outcomes = JSON.parse(result.stdout) as { exit_code: number; output: string }[];
@@ -101,7 +110,7 @@ if (unavailable) {
     const python = pythons[f.venv]!;
     const result = await runMlf(['models', 'predict', '-m', modelDir(f), '-i', requestFile(f, type), '-t', type, '--env-manager', manager, '--json'], {
       mlfHome,
-      env: { PATH: path_(python), TMPDIR: work, ...TORCH_ENV, ...extraEnv },
+      env: { PATH: path_(python), TMPDIR: work, ...KERAS_ENV[f.venv], ...extraEnv },
     });
     expect(result.exitCode, `${f.name}/${type}: ${result.stderr}`).toBe(0);
     return JSON.parse(result.stdout) as { runtime: string; fallbackReason?: string; output: string };
@@ -109,8 +118,8 @@ if (unavailable) {
 
   describe('--env-manager local', () => {
     for (const f of FIXTURES) {
-      const run = f.venv === 'torch' && !torchPython ? it.skip : it;
-      const skipped = f.venv === 'torch' ? NO_TORCH : '';
+      const run = pythons[f.venv] ? it : it.skip;
+      const skipped = skipReason(f.venv);
       run(`${title(f)}${skipped}`, async () => {
         for (const type of requests(f)) {
           const report = await predict(f, type, 'local');

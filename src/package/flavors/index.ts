@@ -8,13 +8,14 @@ import { pythonModelWriter } from './python-model.js';
 import { pytorchWriter } from './pytorch.js';
 import { sklearnWriter } from './sklearn.js';
 import { statsmodelsWriter } from './statsmodels.js';
+import { tensorflowWriter } from './tensorflow.js';
 import { xgboostWriter } from './xgboost.js';
 
 /**
  * The flavors `mlf models package` writes, one writer each (flavor-writer.ts). A new flavor is
  * a new file here and one line in this list; `ModelSource` follows from the list.
  */
-const FLAVOR_WRITERS = [sklearnWriter, xgboostWriter, lightgbmWriter, catboostWriter, statsmodelsWriter, onnxWriter, pytorchWriter, kerasWriter, pythonModelWriter, loaderModuleWriter] as const;
+const FLAVOR_WRITERS = [sklearnWriter, xgboostWriter, lightgbmWriter, catboostWriter, statsmodelsWriter, onnxWriter, pytorchWriter, kerasWriter, tensorflowWriter, pythonModelWriter, loaderModuleWriter] as const;
 
 type SourceOf<W> = W extends FlavorWriter<infer S> ? S : never;
 

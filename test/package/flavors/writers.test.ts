@@ -35,6 +35,8 @@ vi.mock('../../../src/package/interpreter.js', async (importOriginal) => {
       { name: 'onnx', version: '1.23.2', requires: ['numpy>=1.22', 'protobuf>=4.25.1'] },
       { name: 'onnxruntime', version: '1.32.0', requires: ['numpy>=1.21.6'] },
       { name: 'keras', version: '3.15.1', requires: ['numpy', 'h5py'] },
+      // TensorFlow as `tensorflow-cpu` only (the same module; MLflow pins `tensorflow` at its version).
+      { name: 'tensorflow-cpu', version: '2.21.0', requires: ['keras>=3.10.0', 'numpy>=1.26.0'] },
       { name: 'skops', version: '0.16.0', requires: ['numpy>=1.25.2', 'scikit-learn>=1.1'] },
     ];
     return support.interpreterFacts({ mlflow_sklearn_skops: true, distributions: [...support.rawInterpreterFacts().distributions, ...libraries] });
@@ -142,6 +144,13 @@ const SAMPLES: Record<ModelSource['kind'], Sample> = {
     flavor: { name: 'keras', section: { data: 'data', keras_backend: 'torch', keras_version: '3.15.1', save_exported_model: false } },
     requirements: ['mlflow==3.17.2', 'keras==3.15.1'],
   },
+  tensorflow: {
+    source: { kind: 'tensorflow', modelFile: 'model.keras' },
+    files: { 'model.keras': KERAS },
+    pyfunc: { loader_module: 'mlflow.tensorflow', data: 'data' },
+    flavor: { name: 'tensorflow', section: { code: null, data: 'data', keras_version: '2.21.0', model_type: 'keras', save_format: 'tf' } },
+    requirements: ['mlflow==3.17.2', 'cloudpickle==3.1.2', 'tensorflow==2.21.0'],
+  },
   'python-model': {
     source: { kind: 'python-model', modelFile: 'model.py' },
     files: { 'model.py': 'import mlflow\nmlflow.models.set_model(None)\n' },
@@ -164,9 +173,9 @@ const SAMPLES: Record<ModelSource['kind'], Sample> = {
 
 const CODE_FILE = 'helpers.py';
 
-async function packageSample(sample: Sample, withCode: boolean) {
+async function packageSample(sample: Sample, withCode: boolean, options: { inputExample?: string; signature?: string; noSignature?: boolean } = {}, extraFiles: Record<string, string> = {}) {
   const cwd = tempDir('mlf-flavor-');
-  for (const [name, text] of Object.entries({ ...sample.files, [CODE_FILE]: 'X = 1\n' })) {
+  for (const [name, text] of Object.entries({ ...sample.files, ...extraFiles, [CODE_FILE]: 'X = 1\n' })) {
     mkdirSync(path.dirname(path.join(cwd, name)), { recursive: true });
     writeFileSync(path.join(cwd, name), text, 'latin1');
   }
@@ -186,6 +195,7 @@ async function packageSample(sample: Sample, withCode: boolean) {
     force: false,
     now: () => new Date('2025-01-02T03:04:05.000Z'),
     newUuid: () => 'f'.repeat(32),
+    ...options,
   });
   const mlmodel = parseYaml(readFileSync(path.join(result.outDir, 'MLmodel'), 'utf8')) as { flavors: Record<string, Record<string, unknown>>; model_size_bytes?: number };
   return { cwd, out: result.outDir, result, mlmodel };
@@ -289,5 +299,38 @@ describe('keras: mlflow.keras.save_model checks a given signature', () => {
     ['no inputs', { inputs: { kind: 'tensors' as const, inputs: [] } }, 'must contain at least one field'],
   ])('refuses %s, in MLflow\'s words', (_name, signature, message) => {
     expect(() => keras.checkSignature!(signature, 'sig.json')).toThrow(message);
+  });
+});
+
+describe('tensorflow: mlflow.tensorflow.save_model checks a given or inferred signature', () => {
+  const tensorflow = flavorWriters.find((writer) => writer.kind === 'tensorflow')!;
+  const sample = SAMPLES.tensorflow;
+  const tensors = (shape: number[]) => ({ inputs: { kind: 'tensors' as const, inputs: [{ kind: 'tensor' as const, dtype: 'float32', shape }] } });
+  const EXAMPLE = { 'example.json': JSON.stringify({ columns: ['a', 'b'], data: [[1.5, 2.5]] }) };
+
+  it('takes tensor inputs with a variable first dimension', () => {
+    expect(() => tensorflow.checkSignature!(tensors([-1, 4]), 'sig.json')).not.toThrow();
+  });
+
+  it.each([
+    ['columns', { inputs: { kind: 'columns' as const, inputs: [{ kind: 'column' as const, type: 'double' as const, name: 'a', required: true }] } }, 'must be of type TensorSpec'],
+    ['a fixed batch dimension', tensors([8, 4]), 'must have a shape in which the first dimension is a variable dimension'],
+    ['no inputs', { inputs: { kind: 'tensors' as const, inputs: [] } }, 'must contain at least one field'],
+  ])("refuses %s, in MLflow's words", (_name, signature, message) => {
+    expect(() => tensorflow.checkSignature!(signature, 'sig.json')).toThrow(message);
+  });
+
+  it('a DataFrame example without a signature: the column signature MLflow infers from it is refused, as MLflow refuses it', async () => {
+    await expect(packageSample(sample, false, { inputExample: 'example.json' }, EXAMPLE)).rejects.toThrow(
+      "`example.json`: All fields in the model signature's input schema must be of type TensorSpec.",
+    );
+  });
+
+  it('the same example with --no-signature: written, with no signature (as save_model(signature=False))', async () => {
+    const { out, mlmodel } = await packageSample(sample, false, { inputExample: 'example.json', noSignature: true }, EXAMPLE);
+    expect(mlmodel).not.toHaveProperty('signature');
+    expect(existsSync(path.join(out, 'input_example.json'))).toBe(true);
+    expect(readFileSync(path.join(out, 'data', 'keras_module.txt'), 'utf8')).toBe('tensorflow.keras');
+    expect(readFileSync(path.join(out, 'data', 'save_format.txt'), 'utf8')).toBe('tf');
   });
 });

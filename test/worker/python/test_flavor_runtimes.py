@@ -4,7 +4,9 @@ fixtures/make_flavor_fixtures.py): loaded through runtimes/registry.py and answe
 request loop's predict, as the worker does; the output must be what MLflow's scoring server gave for the same
 request (expected-response.json), float digits within rounding (the e2e compares bytes with MLflow run here).
 A flavor whose library this Python lacks is skipped with the reason (torch and keras are in the
-.e2e/torch environment only; test/worker/python-unit.test.ts runs this file there too). None of
+.e2e/torch environment only; test/worker/python-unit.test.ts runs this file there too). TensorFlow
+is in .e2e/tf alone, too heavy for a third run: here only the tensorflow runtime's refusals, which
+come before it imports tensorflow; test/e2e/flavors.test.ts predicts with it. None of
 this may import mlflow: each test checks that it did not."""
 
 import importlib.util
@@ -159,6 +161,40 @@ class WhatMlflowLoads(ModelDirTestCase):
                 mlmodel = read_mlmodel(model_dir)
                 mlmodel["flavors"][flavor].update(changes)
                 self.assert_needs_mlflow(flavor, model_to_load(model_dir, mlmodel), reason)
+
+    def test_tensorflow_layouts_other_than_a_keras_file(self):
+        # Each is refused before tensorflow is imported: these run in any Python.
+        model_dir = os.path.join(FLAVORS, "tensorflow", "model")
+        module_model = read_mlmodel(model_dir)
+        module_model["flavors"]["tensorflow"] = {"code": None, "model_type": "tf2-module", "saved_model_dir": "tf2model"}
+        self.assert_needs_mlflow("tensorflow", model_to_load(model_dir, module_model),
+                                 "the tensorflow model is a tf.Module SavedModel (`model_type: tf2-module`)")
+        both = read_mlmodel(model_dir)
+        both["flavors"]["keras"] = {"data": "data", "keras_version": "3.15.1"}
+        self.assert_needs_mlflow("tensorflow", model_to_load(model_dir, both),
+                                 "the MLmodel has a keras flavor too, whose section MLflow's tensorflow loader reads")
+        untyped = read_mlmodel(model_dir)
+        del untyped["flavors"]["tensorflow"]["model_type"]
+        self.assert_needs_mlflow("tensorflow", model_to_load(model_dir, untyped),
+                                 "the tensorflow flavor records no model_type (an older MLflow's layout)")
+
+    def test_tensorflow_data_files_only_mlflow_loads(self):
+        cases = [
+            ("save_format.txt", "h5", "the Keras model is saved as HDF5 (`save_format: h5`)"),
+            ("keras_module.txt", "mypackage.keras", "keras_module.txt names `mypackage.keras`"),
+            ("model.keras", None, "the Keras model is not a .keras file (a SavedModel of TensorFlow < 2.16)"),
+        ]
+        for file, text, reason in cases:
+            with self.subTest(file=file):
+                model_dir = self.copy_fixture("tensorflow")
+                target = os.path.join(model_dir, "data", file)
+                if text is None:
+                    os.remove(target)
+                else:
+                    with open(target, "w") as f:
+                        f.write(text)
+                self.assert_needs_mlflow("tensorflow", model_to_load(model_dir), reason)
+                shutil.rmtree(model_dir)
 
     def test_a_missing_flavor_section(self):
         model_dir = os.path.join(FLAVORS, "lightgbm", "model")
