@@ -36,6 +36,8 @@ const FLAVOR_FIXTURES: { fixture: string; flavor: string; file: string; needs: s
   { fixture: 'catboost-tensor', flavor: 'catboost', file: 'model.cb', needs: ['catboost'], replaced: 'MLF112' },
   { fixture: 'statsmodels-tensor', flavor: 'statsmodels', file: 'model.statsmodels', needs: ['statsmodels'], replaced: 'MLF504' },
   { fixture: 'onnx-tensor', flavor: 'onnx', file: 'model.onnx', needs: ['onnx', 'onnxruntime'], replaced: 'MLF112' },
+  // Keras 3 on TensorFlow through mlflow.tensorflow: requirements name `tensorflow-cpu` and `tensorflow` (removed together, as xgboost's) and no `keras`, which comes with TensorFlow.
+  { fixture: 'tensorflow', flavor: 'tensorflow', file: 'data/model.keras', needs: ['tensorflow'], replaced: 'MLF112' },
 ];
 
 /** The model directory with every line naming `distribution` removed from requirements.txt and conda.yaml. */

@@ -124,7 +124,8 @@ const CASES: FlavorCase[] = [
     name: 'tensorflow (keras model)',
     flavors: `  python_function:\n    data: data\n${PYFUNC_ENV}    loader_module: mlflow.tensorflow\n    python_version: 3.11.7\n  tensorflow:\n    code: null\n    data: data\n    keras_version: 2.18.0\n    model_type: keras\n    save_format: tf\n`,
     files: { 'data/model.keras': zipOf({ 'config.json': '{}', 'metadata.json': '{}' }), 'data/keras_module.txt': 'tensorflow.keras', 'data/save_format.txt': 'tf' },
-    requirements: ['tensorflow==2.18.0'],
+    // As MLflow 3.17.2 writes them: cloudpickle always (Keras' custom-object registry exists), keras not (TensorFlow's dependency).
+    requirements: ['cloudpickle==3.1.2', 'tensorflow==2.18.0'],
     needs: ['tensorflow'],
     versionKey: { distribution: 'tensorflow', key: 'keras_version' },
     wrongKind: { file: 'data/model.keras', bytes: 'not an archive' },
