@@ -74,8 +74,8 @@ describe.skipIf(!built)(`mlf models package refusals${built ? '' : ' (skipped: r
     },
     {
       name: 'a flavor no writer has',
-      args: ['models', 'package', '-o', 'out', '--flavor', 'tensorflow', '--model-file', 'saved_model.pb'],
-      line: 'error: flavor `tensorflow` is not supported; `--flavor` is one of `sklearn`, `xgboost`, `lightgbm`, `catboost`, `statsmodels`, `onnx`, `pytorch`, `keras`',
+      args: ['models', 'package', '-o', 'out', '--flavor', 'h2o', '--model-file', 'model.zip'],
+      line: 'error: flavor `h2o` is not supported; `--flavor` is one of `sklearn`, `xgboost`, `lightgbm`, `catboost`, `statsmodels`, `onnx`, `pytorch`, `keras`, `tensorflow`',
     },
     {
       name: '--lock with a bad mode',

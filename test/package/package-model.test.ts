@@ -16,6 +16,7 @@ describe('the command flags', () => {
     [{ flavor: 'onnx', modelFile: 'm.onnx' }, { kind: 'onnx', modelFile: 'm.onnx' }],
     [{ flavor: 'pytorch', modelFile: 'm.pth' }, { kind: 'pytorch', modelFile: 'm.pth' }],
     [{ flavor: 'keras', modelFile: 'm.keras' }, { kind: 'keras', modelFile: 'm.keras' }],
+    [{ flavor: 'tensorflow', modelFile: 'm.keras' }, { kind: 'tensorflow', modelFile: 'm.keras' }],
     [{ flavor: 'catboost', modelFile: 'm.cbm', modelType: 'CatBoostRegressor' }, { kind: 'catboost', modelFile: 'm.cbm', modelType: 'CatBoostRegressor' }],
     [{ pythonModel: 'model.py' }, { kind: 'python-model', modelFile: 'model.py' }],
     [{ loaderModule: 'custom_loader', data: 'weights.json' }, { kind: 'loader-module', loaderModule: 'custom_loader', dataPath: 'weights.json' }],
@@ -25,7 +26,7 @@ describe('the command flags', () => {
 
   it.each([
     [{ flavor: 'sklearn', modelFile: 'm.pkl', pythonModel: 'model.py' }, 'give exactly one model: `--flavor NAME --model-file FILE`, `--python-model FILE.py` or `--loader-module MODULE --data PATH`'],
-    [{ flavor: 'tensorflow', modelFile: 'm.keras' }, 'flavor `tensorflow` is not supported; `--flavor` is one of `sklearn`, `xgboost`, `lightgbm`, `catboost`, `statsmodels`, `onnx`, `pytorch`, `keras`'],
+    [{ flavor: 'h2o', modelFile: 'm.zip' }, 'flavor `h2o` is not supported; `--flavor` is one of `sklearn`, `xgboost`, `lightgbm`, `catboost`, `statsmodels`, `onnx`, `pytorch`, `keras`, `tensorflow`'],
     [{ flavor: 'catboost', modelFile: 'm.cbm' }, '`--flavor catboost` needs `--model-type CLASS`: the class the model was saved from (`CatBoost`, `CatBoostClassifier`, `CatBoostRegressor`, `CatBoostRanker`), which its file does not record'],
     [{ flavor: 'catboost', modelFile: 'm.cbm', modelType: 'LGBMClassifier' }, '`--model-type LGBMClassifier` is not a catboost model class; use `CatBoost`,'],
     [{ flavor: 'onnx', modelFile: 'm.onnx', modelType: 'CatBoost' }, '`--model-type` is for `--flavor xgboost`, `--flavor catboost`, not `--flavor onnx`'],

@@ -132,8 +132,8 @@ export const registerPackage: RegisterCommand = ({ models }, ctx) => {
       ...(flags.extraPipRequirements !== undefined ? { extraPipRequirements: flags.extraPipRequirements } : {}),
       ...(flags.condaEnv !== undefined ? { condaEnv: flags.condaEnv } : {}),
       ...(flags.inputExample !== undefined ? { inputExample: flags.inputExample } : {}),
-      ...(flags.signature !== undefined ? { signature: flags.signature } : {}),
-      // commander's --no-signature sets `signature: false`.
+      // commander's --no-signature sets `signature: false` (a file name is a string): that is not a `--signature`.
+      ...(typeof flags.signature === 'string' ? { signature: flags.signature } : {}),
       noSignature: (flags.signature as unknown) === false,
       ...(flags.python !== undefined ? { python: flags.python } : {}),
       capture: Boolean(flags.capture),
