@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { e2ePython, e2eTorchPython, e2eUnavailableReason, fixturesDir, runMlf, tempDir } from '../support/cli.js';
+import { e2ePython, e2eTfPython, e2eTorchPython, e2eUnavailableReason, fixturesDir, NO_TF_REASON, runMlf, tempDir } from '../support/cli.js';
 
 // `mlf models package --flavor F --model-file FILE` for each flavor written from the library's own
 // file, against real MLflow 3.17.2: fixtures/package-src/flavors/make_models.py trains a tiny model
@@ -11,13 +11,17 @@ import { e2ePython, e2eTorchPython, e2eUnavailableReason, fixturesDir, runMlf, t
 // packages the same file with the same example (and --capture, as MLflow infers requirements by
 // loading the model). Both directories are then compared file by file and MLmodel field by field
 // (ids, time and the model file's bytes aside), and both are loaded and predicted with by MLflow.
-// pytorch and keras run in .e2e/torch (MLF_E2E_TORCH_PYTHON), the only environment with torch;
-// without it their rows are skipped, saying so in their names.
+// pytorch and keras run in .e2e/torch (MLF_E2E_TORCH_PYTHON), the only environment with torch,
+// tensorflow in .e2e/tf (MLF_E2E_TF_PYTHON); without them their rows are skipped, saying so in their names.
 const skip = e2eUnavailableReason();
-const pythons = { main: e2ePython()!, torch: e2eTorchPython() };
+type Venv = 'main' | 'torch' | 'tf';
+const pythons: Record<Venv, string | undefined> = { main: e2ePython()!, torch: e2eTorchPython(), tf: e2eTfPython() };
 const SCRIPTS = path.join(fixturesDir, 'package-src', 'flavors');
 /** Keras runs on torch in .e2e/torch; MLflow's and mlf's inference of requirements load torch, which takes minutes on a busy machine (MLflow's default timeout is 120 s). */
 const PYTHON_ENV = { KERAS_BACKEND: 'torch', MLFLOW_REQUIREMENTS_INFERENCE_TIMEOUT: '600' };
+/** The environment of each test Python: TensorFlow's venv runs Keras on TensorFlow. */
+const VENV_ENV: Record<Venv, Record<string, string>> = { main: PYTHON_ENV, torch: PYTHON_ENV, tf: { ...PYTHON_ENV, KERAS_BACKEND: 'tensorflow' } };
+const SKIPPED: Record<Venv, string> = { main: '', torch: ' [skipped: no .e2e/torch (MLF_E2E_TORCH_PYTHON); .ci/run makes it]', tf: NO_TF_REASON };
 
 interface Row {
   project: string;
@@ -26,7 +30,7 @@ interface Row {
   /** The model file's name in the directory. */
   written: string;
   args: string[];
-  venv: 'main' | 'torch';
+  venv: Venv;
 }
 
 const FLAVORS: Row[] = [
@@ -40,9 +44,11 @@ const FLAVORS: Row[] = [
   { project: 'onnx', flavor: 'onnx', file: 'model.onnx', written: 'model.onnx', args: [], venv: 'main' },
   { project: 'pytorch', flavor: 'pytorch', file: 'model.pth', written: 'data/model.pth', args: [], venv: 'torch' },
   { project: 'keras', flavor: 'keras', file: 'model.keras', written: 'data/model.keras', args: [], venv: 'torch' },
+  // No signature: mlflow.tensorflow infers a column one from the DataFrame example and refuses it (save_model(signature=False)).
+  { project: 'tensorflow', flavor: 'tensorflow', file: 'model.keras', written: 'data/model.keras', args: ['--no-signature'], venv: 'tf' },
 ];
 const ROWS = FLAVORS.filter((row) => pythons[row.venv] !== undefined);
-const VENVS = (['main', 'torch'] as const).filter((venv) => ROWS.some((row) => row.venv === venv));
+const VENVS = (['main', 'torch', 'tf'] as const).filter((venv) => ROWS.some((row) => row.venv === venv));
 
 /**
  * mlf pins an installed `torch==2.13.0+cpu` without its local label (a warning says so: PyPI has
@@ -68,11 +74,11 @@ describe.skipIf(skip !== undefined)(`mlf models package for each flavor (e2e, re
     // onnxruntime leaves a `.ses` file in TMPDIR, torch a `torchinductor_<user>/`: each Python gets a TMPDIR inside the work directory, removed with it.
     const pythonTemp = path.join(work, 'tmp');
     mkdirSync(pythonTemp);
-    const pythonEnv = { PYTHONWARNINGS: 'ignore', TMPDIR: pythonTemp, ...PYTHON_ENV };
+    const pythonEnv = (venv: Venv) => ({ PYTHONWARNINGS: 'ignore', TMPDIR: pythonTemp, ...VENV_ENV[venv] });
     // One script per environment, both at once.
     await Promise.all(
       VENVS.map((venv) =>
-        execa(pythons[venv]!, [path.join(SCRIPTS, 'make_models.py'), work, ...ROWS.filter((row) => row.venv === venv).map((row) => row.project)], { env: pythonEnv, timeout: 600_000 }),
+        execa(pythons[venv]!, [path.join(SCRIPTS, 'make_models.py'), work, ...ROWS.filter((row) => row.venv === venv).map((row) => row.project)], { env: pythonEnv(venv), timeout: 600_000 }),
       ),
     );
     // Two at a time: each run waits mostly on its Python (the facts, the capture).
@@ -82,7 +88,7 @@ describe.skipIf(skip !== undefined)(`mlf models package for each flavor (e2e, re
       if (!next) return;
       const { project, flavor, file, args, venv } = next;
       const packageArgs = ['models', 'package', '-o', 'out', '--flavor', flavor, '--model-file', file, '--input-example', 'example.json', '--capture', ...args, '--python', pythons[venv]!];
-      runs.set(project, await runMlf(packageArgs, { cwd: path.join(work, project), env: { PATH: process.env.PATH ?? '', TMPDIR: pythonTemp, ...PYTHON_ENV } }));
+      runs.set(project, await runMlf(packageArgs, { cwd: path.join(work, project), env: { PATH: process.env.PATH ?? '', TMPDIR: pythonTemp, ...VENV_ENV[venv] } }));
       await packageNext();
     };
     await Promise.all([packageNext(), packageNext()]);
@@ -91,7 +97,7 @@ describe.skipIf(skip !== undefined)(`mlf models package for each flavor (e2e, re
       VENVS.map(async (venv) => {
         const rows = ROWS.filter((row) => row.venv === venv);
         const dirs = rows.flatMap(({ project }) => [path.join(work, project, 'ref'), path.join(work, project, 'out')]);
-        const loaded = await execa(pythons[venv]!, [path.join(SCRIPTS, 'load_predict.py'), path.join(work, rows[0]!.project, 'example.json'), ...dirs], { env: pythonEnv, timeout: 600_000, reject: false });
+        const loaded = await execa(pythons[venv]!, [path.join(SCRIPTS, 'load_predict.py'), path.join(work, rows[0]!.project, 'example.json'), ...dirs], { env: pythonEnv(venv), timeout: 600_000, reject: false });
         const results = loaded.exitCode === 0 ? (JSON.parse(String(loaded.stdout).trim().split('\n').pop()!) as unknown[]) : [];
         dirs.forEach((dir, index) => predictions.set(dir, results[index] ?? { error: `load_predict.py failed: ${String(loaded.stderr).slice(-500)}` }));
       }),
@@ -100,7 +106,7 @@ describe.skipIf(skip !== undefined)(`mlf models package for each flavor (e2e, re
 
   describe.each(FLAVORS)('$project', ({ project, flavor, written, venv }) => {
     const test = pythons[venv] ? it : it.skip;
-    const skipped = pythons[venv] ? '' : ' [skipped: no .e2e/torch (MLF_E2E_TORCH_PYTHON); .ci/run makes it]';
+    const skipped = pythons[venv] ? '' : SKIPPED[venv];
     const ours = () => path.join(work, project, 'out');
     const theirs = () => path.join(work, project, 'ref');
 
