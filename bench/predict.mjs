@@ -5,7 +5,7 @@
 //
 // --flavors (issue 14) does only this, for each fixtures/flavors/ model, all with --env-manager local
 // in the test Python that has its library (MLF_E2E_PYTHON; torch and keras: MLF_E2E_TORCH_PYTHON or
-// .e2e/torch): mlf's warm predict of request.json (median of --runs), a bare in-process run (median of --runs) in the
+// .e2e/torch; tensorflow: MLF_E2E_TF_PYTHON or .e2e/tf): mlf's warm predict of request.json (median of --runs), a bare in-process run (median of --runs) in the
 // same Python without mlflow (import the library, load the file, read the request with pandas,
 // predict, json.dump: the floor), and `python -m mlflow models predict`; the ratios of one run, of wall
 // and of CPU time.
@@ -228,6 +228,8 @@ function bareRuns() {
     // The tensor-signature fixtures: their request is `inputs`, here as the float32 array `x`.
     pytorch: ['data/model.pt2', 'import torch\nm = torch.export.load(path).module()\nwith torch.no_grad():\n    out = m(torch.from_numpy(x)).tolist()'],
     keras: ['data/model.keras', 'import keras\nout = keras.saving.load_model(path).predict(x, verbose=0).tolist()'],
+    // Keras 3 on TensorFlow (mlflow.tensorflow): in .e2e/tf, KERAS_BACKEND=tensorflow.
+    tensorflow: ['data/model.keras', 'import keras\nout = keras.saving.load_model(path).predict(x, verbose=0).tolist()'],
   };
 }
 
@@ -237,6 +239,7 @@ async function flavorBenchmark() {
   const pythons = {
     main: process.env.MLF_E2E_PYTHON ?? path.join(repo, '.e2e', 'venv', 'bin', 'python'),
     torch: process.env.MLF_E2E_TORCH_PYTHON ?? path.join(repo, '.e2e', 'torch', 'bin', 'python'),
+    tf: process.env.MLF_E2E_TF_PYTHON ?? path.join(repo, '.e2e', 'tf', 'bin', 'python'),
   };
   if (!existsSync(path.join(repo, 'dist', 'bundle', 'main.mjs'))) throw new Error('run `npm run build` first');
   const work = mkdtempSync(path.join(os.tmpdir(), 'mlf-bench-flavors-'));
@@ -250,7 +253,7 @@ async function flavorBenchmark() {
   const o = argv.indexOf('--only');
   const only = o >= 0 ? argv[o + 1].split(',') : undefined;
   for (const [name, [file, code]] of Object.entries(bareRuns()).filter(([n]) => !only || only.includes(n))) {
-    const python = name.startsWith('pytorch') || name.startsWith('keras') ? pythons.torch : pythons.main;
+    const python = name === 'tensorflow' ? pythons.tf : name.startsWith('pytorch') || name.startsWith('keras') ? pythons.torch : pythons.main;
     if (!existsSync(python)) {
       lines.push(`| ${name} | n/a: no ${python} | | | | | | |`);
       continue;
@@ -258,7 +261,7 @@ async function flavorBenchmark() {
     const model = path.join(repo, 'fixtures', 'flavors', name, 'model');
     const request = path.join(repo, 'fixtures', 'flavors', name, 'request.json');
     // As in the tests: the local manager takes the Python first on PATH; the bytecode caches warm.
-    const env = { ...process.env, NO_COLOR: '1', MLF_HOME: path.join(work, 'home'), KERAS_BACKEND: 'torch', PATH: `${path.dirname(python)}${path.delimiter}${process.env.PATH ?? ''}`, PYTHONDONTWRITEBYTECODE: '' };
+    const env = { ...process.env, NO_COLOR: '1', MLF_HOME: path.join(work, 'home'), KERAS_BACKEND: name === 'tensorflow' ? 'tensorflow' : 'torch', PATH: `${path.dirname(python)}${path.delimiter}${process.env.PATH ?? ''}`, PYTHONDONTWRITEBYTECODE: '' };
     const mlfArgs = ['models', 'predict', '-m', model, '-i', request, '--env-manager', 'local'];
     const runMlf = (extra = []) => measure(process.execPath, [fileURLToPath(import.meta.url), '--child-mlf', ...mlfArgs, ...extra], env);
     const report = await runMlf(['--json']);
