@@ -2,6 +2,7 @@ import { inputError } from '../errors.js';
 import { PyFloat, type PyValue } from '../model/pyyaml.js';
 import { pythonJsonLoads } from '../model/input-example.js';
 import type { ColSpec, DataTypeName, Schema } from '../model/signature.js';
+import { looksLikeNpy, readJsonNdarray, readNpy, type NdarrayExample } from './ndarray-example.js';
 
 /**
  * `--input-example FILE.json|FILE.csv` as the DataFrame pandas would build from it, and the
@@ -237,4 +238,22 @@ export function inferInputSchema(frame: ExampleFrame): Schema {
     required: !frame.missing[i],
   }));
   return { kind: 'columns', inputs };
+}
+
+/** `--input-example` as read: a table (every flavor) or a numpy array (pytorch's pt2; ndarray-example.ts). */
+export type PackageExample = { kind: 'frame'; frame: ExampleFrame } | { kind: 'ndarray'; array: NdarrayExample };
+
+/**
+ * Reads `--input-example` by its content: an `.npy` file (its magic number) or a JSON
+ * `{"inputs": ...}` is an array, anything else a table as before (CSV by its extension, as
+ * pandas is told which reader to use).
+ */
+export function readPackageExample(bytes: Buffer, file: string): PackageExample {
+  if (looksLikeNpy(bytes)) return { kind: 'ndarray', array: readNpy(bytes, file) };
+  const text = bytes.toString('utf8');
+  if (!file.toLowerCase().endsWith('.csv')) {
+    const array = readJsonNdarray(text, file);
+    if (array) return { kind: 'ndarray', array };
+  }
+  return { kind: 'frame', frame: readExampleFile(text, file) };
 }

@@ -4,7 +4,7 @@ import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { inputError, isMlfError, usageError } from '../errors.js';
 import { ENV } from '../config/env-vars.js';
-import { readRegularTextSync } from '../fs/read-regular-file.js';
+import { readRegularFileSync, readRegularTextSync } from '../fs/read-regular-file.js';
 import {
   condaEnvPipList,
   finalPipList,
@@ -36,9 +36,9 @@ import {
   refuseCodePathsWithInference,
   type CodeFile,
 } from './code-paths.js';
-import { exampleSplitValue, inferInputSchema, readExampleFile } from './example.js';
+import { exampleSplitValue, inferInputSchema, readPackageExample, type ExampleFrame } from './example.js';
 import { flavorWriterFor, type FlavorWriter, type ModelSource } from './flavors/index.js';
-import type { CheckedSource, MlmodelSection } from './flavors/flavor-writer.js';
+import type { ArrayExamplePlan, CheckedSource, MlmodelSection } from './flavors/flavor-writer.js';
 import {
   inferRequirements,
   localLabelWarning,
@@ -233,9 +233,23 @@ export async function packageModel(options: PackageOptions): Promise<PackageResu
   }
   const signatureFromFile = options.signature !== undefined ? readSignatureFile(cwd, options.signature) : undefined;
   if (signatureFromFile) writer.checkSignature?.(signatureFromFile, options.signature!);
-  const example = options.inputExample !== undefined
-    ? readExampleFile(readRegularTextSync(requireFile(cwd, options.inputExample, 'input example', 'INPUT_EXAMPLE_NOT_FOUND'), { shown: options.inputExample }), options.inputExample)
+  const given = options.inputExample !== undefined
+    ? readPackageExample(readRegularFileSync(requireFile(cwd, options.inputExample, 'input example', 'INPUT_EXAMPLE_NOT_FOUND'), { shown: options.inputExample }), options.inputExample)
     : undefined;
+  // A flavor that takes a numpy array (pytorch's pt2) checks it against the model and says what MLflow would infer.
+  const arrayExample = writer.arrayExample?.(source, checked, given, {
+    shown: options.inputExample,
+    signature: signatureFromFile,
+    signatureShown: options.signature,
+    noSignature: options.noSignature,
+  });
+  if (given?.kind === 'ndarray' && !arrayExample) {
+    throw usageError('UNSUPPORTED_INPUT_EXAMPLE', `\`${options.inputExample}\` is a numpy array; mlf packages an array example for \`--flavor pytorch\` with a pt2 archive only`, {
+      hint: 'give this model a table: JSON (`df.to_json(path, orient="split", index=False)`) or CSV',
+    });
+  }
+  const example = given?.kind === 'frame' ? given.frame : undefined;
+  if (arrayExample) warnings.push(...arrayExample.warnings);
   // A save_model that infers a signature from the example checks the inferred one as it checks a given one (mlflow.tensorflow refuses a column signature).
   if (example !== undefined && !signatureFromFile && !options.noSignature && writer.infersSignature) {
     writer.checkSignature?.({ inputs: inferInputSchema(example) }, options.inputExample!);
@@ -300,7 +314,7 @@ export async function packageModel(options: PackageOptions): Promise<PackageResu
   await mkdir(tempDir);
   try {
     const result = await writeModel({
-      options, facts, tempDir, source, writer, checked, codeFiles, providedModules, imports, example,
+      options, facts, tempDir, source, writer, checked, codeFiles, providedModules, imports, example, arrayExample,
       signatureFromFile, userRequirements, condaEnv, warnings, notes,
     });
     await publish(tempDir, outDir);
@@ -338,7 +352,9 @@ interface WriteContext {
   codeFiles: CodeFile[];
   providedModules: Set<string>;
   imports: { file: string; ref: ImportRef; absolute: string }[];
-  example?: ReturnType<typeof readExampleFile>;
+  example?: ExampleFrame;
+  /** An array example (pytorch's pt2), with the signature MLflow would infer for it. */
+  arrayExample?: ArrayExamplePlan;
   signatureFromFile?: Signature;
   /** `--pip-requirements` / `--extra-pip-requirements` expanded. */
   userRequirements?: RequirementsArgument;
@@ -363,6 +379,11 @@ async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'
     await writeText(tempDir, saved.info.artifact_path as string, saved.inputExampleText);
     if (saved.servingInputText !== undefined) await writeText(tempDir, saved.info.serving_input_path as string, saved.servingInputText);
     savedExampleInfo = saved.info;
+  } else if (w.arrayExample) {
+    const saved = buildInputExample({ type: 'ndarray', data: w.arrayExample.data });
+    await writeText(tempDir, saved.info.artifact_path as string, saved.inputExampleText);
+    if (saved.servingInputText !== undefined) await writeText(tempDir, saved.info.serving_input_path as string, saved.servingInputText);
+    savedExampleInfo = saved.info;
   }
 
   // The model's own files.
@@ -380,7 +401,7 @@ async function writeModel(w: WriteContext): Promise<Omit<PackageResult, 'outDir'
 
   // The signature: given, refused, or inferred (inputs from the example; outputs from the capture run).
   // Not every save_model infers one (`infersSignature`: none for a loader module).
-  let signature: Signature | undefined = w.signatureFromFile;
+  let signature: Signature | undefined = w.arrayExample ? w.arrayExample.signature : w.signatureFromFile;
   const inferSignature = !options.noSignature && !signature && w.example !== undefined && writer.infersSignature;
   if (inferSignature) signature = { inputs: inferInputSchema(w.example!) };
 

@@ -89,7 +89,7 @@ export const registerPackage: RegisterCommand = ({ models }, ctx) => {
     .option('--model-file <FILE>', `the model file: ${MODEL_FILE_FLAVORS.map((flavor) => `${flavor.name}: ${flavor.file}`).join('; ')}`)
     .option(
       '--serialization-format <FORMAT>',
-      `how --model-file was written (${MODEL_FILE_FLAVORS.filter((f) => f.serializationFormats).map((f) => `--flavor ${f.name}: ${f.serializationFormats!.join(', ')}; default ${f.serializationFormats![0]}`).join('; ')})`,
+      `how --model-file was written (${MODEL_FILE_FLAVORS.filter((f) => f.serializationFormats).map((f) => `--flavor ${f.name}: ${f.serializationFormats!.join(', ')}; default ${f.serializationFormatDefault ?? f.serializationFormats![0]}`).join('; ')})`,
     )
     .option(
       '--model-type <CLASS>',
@@ -103,7 +103,7 @@ export const registerPackage: RegisterCommand = ({ models }, ctx) => {
     .option('--pip-requirements <REQ>', 'the complete requirement list, one requirement or `-r FILE` per flag (repeatable; no inference)', collect)
     .option('--extra-pip-requirements <REQ>', 'added to the inferred requirements, one requirement or `-r FILE` per flag (repeatable)', collect)
     .option('--conda-env <FILE>', 'a conda environment file used as is (its pip list becomes requirements.txt)')
-    .option('--input-example <FILE>', 'an example input: JSON (pandas split orient or records) or CSV')
+    .option('--input-example <FILE>', 'an example input: JSON (pandas split orient or records) or CSV; for a pytorch pt2 archive, a numpy array: an .npy file (np.save) or JSON {"inputs": [[...]]}')
     .option('--signature <FILE.json>', 'the signature: {"inputs": ..., "outputs": ..., "params": ...} as MLmodel holds it')
     .option('--no-signature', 'write no signature, even with an input example')
     .option('--python <PATH>', 'the interpreter the model was trained with (default: python3 on PATH)')

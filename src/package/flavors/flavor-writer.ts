@@ -1,9 +1,11 @@
 import type { PyValue } from '../../model/pyyaml.js';
 import type { Signature } from '../../model/signature.js';
 import type { PickleScan } from '../../scan/pickle-scan.js';
+import type { Pt2Program } from '../../scan/pt2-archive.js';
 import type { CaptureRequest } from '../capture.js';
 import type { FlavorDefault } from '../infer.js';
 import type { InterpreterFacts } from '../interpreter.js';
+import type { PackageExample } from '../example.js';
 
 /**
  * What one way of giving a model (`--flavor sklearn --model-file`, `--python-model`,
@@ -35,6 +37,14 @@ export interface FlavorWriter<S extends { kind: string }> {
   capture(source: S): Pick<CaptureRequest, 'kind' | 'loaderModule' | 'modelFile'>;
   /** `--flavor NAME --model-file FILE`: how the command's flags give this kind of model (none for `--python-model`, `--loader-module`). */
   modelFileFlavor?: ModelFileFlavor<S>;
+  /**
+   * The flavor's rules for the input example, checked before anything is written, for a flavor
+   * whose save_model takes a numpy array (pytorch's `pt2`, which MLflow exports from the example
+   * and which requires one): the array to save as an `ndarray` example and the signature MLflow
+   * would infer. Undefined: the example is a table, as for every other flavor (an array example is
+   * then refused).
+   */
+  arrayExample?(source: S, checked: CheckedSource, example: PackageExample | undefined, context: ArrayExampleContext): ArrayExamplePlan | undefined;
   /** Checks the model's own files before any other work, as MLflow fails before writing anything. */
   validateSource(source: S, cwd: string): CheckedSource;
   /** Where `--infer-code-paths` and the import scan start: the model's own Python files and modules. */
@@ -52,6 +62,8 @@ export interface ModelFileFlavor<S> {
   file: string;
   /** The `--serialization-format` values it takes (none: the option is refused), the first the default. */
   serializationFormats?: readonly string[];
+  /** What `--help` says the default is, when it is not the first format (pytorch: told by the file's content). */
+  serializationFormatDefault?: string;
   /** The `--model-type` values it takes (none: the option is refused): the class the file was saved from, which MLflow records and the file does not. */
   modelTypes?: readonly string[];
   /** The `--model-type` taken when none is given; none: the option is required. */
@@ -71,6 +83,27 @@ export interface CheckedSource {
   path: string;
   /** A pickled model's static scan (no code runs); its modules are requirements and code-path entry points. */
   pickle?: { scan: PickleScan; shown: string };
+  /** A `torch.export` program's inputs and outputs, read from its PT2 archive (no code runs). */
+  pt2?: Pt2Program;
+}
+
+export interface ArrayExampleContext {
+  /** `--input-example` as given, for messages. */
+  shown: string | undefined;
+  /** `--signature`, read. */
+  signature: Signature | undefined;
+  /** `--signature` as given. */
+  signatureShown: string | undefined;
+  noSignature: boolean;
+}
+
+export interface ArrayExamplePlan {
+  /** input_example.json's value (`_handle_ndarray_input`'s nested lists). */
+  data: PyValue;
+  /** `--signature`, or the one MLflow infers from the example and the model's output; none under `--no-signature`. */
+  signature: Signature | undefined;
+  /** What the user should know (a program that takes one batch size only). */
+  warnings: { code: string; message: string }[];
 }
 
 export interface EntryPoints {
