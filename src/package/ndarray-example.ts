@@ -45,8 +45,9 @@ export function readNpy(bytes: Buffer, shown: string): NdarrayExample {
   const fortran = /'fortran_order':\s*(True|False)/.exec(header);
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header);
   if (!descr) {
-    throw npyError(shown, /'descr':\s*'\|?O'/.test(header) ? 'it holds Python objects (a pickle, which mlf never loads)' : 'its dtype is not a plain number or boolean type');
+    throw npyError(shown, 'its dtype is not a plain number or boolean type (a structured array?)');
   }
+  if (descr[2]!.startsWith('O')) throw npyError(shown, 'it holds Python objects (a pickle, which mlf never loads)');
   const name = DESCR[descr[2]!];
   if (!name) throw npyError(shown, `its dtype \`${descr[1]}${descr[2]}\` is not one mlf reads (booleans, integers, float32, float64)`);
   if (!fortran || !shapeText) throw npyError(shown, 'its header has no `fortran_order` or `shape`');

@@ -20,6 +20,9 @@ describe('the command flags', () => {
     [{ flavor: 'catboost', modelFile: 'm.cbm', modelType: 'CatBoostRegressor' }, { kind: 'catboost', modelFile: 'm.cbm', modelType: 'CatBoostRegressor' }],
     [{ pythonModel: 'model.py' }, { kind: 'python-model', modelFile: 'model.py' }],
     [{ loaderModule: 'custom_loader', data: 'weights.json' }, { kind: 'loader-module', loaderModule: 'custom_loader', dataPath: 'weights.json' }],
+    // The file's content decides the format; a given one is checked against it (writers.test.ts).
+    [{ flavor: 'pytorch', modelFile: 'm.pt2' }, { kind: 'pytorch', modelFile: 'm.pt2' }],
+    [{ flavor: 'pytorch', modelFile: 'm.pt2', serializationFormat: 'pt2' }, { kind: 'pytorch', modelFile: 'm.pt2', serializationFormat: 'pt2' }],
   ])('%j is %j', (flags, expected) => {
     expect(modelSourceFromFlags({ ...base, ...flags })).toEqual(expected);
   });
@@ -33,7 +36,7 @@ describe('the command flags', () => {
     [{ modelFile: 'm.pkl' }, '`--model-file` needs `--flavor NAME`; `--flavor` is one of'],
     [{ flavor: 'xgboost', modelFile: 'm.ubj', serializationFormat: 'skops' }, '`--serialization-format` is for `--flavor sklearn`, `--flavor lightgbm`, `--flavor pytorch`, not `--flavor xgboost`'],
     [{ flavor: 'sklearn', modelFile: 'm.pkl', serializationFormat: 'joblib' }, 'Unrecognized serialization format: `joblib`; use `cloudpickle`, `pickle`, `skops`'],
-    [{ flavor: 'pytorch', modelFile: 'm.pt2', serializationFormat: 'pt2' }, '`--flavor pytorch --serialization-format pt2` is not written by mlf'],
+    [{ flavor: 'pytorch', modelFile: 'm.pt2', serializationFormat: 'torchscript' }, 'Unrecognized serialization format: `torchscript`; use `pickle` or `pt2`'],
     [{ loaderModule: 'custom_loader' }, '`--loader-module MODULE` and `--data PATH` go together'],
   ])('%j is refused', (flags, message) => {
     expect(() => modelSourceFromFlags({ ...base, ...flags })).toThrow(message);

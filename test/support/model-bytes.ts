@@ -81,3 +81,69 @@ export function ranges(bytes: Buffer): FileRanges & { bytesRead: number } {
   };
   return file;
 }
+
+/** A tensor of a PT2 program: its name, torch's ScalarType number (7 float32, 5 int64, 12 bool, 13 bfloat16) and sizes (a number static, `'dyn'` dynamic with `hint`). */
+export interface Pt2TensorOf {
+  name: string;
+  dtype: number;
+  sizes: (number | 'dyn')[];
+  hint?: number;
+}
+
+/**
+ * A PT2 archive as torch.export.save (torch 2.13) lays one out: `<folder>/archive_format` reading
+ * `pt2`, and `<folder>/models/model.json` with the graph signature's user inputs and outputs and
+ * their tensor metadata (`as_int` sizes, `as_expr` with a `hint` for a dynamic one). The weights
+ * and sample inputs are placeholders: nothing mlf reads.
+ */
+export function pt2ArchiveOf(inputs: (Pt2TensorOf | 'int')[], outputs: Pt2TensorOf[], folder = 'model'): Buffer {
+  const meta = (tensor: Pt2TensorOf) => ({
+    dtype: tensor.dtype,
+    sizes: tensor.sizes.map((size) => (size === 'dyn' ? { as_expr: { expr_str: "Symbol('s31', positive=True, integer=True)", hint: { as_int: tensor.hint ?? 5 } } } : { as_int: size })),
+    requires_grad: false,
+    device: { type: 'cpu', index: null },
+    layout: 7,
+  });
+  const tensors = [...inputs, ...outputs].filter((tensor): tensor is Pt2TensorOf => tensor !== 'int');
+  const program = {
+    graph_module: {
+      graph: { inputs: [], outputs: [], nodes: [], tensor_values: Object.fromEntries(tensors.map((tensor) => [tensor.name, meta(tensor)])) },
+      signature: {
+        input_specs: [
+          { parameter: { arg: { name: 'p_weight' }, parameter_name: 'weight' } },
+          ...inputs.map((input) => ({ user_input: { arg: input === 'int' ? { as_int: 3 } : { as_tensor: { name: input.name } } } })),
+        ],
+        output_specs: outputs.map((output) => ({ user_output: { arg: { as_tensor: { name: output.name } } } })),
+      },
+    },
+    schema_version: { major: 8, minor: 20 },
+    torch_version: '2.13.0+cpu',
+  };
+  return zipOf({
+    [`${folder}/data/weights/weight_0`]: Buffer.alloc(8),
+    [`${folder}/data/weights/model_weights_config.json`]: '{"config": {}}',
+    [`${folder}/models/model.json`]: JSON.stringify(program),
+    [`${folder}/data/sample_inputs/model.pt`]: zipOf({ 'model/data.pkl': pickleOf('torch._utils', '_rebuild_tensor_v2') }),
+    [`${folder}/archive_format`]: 'pt2',
+    [`${folder}/archive_version`]: '0',
+    [`${folder}/.data/version`]: '6\n',
+    [`${folder}/byteorder`]: 'little',
+  });
+}
+
+/** An .npy file (numpy/lib/format.py version 1.0): the header dict padded to 64 bytes, then the values in C order. */
+export function npyOf(descr: string, shape: number[], values: Buffer, extraHeader = ''): Buffer {
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), ${extraHeader}}`;
+  const padded = dict.padEnd(Math.ceil((10 + dict.length + 1) / 64) * 64 - 10 - 1, ' ') + '\n';
+  const head = Buffer.alloc(10);
+  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
+  head.writeUInt16LE(padded.length, 8);
+  return Buffer.concat([head, Buffer.from(padded, 'latin1'), values]);
+}
+
+/** float32 values, little-endian, as numpy stores `<f4`. */
+export function float32s(values: number[]): Buffer {
+  const bytes = Buffer.alloc(values.length * 4);
+  values.forEach((value, index) => bytes.writeFloatLE(value, index * 4));
+  return bytes;
+}

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { flavorWriters, type ModelSource } from '../../../src/package/flavors/index.js';
 import { packageModel } from '../../../src/package/package-model.js';
-import { pickleOf, skopsOf, zipOf } from '../../support/model-bytes.js';
+import { float32s, npyOf, pickleOf, pt2ArchiveOf, skopsOf, zipOf } from '../../support/model-bytes.js';
 import { tempDir } from '../../support/temp.js';
 
 // The contract every registered flavor writer keeps, table-driven over the registry: packaged
@@ -332,5 +332,78 @@ describe('tensorflow: mlflow.tensorflow.save_model checks a given or inferred si
     expect(existsSync(path.join(out, 'input_example.json'))).toBe(true);
     expect(readFileSync(path.join(out, 'data', 'keras_module.txt'), 'utf8')).toBe('tensorflow.keras');
     expect(readFileSync(path.join(out, 'data', 'save_format.txt'), 'utf8')).toBe('tf');
+  });
+});
+
+describe('pytorch pt2: a torch.export.save archive with a numpy array example', () => {
+  const PROGRAM = pt2ArchiveOf([{ name: 'input', dtype: 7, sizes: ['dyn', 3], hint: 2 }], [{ name: 'softmax', dtype: 7, sizes: ['dyn', 2], hint: 2 }], 'user');
+  const EXAMPLE = npyOf('<f4', [2, 3], float32s([0.1, 0.2, 0.3, 1, 2, 3]));
+
+  async function packagePt2(files: Record<string, string | Buffer>, options: Partial<Parameters<typeof packageModel>[0]> = {}) {
+    const cwd = tempDir('mlf-pt2-');
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(path.join(cwd, name), bytes);
+    const result = await packageModel({
+      cwd, env: {}, outDir: 'out', source: { kind: 'pytorch', modelFile: 'model.pt2' }, codePaths: [], inferCodePaths: false, noSignature: false,
+      python: '/venv/bin/python', capture: false, lock: 'off', hashes: false, metadata: {}, force: false, inputExample: 'example.npy',
+      now: () => new Date('2025-01-02T03:04:05.000Z'), newUuid: () => 'f'.repeat(32), ...options,
+    });
+    const mlmodel = parseYaml(readFileSync(path.join(result.outDir, 'MLmodel'), 'utf8')) as Record<string, unknown> & { flavors: Record<string, Record<string, unknown>> };
+    return { result, mlmodel, out: result.outDir };
+  }
+
+  it('writes data/model.pt2 (the file as given), no pickle_module_info.txt, the sections MLflow writes for pt2', async () => {
+    const { out, mlmodel } = await packagePt2({ 'model.pt2': PROGRAM, 'example.npy': EXAMPLE });
+    expect(readFileSync(path.join(out, 'data/model.pt2')).equals(PROGRAM)).toBe(true);
+    expect(existsSync(path.join(out, 'data/pickle_module_info.txt'))).toBe(false);
+    expect(mlmodel.flavors.pytorch).toEqual({ code: null, model_data: 'data', pytorch_version: '2.1.0+cu118' });
+    expect(mlmodel.flavors.python_function).toMatchObject({ loader_module: 'mlflow.pytorch', data: 'data', pickle_module_name: 'mlflow.pytorch.pickle_module', config: { device: null } });
+  });
+
+  it('infers the signature as MLflow does: the example\'s dtype and shape with a variable first dimension in, the program\'s output out', async () => {
+    const { mlmodel } = await packagePt2({ 'model.pt2': PROGRAM, 'example.npy': EXAMPLE });
+    const signature = mlmodel.signature as Record<string, string>;
+    expect(JSON.parse(signature.inputs!)).toEqual([{ type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, 3] } }]);
+    expect(JSON.parse(signature.outputs!)).toEqual([{ type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, 2] } }]);
+  });
+
+  it('saves the example as an ndarray: input_example.json the nested lists, serving_input_example.json {"inputs": ...}', async () => {
+    const { out, mlmodel } = await packagePt2({ 'model.pt2': PROGRAM, 'example.npy': EXAMPLE });
+    expect(mlmodel.saved_input_example_info).toEqual({ artifact_path: 'input_example.json', serving_input_path: 'serving_input_example.json', type: 'ndarray' });
+    const rows = [[0.1, 0.2, 0.3].map(Math.fround), [1, 2, 3]];
+    expect(JSON.parse(readFileSync(path.join(out, 'input_example.json'), 'utf8'))).toEqual(rows);
+    expect(JSON.parse(readFileSync(path.join(out, 'serving_input_example.json'), 'utf8'))).toEqual({ inputs: rows });
+  });
+
+  it('takes {"inputs": ...} JSON, cast to the program\'s dtype (float32), as the same example', async () => {
+    const json = JSON.stringify({ inputs: [[0.1, 0.2, 0.3], [1, 2, 3]] });
+    const fromJson = await packagePt2({ 'model.pt2': PROGRAM, 'example.json': json }, { inputExample: 'example.json' });
+    const fromNpy = await packagePt2({ 'model.pt2': PROGRAM, 'example.npy': EXAMPLE });
+    expect(readFileSync(path.join(fromJson.out, 'input_example.json'), 'utf8')).toBe(readFileSync(path.join(fromNpy.out, 'input_example.json'), 'utf8'));
+    expect(fromJson.mlmodel.signature).toEqual(fromNpy.mlmodel.signature);
+  });
+
+  it('warns when the program takes one batch size only (MLflow exports a dynamic batch dimension)', async () => {
+    const fixed = pt2ArchiveOf([{ name: 'input', dtype: 7, sizes: [2, 3] }], [{ name: 'y', dtype: 7, sizes: [2, 2] }]);
+    const { result } = await packagePt2({ 'model.pt2': fixed, 'example.npy': EXAMPLE });
+    expect(result.warnings.map((warning) => warning.code)).toContain('PT2_STATIC_BATCH');
+  });
+
+  it.each([
+    ['no example (MLflow requires one for pt2)', { 'example.npy': EXAMPLE }, { inputExample: undefined }, 'requires an input example for pt2'],
+    ['a table example', { 'example.json': '{"columns": ["a"], "data": [[1]]}' }, { inputExample: 'example.json' }, 'is a table, and a pt2 model\'s example must be a numpy array'],
+    ['an example of another dtype', { 'example.npy': npyOf('<f8', [2, 3], Buffer.alloc(48)) }, {}, '`example.npy` is float64, and `model.pt2` takes float32'],
+    ['an example of another width', { 'example.npy': npyOf('<f4', [2, 4], float32s(Array(8).fill(0))) }, {}, '`example.npy` has shape (2, 4), and `model.pt2` takes (*, 3)'],
+    ['--no-signature (MLflow needs a TensorSpec signature for pt2)', { 'example.npy': EXAMPLE }, { noSignature: true }, 'the input signature must be specified using `TensorSpec`'],
+    ['--serialization-format pickle', { 'example.npy': EXAMPLE }, { source: { kind: 'pytorch' as const, modelFile: 'model.pt2', serializationFormat: 'pickle' as const } }, '`--serialization-format pickle`, but `model.pt2` is a PT2 archive'],
+  ])('refuses %s, before writing anything', async (_name, files, options, message) => {
+    await expect(packagePt2({ 'model.pt2': PROGRAM, ...files }, options)).rejects.toThrow(message);
+  });
+
+  it('refuses a program of two inputs, and an array example for a flavor that takes tables', async () => {
+    const two = pt2ArchiveOf([{ name: 'a', dtype: 7, sizes: ['dyn', 3] }, { name: 'b', dtype: 7, sizes: ['dyn', 3] }], [{ name: 'y', dtype: 7, sizes: ['dyn', 2] }]);
+    await expect(packagePt2({ 'model.pt2': two, 'example.npy': EXAMPLE })).rejects.toThrow('takes 2 input(s); mlf packages a pt2 program of one tensor input');
+    await expect(packagePt2({ 'model.pth': Buffer.from(TORCH_SAVE, 'latin1'), 'example.npy': EXAMPLE }, { source: { kind: 'pytorch', modelFile: 'model.pth' } })).rejects.toThrow(
+      'mlf packages an array example for `--flavor pytorch` with a pt2 archive only',
+    );
   });
 });
