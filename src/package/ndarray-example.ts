@@ -8,7 +8,8 @@ import { PyFloat, type PyValue } from '../model/pyyaml.js';
  * signature is what MLflow infers from `x`), or the serving form `{"inputs": [[...]]}` (what
  * serving_input_example.json holds and `mlf models predict -i` takes), whose values take the
  * dtype the model's program expects, as `np.array(values, dtype)` would. Told apart by content
- * (`\x93NUMPY`), never by extension; an `.npy` of objects (a pickle) is refused, never read.
+ * (`\x93NUMPY`), never by extension; an `.npy` of objects (a pickle) is refused, never read. C and
+ * Fortran order are both read (`np.save(df.values.astype(...))` writes Fortran order).
  */
 export interface NdarrayExample {
   /** numpy's dtype name (`float32`, `int64`, `bool`); undefined for JSON values, which take the model's. */
@@ -51,7 +52,6 @@ export function readNpy(bytes: Buffer, shown: string): NdarrayExample {
   const name = DESCR[descr[2]!];
   if (!name) throw npyError(shown, `its dtype \`${descr[1]}${descr[2]}\` is not one mlf reads (booleans, integers, float32, float64)`);
   if (!fortran || !shapeText) throw npyError(shown, 'its header has no `fortran_order` or `shape`');
-  if (fortran[1] === 'True') throw npyError(shown, 'it is in Fortran order');
   const shape = shapeText[1]!.split(',').map((part) => part.trim()).filter((part) => part !== '').map(Number);
   if (shape.some((size) => !Number.isSafeInteger(size) || size < 0)) throw npyError(shown, 'its shape is not a tuple of sizes');
   const count = shape.reduce((product, size) => product * size, 1);
@@ -59,12 +59,32 @@ export function readNpy(bytes: Buffer, shown: string): NdarrayExample {
   const dataStart = start + headerLength;
   if (bytes.length - dataStart !== count * itemSize) throw npyError(shown, `it holds ${bytes.length - dataStart} bytes of values, not the ${count * itemSize} its shape needs`);
   const big = descr[1] === '>';
-  const values: (number | bigint | boolean)[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const at = dataStart + index * itemSize;
-    values.push(readValue(bytes, at, name, big));
-  }
+  const stored: (number | bigint | boolean)[] = [];
+  for (let index = 0; index < count; index += 1) stored.push(readValue(bytes, dataStart + index * itemSize, name, big));
+  // A DataFrame's `.values` is column-major, so `np.save` of one writes Fortran order: the values are put back in C order.
+  const values = fortran[1] === 'True' ? fortranToC(stored, shape) : stored;
   return { dtype: name, shape, values };
+}
+
+/** Values stored first index fastest, in the order of the last index fastest. */
+function fortranToC<T>(stored: readonly T[], shape: readonly number[]): T[] {
+  const out: T[] = [];
+  const index = shape.map(() => 0);
+  for (let n = 0; n < stored.length; n += 1) {
+    let at = 0;
+    let stride = 1;
+    for (let axis = 0; axis < shape.length; axis += 1) {
+      at += index[axis]! * stride;
+      stride *= shape[axis]!;
+    }
+    out.push(stored[at]!);
+    for (let axis = shape.length - 1; axis >= 0; axis -= 1) {
+      index[axis]! += 1;
+      if (index[axis]! < shape[axis]!) break;
+      index[axis] = 0;
+    }
+  }
+  return out;
 }
 
 function readValue(bytes: Buffer, at: number, dtype: string, big: boolean): number | bigint | boolean {
