@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { e2ePython, e2eTfPython, e2eTorchPython, e2eUnavailableReason, fixturesDir, NO_TF_REASON, runMlf, tempDir } from '../support/cli.js';
+import { e2ePython, e2eTfPython, e2eTorchPython, e2eUnavailableReason, fixturesDir, NO_TF_REASON, repoRoot, runMlf, tempDir } from '../support/cli.js';
 
 // `mlf models package --flavor F --model-file FILE` for each flavor written from the library's own
 // file, against real MLflow 3.17.2: fixtures/package-src/flavors/make_models.py trains a tiny model
@@ -13,6 +13,9 @@ import { e2ePython, e2eTfPython, e2eTorchPython, e2eUnavailableReason, fixturesD
 // (ids, time and the model file's bytes aside), and both are loaded and predicted with by MLflow.
 // pytorch and keras run in .e2e/torch (MLF_E2E_TORCH_PYTHON), the only environment with torch,
 // tensorflow in .e2e/tf (MLF_E2E_TF_PYTHON); without them their rows are skipped, saying so in their names.
+// pytorch-pt2 is MLflow 3.x's default format: a torch.export.save archive and an ndarray example
+// (example.npy), and mlf's directory is also predicted on by `mlf models predict` (the worker's pt2
+// fast path), equal to `mlflow models predict` on MLflow's.
 const skip = e2eUnavailableReason();
 type Venv = 'main' | 'torch' | 'tf';
 const pythons: Record<Venv, string | undefined> = { main: e2ePython()!, torch: e2eTorchPython(), tf: e2eTfPython() };
@@ -31,6 +34,8 @@ interface Row {
   written: string;
   args: string[];
   venv: Venv;
+  /** `--input-example`: example.json (a table) unless given. */
+  example?: string;
 }
 
 const FLAVORS: Row[] = [
@@ -43,6 +48,7 @@ const FLAVORS: Row[] = [
   { project: 'statsmodels', flavor: 'statsmodels', file: 'results.pickle', written: 'model.statsmodels', args: [], venv: 'main' },
   { project: 'onnx', flavor: 'onnx', file: 'model.onnx', written: 'model.onnx', args: [], venv: 'main' },
   { project: 'pytorch', flavor: 'pytorch', file: 'model.pth', written: 'data/model.pth', args: [], venv: 'torch' },
+  { project: 'pytorch-pt2', flavor: 'pytorch', file: 'model.pt2', written: 'data/model.pt2', args: [], venv: 'torch', example: 'example.npy' },
   { project: 'keras', flavor: 'keras', file: 'model.keras', written: 'data/model.keras', args: [], venv: 'torch' },
   // No signature: mlflow.tensorflow infers a column one from the DataFrame example and refuses it (save_model(signature=False)).
   { project: 'tensorflow', flavor: 'tensorflow', file: 'model.keras', written: 'data/model.keras', args: ['--no-signature'], venv: 'tf' },
@@ -86,18 +92,19 @@ describe.skipIf(skip !== undefined)(`mlf models package for each flavor (e2e, re
     const packageNext = async (): Promise<void> => {
       const next = pending.shift();
       if (!next) return;
-      const { project, flavor, file, args, venv } = next;
-      const packageArgs = ['models', 'package', '-o', 'out', '--flavor', flavor, '--model-file', file, '--input-example', 'example.json', '--capture', ...args, '--python', pythons[venv]!];
+      const { project, flavor, file, args, venv, example } = next;
+      const packageArgs = ['models', 'package', '-o', 'out', '--flavor', flavor, '--model-file', file, '--input-example', example ?? 'example.json', '--capture', ...args, '--python', pythons[venv]!];
       runs.set(project, await runMlf(packageArgs, { cwd: path.join(work, project), env: { PATH: process.env.PATH ?? '', TMPDIR: pythonTemp, ...VENV_ENV[venv] } }));
       await packageNext();
     };
     await Promise.all([packageNext(), packageNext()]);
-    // One MLflow process per environment loads and predicts with each of its directories, MLflow's and mlf's (every project has the same example).
+    // One MLflow process per environment loads and predicts with each of its directories, MLflow's and mlf's, each project's on its example.
     await Promise.all(
       VENVS.map(async (venv) => {
         const rows = ROWS.filter((row) => row.venv === venv);
         const dirs = rows.flatMap(({ project }) => [path.join(work, project, 'ref'), path.join(work, project, 'out')]);
-        const loaded = await execa(pythons[venv]!, [path.join(SCRIPTS, 'load_predict.py'), path.join(work, rows[0]!.project, 'example.json'), ...dirs], { env: pythonEnv(venv), timeout: 600_000, reject: false });
+        const args = rows.flatMap(({ project, example }) => [path.join(work, project, example ?? 'example.json'), path.join(work, project, 'ref'), path.join(work, project, 'out')]);
+        const loaded = await execa(pythons[venv]!, [path.join(SCRIPTS, 'load_predict.py'), ...args], { env: pythonEnv(venv), timeout: 600_000, reject: false });
         const results = loaded.exitCode === 0 ? (JSON.parse(String(loaded.stdout).trim().split('\n').pop()!) as unknown[]) : [];
         dirs.forEach((dir, index) => predictions.set(dir, results[index] ?? { error: `load_predict.py failed: ${String(loaded.stderr).slice(-500)}` }));
       }),
@@ -146,4 +153,27 @@ describe.skipIf(skip !== undefined)(`mlf models package for each flavor (e2e, re
       expect(predictions.get(ours())).toEqual(reference);
     });
   });
+
+  // mlf's own predict on the pt2 directory mlf wrote, with the serving example it wrote, against `mlflow models predict` on MLflow's
+  // directory with MLflow's serving example (the two files are equal, above): the worker's pt2 fast path, MLflow's bytes.
+  const pt2Test = pythons.torch ? it : it.skip;
+  pt2Test(`pytorch-pt2: \`mlf models predict\` on mlf's directory takes the pt2 fast path and answers what \`mlflow models predict\` answers on MLflow's${SKIPPED.torch}`, async () => {
+    const dir = path.join(work, 'pytorch-pt2');
+    const python = pythons.torch!;
+    const env = { PATH: `${path.dirname(python)}${path.delimiter}${process.env.PATH ?? ''}`, TMPDIR: path.join(work, 'tmp') };
+    const expectedFile = path.join(dir, 'mlflow-predict.json');
+    const [ours, theirs] = await Promise.all([
+      runMlf(['models', 'predict', '-m', path.join(dir, 'out'), '-i', path.join(dir, 'out', 'serving_input_example.json'), '--env-manager', 'local', '--json'], { mlfHome: path.join(work, 'home'), env }),
+      execa(python, [path.join(repoRoot, 'test/e2e/py/mlflow_predict_many.py')], {
+        input: JSON.stringify([['predict', '-m', path.join(dir, 'ref'), '-i', path.join(dir, 'ref', 'serving_input_example.json'), '-o', expectedFile, '-t', 'json', '--env-manager', 'local']]),
+        env: { ...env, HOME: process.env.HOME ?? work },
+        timeout: 300_000,
+      }),
+    ]);
+    expect((JSON.parse(theirs.stdout) as { exit_code: number }[])[0]!.exit_code, theirs.stdout).toBe(0);
+    expect(ours.exitCode, ours.stderr).toBe(0);
+    const report = JSON.parse(ours.stdout) as { runtime: string; output: string };
+    expect(report.runtime).toBe('pytorch');
+    expect(report.output).toBe(readFileSync(expectedFile, 'utf8'));
+  }, 300_000);
 });
