@@ -399,6 +399,21 @@ describe('pytorch pt2: a torch.export.save archive with a numpy array example', 
     await expect(packagePt2({ 'model.pt2': PROGRAM, ...files }, options)).rejects.toThrow(message);
   });
 
+  it('takes a --signature of one TensorSpec input as given, and refuses a column signature in MLflow\'s words', async () => {
+    const signature = JSON.stringify({ inputs: [{ type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, 3] } }], outputs: [{ type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, 2] } }] });
+    const { mlmodel } = await packagePt2({ 'model.pt2': PROGRAM, 'example.npy': EXAMPLE, 'sig.json': signature }, { signature: 'sig.json' });
+    expect(JSON.parse((mlmodel.signature as Record<string, string>).outputs!)).toEqual(JSON.parse(signature).outputs);
+    const columns = JSON.stringify({ inputs: [{ type: 'double', name: 'a', required: true }] });
+    await expect(packagePt2({ 'model.pt2': PROGRAM, 'example.npy': EXAMPLE, 'sig.json': columns }, { signature: 'sig.json' })).rejects.toThrow(
+      "`sig.json`: Unsupported signature type for the selected serialization format. If the `serialization_format` argument is set to 'pt2', the input signature must be specified using `TensorSpec`.",
+    );
+  });
+
+  it('asks for --signature when the program returns two tensors (MLflow\'s predict, and so its inference, fails on a tuple)', async () => {
+    const pair = pt2ArchiveOf([{ name: 'input', dtype: 7, sizes: ['dyn', 3] }], [{ name: 'a', dtype: 7, sizes: ['dyn', 2] }, { name: 'b', dtype: 7, sizes: ['dyn', 2] }]);
+    await expect(packagePt2({ 'model.pt2': pair, 'example.npy': EXAMPLE })).rejects.toThrow('does not return one tensor with a batch dimension');
+  });
+
   it('refuses a program of two inputs, and an array example for a flavor that takes tables', async () => {
     const two = pt2ArchiveOf([{ name: 'a', dtype: 7, sizes: ['dyn', 3] }, { name: 'b', dtype: 7, sizes: ['dyn', 3] }], [{ name: 'y', dtype: 7, sizes: ['dyn', 2] }]);
     await expect(packagePt2({ 'model.pt2': two, 'example.npy': EXAMPLE })).rejects.toThrow('takes 2 input(s); mlf packages a pt2 program of one tensor input');
