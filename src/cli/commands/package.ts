@@ -115,7 +115,7 @@ export const registerPackage: RegisterCommand = ({ models }, ctx) => {
     .option('--force', 'replace OUT_DIR when it exists and is not empty')
     .addHelpText(
       'after',
-      '\nExamples:\n  mlf models package -o model --flavor sklearn --model-file model.pkl --input-example example.json --explain\n  mlf models package -o model --python-model model.py --code-path textutils --capture\n  mlf models package -o model --loader-module custom_loader --data weights.json --infer-code-paths',
+      '\nExamples:\n  mlf models package -o model --flavor sklearn --model-file model.pkl --input-example example.json --explain\n  mlf models package -o model --flavor pytorch --model-file model.pt2 --input-example example.npy --capture\n  mlf models package -o model --python-model model.py --code-path textutils --capture\n  mlf models package -o model --loader-module custom_loader --data weights.json --infer-code-paths',
     );
   addCommonOptions(command).action(async (flags: PackageFlags) => {
     const source = modelSourceFromFlags(flags);
