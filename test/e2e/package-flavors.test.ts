@@ -157,7 +157,7 @@ describe.skipIf(skip !== undefined)(`mlf models package for each flavor (e2e, re
   // mlf's own predict on the pt2 directory mlf wrote, with the serving example it wrote, against `mlflow models predict` on MLflow's
   // directory with MLflow's serving example (the two files are equal, above): the worker's pt2 fast path, MLflow's bytes.
   const pt2Test = pythons.torch ? it : it.skip;
-  pt2Test(`pytorch-pt2: \`mlf models predict\` on mlf's directory takes the pt2 fast path and answers what \`mlflow models predict\` answers on MLflow's${SKIPPED.torch}`, async () => {
+  pt2Test(`pytorch-pt2: \`mlf models predict\` on mlf's directory takes the pt2 fast path and answers what \`mlflow models predict\` answers on MLflow's${pythons.torch ? '' : SKIPPED.torch}`, async () => {
     const dir = path.join(work, 'pytorch-pt2');
     const python = pythons.torch!;
     const env = { PATH: `${path.dirname(python)}${path.delimiter}${process.env.PATH ?? ''}`, TMPDIR: path.join(work, 'tmp') };
